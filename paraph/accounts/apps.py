@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "paraph.accounts"
+    label = "accounts"
+    verbose_name = _("People and log-in")
+
+    def ready(self) -> None:
+        from paraph.accounts.events import EVENTS
+        from paraph.audit.registry import register_events
+
+        register_events(EVENTS)

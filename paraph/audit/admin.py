@@ -1,0 +1,26 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from paraph.audit.models import AuditEvent
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
+    """Staff read the log; nobody writes it from here."""
+
+    list_display = ["created_at", "name", "description", "actor_label", "subject_label", "ip"]
+    list_filter = ["name"]
+    search_fields = ["name", "actor_label", "subject_label", "subject_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields] + ["description"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

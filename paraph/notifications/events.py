@@ -1,0 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
+EVENTS = {
+    "notifications.message.failed": _("A message could not be delivered"),
+}

@@ -1,0 +1,8 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from paraph.notifications.models import SandboxMessage
+
+
+def sandbox_inbox(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {"sandbox_messages": SandboxMessage.objects.all()[:50]})

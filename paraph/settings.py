@@ -1,0 +1,334 @@
+"""Paraph's settings, read from environment variables.
+
+Every variable is listed, with its default, in README.md ("Settings").
+The embedded default (no variable set) needs nothing but Python: SQLite,
+documents on the file system, a database-backed task queue, the local
+sandboxes for SMS and e-mail. ``PARAPH_PRODUCTION=true`` switches to the
+strict profile, which refuses to start without a secret key, allowed
+hosts, a PostgreSQL database, Redis and HTTPS, naming what is missing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from paraph.core.env import Missing, env_bool, env_int, env_list, env_mandatory, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+PRODUCTION = env_bool("PARAPH_PRODUCTION", False)
+DATA_DIR = Path(env_str("PARAPH_DATA_DIR", str(BASE_DIR.parent / "var"))).resolve()
+missing = Missing()
+
+# --- Core -----------------------------------------------------------------
+
+DEBUG = env_bool("PARAPH_DEBUG", False) and not PRODUCTION
+SANDBOX = env_bool("PARAPH_SANDBOX", not PRODUCTION)
+if PRODUCTION and SANDBOX:
+    missing.append(
+        "PARAPH_SANDBOX must be false in production (sandboxes fake SMS, e-mail and identities)"
+    )
+
+
+def _development_secret_key() -> str:
+    """A random key kept in the data folder, so sessions survive a restart of
+    ``make run``; production never comes here."""
+    path = DATA_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+SECRET_KEY = env_mandatory("PARAPH_SECRET_KEY", missing, when=PRODUCTION)
+if PRODUCTION and SECRET_KEY and len(SECRET_KEY) < 50:
+    missing.append("PARAPH_SECRET_KEY must be at least 50 characters long")
+if not SECRET_KEY:
+    SECRET_KEY = _development_secret_key()
+
+ALLOWED_HOSTS = env_list(
+    "PARAPH_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    missing.append("PARAPH_ALLOWED_HOSTS is not set")
+
+BASE_URL = env_str("PARAPH_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not BASE_URL.startswith("https://"):
+    missing.append("PARAPH_BASE_URL must be an https:// address")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "paraph.core",
+    "paraph.audit",
+    "paraph.accounts",
+    "paraph.notifications",
+    "paraph.support",
+    "paraph.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "paraph.accounts.middleware.SessionLifetimeMiddleware",
+    "paraph.accounts.middleware.PersonLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "paraph.urls"
+WSGI_APPLICATION = "paraph.wsgi.application"
+ASGI_APPLICATION = "paraph.asgi.application"
+AUTH_USER_MODEL = "accounts.Person"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "paraph.core.context_processors.platform",
+                "paraph.support.context_processors.contact_centre",
+            ],
+        },
+    },
+]
+
+# --- Database, cache, tasks -----------------------------------------------
+
+DATABASE_URL = env_mandatory("DATABASE_URL", missing, when=PRODUCTION)
+if PRODUCTION and DATABASE_URL and not DATABASE_URL.startswith(("postgres://", "postgresql://")):
+    missing.append("DATABASE_URL must point at PostgreSQL in production")
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL or f"sqlite:///{DATA_DIR / 'paraph.sqlite3'}",
+        conn_max_age=env_int("PARAPH_DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process and the task worker read while the other writes;
+    # IMMEDIATE transactions take the write lock up front instead of failing on upgrade.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+if test_db_name := env_str("PARAPH_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": test_db_name}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_mandatory("REDIS_URL", missing, when=PRODUCTION)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("PARAPH_CACHE_PREFIX", "paraph"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Rate-limit counters must be shared by every web process: Redis when it is
+# configured, otherwise a table in the database (never one process's memory).
+RATELIMIT_BACKEND = env_str("PARAPH_RATELIMIT_BACKEND", "cache" if REDIS_URL else "database")
+
+_task_backend = env_str("PARAPH_TASK_BACKEND", "rq" if PRODUCTION else "database")
+if _task_backend == "database":
+    TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "notifications"],
+        }
+    }
+elif _task_backend == "immediate":
+    TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+    }
+elif _task_backend == "rq":
+    INSTALLED_APPS.append("django_tasks_rq")
+    RQ_QUEUES = {
+        name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}
+        for name in ("default", "notifications")
+    }
+    TASKS = {
+        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "notifications"]}
+    }
+else:
+    raise ImproperlyConfigured("PARAPH_TASK_BACKEND must be database, rq or immediate")
+
+# --- Files ----------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = Path(env_str("PARAPH_MEDIA_ROOT", str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PARAPH_MAX_FORM_BYTES", 2_621_440)
+
+# --- Languages ------------------------------------------------------------
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("nl", "Nederlands"), ("de", "Deutsch"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Brussels"
+LANGUAGE_COOKIE_NAME = "paraph_language"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# --- Sessions and security ------------------------------------------------
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "__Host-paraph_session" if PRODUCTION else "paraph_session"
+SESSION_IDLE_SECONDS = env_int("PARAPH_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_SECONDS = env_int("PARAPH_SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_NAME = "__Host-paraph_csrf" if PRODUCTION else "paraph_csrf"
+CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL else []
+CSRF_FAILURE_VIEW = "paraph.web.views.csrf_failure"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("PARAPH_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("PARAPH_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = False
+    if env_bool("PARAPH_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client address used by rate limits and the audit log: REMOTE_ADDR, or the
+# right-most address a trusted proxy appended to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("PARAPH_TRUSTED_PROXY_COUNT", 0)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# --- One-time codes and lock-outs ----------------------------------------
+
+CODE_DIGITS = env_int("PARAPH_CODE_DIGITS", 6)
+CODE_TTL_SECONDS = env_int("PARAPH_CODE_TTL_SECONDS", 600)
+CODE_MAX_TRIES = env_int("PARAPH_CODE_MAX_TRIES", 5)
+CODE_RESEND_COOLDOWN_SECONDS = env_int("PARAPH_CODE_RESEND_COOLDOWN_SECONDS", 60)
+LOGIN_LOCKOUT_FAILURES = env_int("PARAPH_LOGIN_LOCKOUT_FAILURES", 10)
+LOGIN_LOCKOUT_SECONDS = env_int("PARAPH_LOGIN_LOCKOUT_MINUTES", 30) * 60
+
+# --- Notifications --------------------------------------------------------
+
+DEFAULT_FROM_EMAIL = env_str("PARAPH_FROM_EMAIL", "Paraph <no-reply@paraph.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+_email = env_str("PARAPH_EMAIL_BACKEND", "smtp" if PRODUCTION else "sandbox")
+EMAIL_BACKEND = {
+    "sandbox": "paraph.notifications.backends.SandboxEmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}.get(_email, _email)
+if PRODUCTION and _email == "sandbox":
+    missing.append("PARAPH_EMAIL_BACKEND must not be the sandbox in production")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+
+SMS_GATEWAY = env_str("PARAPH_SMS_GATEWAY", "http" if PRODUCTION else "sandbox")
+if PRODUCTION and SMS_GATEWAY == "sandbox":
+    missing.append("PARAPH_SMS_GATEWAY must not be the sandbox in production")
+SMS_HTTP_URL = env_mandatory(
+    "PARAPH_SMS_HTTP_URL", missing, when=PRODUCTION and SMS_GATEWAY == "http"
+)
+SMS_HTTP_AUTH_HEADER = env_str("PARAPH_SMS_HTTP_AUTH_HEADER")
+SMS_HTTP_BODY_TEMPLATE = env_str(
+    "PARAPH_SMS_HTTP_BODY_TEMPLATE", '{"to": "{to}", "from": "{sender}", "text": "{text}"}'
+)
+SMS_SENDER = env_str("PARAPH_SMS_SENDER", "Paraph")
+SMS_HTTP_TIMEOUT = env_int("PARAPH_SMS_HTTP_TIMEOUT", 10)
+
+# --- Contact centre (SU-2) ------------------------------------------------
+
+CONTACT_PHONE = env_str("PARAPH_CONTACT_PHONE", "+32 2 664 13 60")
+CONTACT_EMAIL = env_str("PARAPH_CONTACT_EMAIL", "support@paraph.localhost")
+CONTACT_HOURS = env_str("PARAPH_CONTACT_HOURS", "mon-fri 08:00-16:45")
+CONTACT_HOLIDAYS = env_list("PARAPH_CONTACT_HOLIDAYS")
+
+# --- Logging --------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("PARAPH_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+PLATFORM_NAME = _("Paraph")
+
+missing.check()

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from paraph.support import views
+
+app_name = "support"
+urlpatterns = [
+    path("contact/", views.contact, name="contact"),
+]

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Paraph — back office"
+admin.site.site_title = "Paraph back office"
+
+urlpatterns = [
+    path("", include("paraph.web.urls")),
+    path("account/", include("paraph.accounts.urls")),
+    path("support/", include("paraph.support.urls")),
+    path("backoffice/", admin.site.urls),
+]
+if settings.SANDBOX:
+    urlpatterns.append(path("sandbox/", include("paraph.notifications.urls")))
+else:
+    # The page names stay resolvable so templates render; the pages answer 404.
+    urlpatterns.append(path("sandbox/", include("paraph.notifications.urls_disabled")))
+
+handler400 = "paraph.web.views.bad_request"
+handler403 = "paraph.web.views.permission_denied"
+handler404 = "paraph.web.views.page_not_found"
+handler500 = "paraph.web.views.server_error"
