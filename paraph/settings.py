@@ -101,7 +101,7 @@ WSGI_APPLICATION = "paraph.wsgi.application"
 ASGI_APPLICATION = "paraph.asgi.application"
 AUTH_USER_MODEL = "accounts.Person"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "notifications:inbox"
 
 TEMPLATES = [
     {
@@ -188,6 +188,9 @@ else:
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("PARAPH_MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -8,11 +8,12 @@ admin.site.site_title = "Paraph back office"
 urlpatterns = [
     path("", include("paraph.web.urls")),
     path("account/", include("paraph.accounts.urls")),
+    path("messages/", include("paraph.notifications.urls")),
     path("support/", include("paraph.support.urls")),
     path("backoffice/", admin.site.urls),
 ]
 if settings.SANDBOX:
-    urlpatterns.append(path("sandbox/", include("paraph.notifications.urls")))
+    urlpatterns.append(path("sandbox/", include("paraph.notifications.sandbox_urls")))
 else:
     # The page names stay resolvable so templates render; the pages answer 404.
     urlpatterns.append(path("sandbox/", include("paraph.notifications.urls_disabled")))

@@ -12,11 +12,6 @@ def login_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
-
-
-@login_required
 def security(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 

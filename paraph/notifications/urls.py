@@ -4,5 +4,5 @@ from paraph.notifications import views
 
 app_name = "notifications"
 urlpatterns = [
-    path("inbox/", views.sandbox_inbox, name="sandbox_inbox"),
+    path("", views.inbox, name="inbox"),
 ]

@@ -9,7 +9,7 @@ def _gone(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse
     raise Http404
 
 
-app_name = "notifications"
+app_name = "sandbox"
 urlpatterns = [
-    path("inbox/", _gone, name="sandbox_inbox"),
+    path("inbox/", _gone, name="inbox"),
 ]
