@@ -1,35 +1,63 @@
 # The two commands: `make run` and `make test`. Everything else supports them.
+# Needs only Python 3.11+ and make (and, for what the tests need from Debian,
+# root or the packages already installed: see scripts/ensure-system.sh).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PARAPH := $(BIN)/paraph
-PG_URL ?= postgresql://postgres@127.0.0.1:5432/paraph
-REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The PostgreSQL + Redis run (trust auth on loopback, as a CI machine has).
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/paraph
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+# Test processes (pytest-xdist); 0 runs everything in one process.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: run test install messages lint typecheck test-sqlite test-postgres demo clean
+.PHONY: run test install messages lint typecheck test-sqlite test-postgres clean
+
+# --- Installing --------------------------------------------------------------
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "Paraph needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)." >&2; exit 1; }
+	@# Debian's python3 makes a venv only with its python3-venv package; a venv
+	@# left without pip by such a failure is made again.
+	@if ! $(BIN)/python -m pip --version >/dev/null 2>&1; then \
+	  rm -rf $(VENV); echo "$(PYTHON) -m venv $(VENV)"; \
+	  $(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	    rm -rf $(VENV); scripts/ensure-system.sh python-venv && $(PYTHON) -m venv $(VENV); }; \
+	fi
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $@
 
 install: $(VENV)/.installed
 
-# Compiled translations (.mo) are built from the committed .po files.
+# Compiled translations (.mo) from the committed .po files (none yet is fine).
 messages: install
-	@command -v msgfmt >/dev/null || scripts/ensure-system.sh packages
-	cd paraph && ../$(PARAPH) compilemessages -v0
+	@if [ -n "$$(find paraph -path '*/LC_MESSAGES/*.po' -print -quit)" ]; then \
+	  command -v msgfmt >/dev/null || scripts/ensure-system.sh packages; \
+	  cd paraph && ../$(PARAPH) compilemessages -v0; \
+	fi
 
+# --- make run ----------------------------------------------------------------
+
+run: export PARAPH_SANDBOX = true
 run: install messages
 	$(PARAPH) migrate --noinput -v0
 	$(PARAPH) demo
-	@echo "Paraph (sandbox) at http://$(HOST):$(PORT)/ — Ctrl-C stops it"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(PARAPH) worker >var/worker.log 2>&1 & \
+	@mkdir -p var
+	@echo "Paraph (sandbox) at http://$(HOST):$(PORT)/ — Ctrl-C stops it; task worker log: var/worker.log"
+	@$(PARAPH) worker >var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT; \
 	  $(PARAPH) runserver $(HOST):$(PORT)
+
+# --- make test ---------------------------------------------------------------
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,23 +67,38 @@ typecheck: install
 	$(BIN)/mypy paraph
 
 test-sqlite: install messages
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	env -u DATABASE_URL -u REDIS_URL -u PARAPH_TEST_DB_NAME $(PYTEST)
 
 test-postgres: install messages
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST)
 
-# In CI (CI=true): system packages and services are installed and started when
-# missing, and the suite runs on PostgreSQL + Redis, then on the embedded default.
-# Elsewhere: PostgreSQL + Redis when they answer on loopback, then SQLite.
-test: install messages
-	scripts/ensure-system.sh packages || [ "$$CI" != "true" ]
-	@if [ "$$CI" = "true" ]; then scripts/ensure-system.sh services; fi
-	$(MAKE) --no-print-directory lint typecheck
-	@if [ "$$CI" = "true" ] || ( (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null ); then \
-	  echo "== tests on PostgreSQL + Redis"; $(MAKE) --no-print-directory test-postgres || exit $$?; \
-	else echo "== PostgreSQL or Redis not running on loopback: SQLite only"; fi
-	@echo "== tests on the embedded default (SQLite, no Redis)"
-	$(MAKE) --no-print-directory test-sqlite
+# With CI=true: the Debian packages and services the tests need are installed
+# and started when missing, and the suite runs on PostgreSQL + Redis, then on
+# the embedded default (SQLite, no Redis); a skipped test fails the run.
+# Elsewhere: whatever can be installed is, PostgreSQL + Redis are used when
+# they answer on loopback, and the SQLite run always happens.
+# Every step runs even when an earlier one failed; the summary says which failed.
+test:
+	@if [ "$${CI:-}" = "true" ]; then \
+	  scripts/ensure-system.sh packages services; \
+	else \
+	  scripts/ensure-system.sh packages || echo "(tests that need these packages will be skipped)"; \
+	fi
+	@$(MAKE) --no-print-directory install messages
+	@failed=""; started=$$SECONDS; \
+	echo "== ruff, mypy"; \
+	$(MAKE) --no-print-directory -k lint typecheck || failed="$$failed lint-or-types"; \
+	if [ "$${CI:-}" = "true" ] || $(BIN)/python scripts/services-answer.py "$(PG_URL)" "$(REDIS_TEST_URL)"; then \
+	  echo "== tests on PostgreSQL + Redis"; \
+	  $(MAKE) --no-print-directory test-postgres || failed="$$failed postgresql"; \
+	else \
+	  echo "== PostgreSQL or Redis does not answer on loopback: the SQLite run only"; \
+	fi; \
+	echo "== tests on the embedded default (SQLite, no Redis)"; \
+	$(MAKE) --no-print-directory test-sqlite || failed="$$failed sqlite"; \
+	took=$$((SECONDS - started)); \
+	if [ -n "$$failed" ]; then echo "== make test FAILED ($${took} s):$$failed" >&2; exit 1; fi; \
+	echo "== make test passed ($${took} s)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,8 @@ _skipped: list[str] = []
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.skipped:
+    # An expected failure (xfail) is reported as skipped too; it is not a skip.
+    if report.skipped and not hasattr(report, "wasxfail"):
         _skipped.append(report.nodeid)
 
 
@@ -66,3 +67,116 @@ def run_on_commit(django_capture_on_commit_callbacks: Any) -> Iterator[Any]:
     """Run ``transaction.on_commit`` callbacks (task enqueues) inside tests."""
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         yield callbacks
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(settings: Any) -> None:
+    """Every test gets an empty cache of its own: a fresh key prefix, so rate
+    limits and cached values never leak between tests, and test runs that
+    share one Redis database (parallel workers, several checkouts) never see
+    each other's keys. ``cache.clear()`` would empty everyone's Redis."""
+    import uuid
+
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"{config.get('KEY_PREFIX', '')}test-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }
+
+
+# --- Browser tests: Playwright driving Debian's Chromium ---------------------
+#
+# Playwright's own browser download does not work on our machines; the tests
+# use Debian's package (`make test` installs it in CI). Mark browser tests
+# with ``@pytest.mark.browser``; ``@pytest.mark.browser(viewport=(360, 740),
+# locale="nl-BE")`` sets the page's window and language.
+
+CHROMIUM = os.environ.get("PARAPH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium for the whole run (per test process)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            f"browser test: Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("browser test: the playwright package is not installed (make install)")
+    # The sync API keeps an event loop in this thread, and Django then refuses
+    # database access from the test's own code as "async unsafe".
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page_factory(browser: Any, live_server: Any) -> Iterator[Any]:
+    """Open pages on the live server, each in a fresh browser context (its
+    own cookies): ``page_factory(viewport=(360, 740), locale="de-BE")``."""
+    contexts: list[Any] = []
+
+    def make(*, viewport: tuple[int, int] = (1280, 800), locale: str = "fr-BE") -> Any:
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale=locale,
+            viewport={"width": viewport[0], "height": viewport[1]},
+            timezone_id="Europe/Brussels",
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(page_factory: Any, request: pytest.FixtureRequest) -> Any:
+    """A page on the live server; options come from the ``browser`` marker."""
+    marker = request.node.get_closest_marker("browser")
+    return page_factory(**(marker.kwargs if marker else {}))
+
+
+@pytest.fixture
+def console_errors(page: Any) -> list[str]:
+    """What the page reported as errors (a script error, a request refused by
+    the Content-Security-Policy): a test asserts this list stays empty."""
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``redis`` belong to the PostgreSQL + Redis run: without
+    REDIS_URL (the embedded default's run) they are left out, not skipped,
+    since nothing is missing there that should be."""
+    if os.environ.get("REDIS_URL"):
+        return
+    kept = [item for item in items if item.get_closest_marker("redis") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept

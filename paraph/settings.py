@@ -50,7 +50,7 @@ def _development_secret_key() -> str:
 SECRET_KEY = env_mandatory("PARAPH_SECRET_KEY", missing, when=PRODUCTION)
 if PRODUCTION and SECRET_KEY and len(SECRET_KEY) < 50:
     missing.append("PARAPH_SECRET_KEY must be at least 50 characters long")
-if not SECRET_KEY:
+if not SECRET_KEY and not PRODUCTION:
     SECRET_KEY = _development_secret_key()
 
 ALLOWED_HOSTS = env_list(
@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "paraph.accounts",
     "paraph.notifications",
     "paraph.support",
+    "paraph.signing",
     "paraph.web",
 ]
 
@@ -90,9 +91,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the session lifetime check, which tells the person their session ended.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "paraph.accounts.middleware.SessionLifetimeMiddleware",
     "paraph.accounts.middleware.PersonLanguageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -140,8 +142,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-if test_db_name := env_str("PARAPH_TEST_DB_NAME"):
-    DATABASES["default"]["TEST"] = {"NAME": test_db_name}
+_test_db_name = env_str("PARAPH_TEST_DB_NAME")
+if _test_db_name and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Lets several test runs share one PostgreSQL server without colliding.
+    DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_mandatory("REDIS_URL", missing, when=PRODUCTION)
@@ -173,7 +177,7 @@ elif _task_backend == "immediate":
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
     }
 elif _task_backend == "rq":
-    INSTALLED_APPS.append("django_tasks_rq")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {
         name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}
         for name in ("default", "notifications")
@@ -240,7 +244,11 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("PARAPH_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("PARAPH_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    # "preload" only consents to the browsers' HTTPS-only list; an operator
+    # who must not commit the whole domain to HTTPS turns it off.
+    SECURE_HSTS_PRELOAD = env_bool("PARAPH_HSTS_PRELOAD", True)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     if env_bool("PARAPH_BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The client address used by rate limits and the audit log: REMOTE_ADDR, or the
@@ -321,6 +329,44 @@ CONTACT_PHONE = env_str("PARAPH_CONTACT_PHONE", "+32 2 664 13 60")
 CONTACT_EMAIL = env_str("PARAPH_CONTACT_EMAIL", "support@paraph.localhost")
 CONTACT_HOURS = env_str("PARAPH_CONTACT_HOURS", "mon-fri 08:00-16:45")
 CONTACT_HOLIDAYS = env_list("PARAPH_CONTACT_HOLIDAYS")
+
+# --- Signatures (paraph.signing; docs/adr/0006-signature-levels.md) -------
+
+# PAdES level of every signature: B-T (time-stamped), B-LT or B-LTA.
+SIGNING_LEVEL = env_str("PARAPH_SIGNING_LEVEL", "B-T")
+SIGNING_MAX_PDF_BYTES = env_int("PARAPH_SIGNING_MAX_PDF_MB", 50) * 1024 * 1024
+# Where Paraph's seal and signing-CA keys live: "file" (PKCS#12) or "pkcs11".
+SIGNING_KEY_STORE = env_str("PARAPH_SIGNING_KEY_STORE", "file")
+SIGNING_SEAL_PKCS12 = env_mandatory(
+    "PARAPH_SIGNING_SEAL_PKCS12", missing, when=PRODUCTION and SIGNING_KEY_STORE == "file"
+)
+SIGNING_SEAL_PKCS12_PASSWORD = env_str("PARAPH_SIGNING_SEAL_PKCS12_PASSWORD")
+SIGNING_CA_PKCS12 = env_mandatory(
+    "PARAPH_SIGNING_CA_PKCS12", missing, when=PRODUCTION and SIGNING_KEY_STORE == "file"
+)
+SIGNING_CA_PKCS12_PASSWORD = env_str("PARAPH_SIGNING_CA_PKCS12_PASSWORD")
+SIGNING_PKCS11_MODULE = env_str("PARAPH_SIGNING_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+SIGNING_PKCS11_TOKEN = env_str("PARAPH_SIGNING_PKCS11_TOKEN")
+SIGNING_PKCS11_PIN = env_str("PARAPH_SIGNING_PKCS11_PIN")
+# Time-stamp authority: "sandbox" (in process, its certificate says so) or "http".
+SIGNING_TSA = env_str("PARAPH_SIGNING_TSA", "http" if PRODUCTION else "sandbox")
+if PRODUCTION and SIGNING_TSA == "sandbox":
+    missing.append("PARAPH_SIGNING_TSA must not be the sandbox in production")
+SIGNING_TSA_URL = env_mandatory("PARAPH_SIGNING_TSA_URL", missing, when=SIGNING_TSA == "http")
+SIGNING_TSA_TIMEOUT = env_int("PARAPH_SIGNING_TSA_TIMEOUT", 10)
+SIGNING_SANDBOX_TSA_PKCS12 = env_str("PARAPH_SIGNING_SANDBOX_TSA_PKCS12")
+SIGNING_SANDBOX_TSA_PKCS12_PASSWORD = env_str("PARAPH_SIGNING_SANDBOX_TSA_PKCS12_PASSWORD")
+# Trust is explicit, never the operating system's store: certificate files
+# (PEM or DER) of the roots (Belgium's and Paraph's) and of intermediate CAs;
+# the eID CAs whose cards may sign (Citizen CA, Foreigner CA, ...).
+SIGNING_TRUST_ROOTS = env_list("PARAPH_SIGNING_TRUST_ROOTS")
+SIGNING_INTERMEDIATES = env_list("PARAPH_SIGNING_INTERMEDIATES")
+SIGNING_EID_CAS = env_list("PARAPH_SIGNING_EID_CAS")
+if PRODUCTION and not (SIGNING_TRUST_ROOTS and SIGNING_EID_CAS):
+    missing.append("PARAPH_SIGNING_TRUST_ROOTS and PARAPH_SIGNING_EID_CAS must be set")
+SIGNING_FETCH_REVOCATION = env_bool("PARAPH_SIGNING_FETCH_REVOCATION", True)
+# A prepared eID signature must be finished within this time.
+SIGNING_PREPARED_TTL_SECONDS = env_int("PARAPH_SIGNING_PREPARED_TTL_SECONDS", 600)
 
 # --- Logging --------------------------------------------------------------
 

@@ -1,63 +1,135 @@
 #!/usr/bin/env bash
-# Installs and starts what the test suite needs from the operating system,
-# only when it is missing. Debian packages through apt-get (root only).
-#   scripts/ensure-system.sh packages   -> chromium, gettext, ...
-#   scripts/ensure-system.sh services   -> PostgreSQL and Redis on loopback
+# Installs and starts what Paraph's tests need from the operating system,
+# only what is missing. Debian packages through apt-get (root only).
+#
+#   scripts/ensure-system.sh packages     chromium, gettext, fonts, ... (the list below)
+#   scripts/ensure-system.sh services     PostgreSQL and Redis answering on loopback
+#   scripts/ensure-system.sh python-venv  Debian's venv module for `python3 -m venv`
+#
+# Several modes may be given at once: `scripts/ensure-system.sh packages services`.
 set -euo pipefail
 
-want_packages() {
-  local missing=()
-  command -v msgfmt >/dev/null || missing+=(gettext)
-  [ -x /usr/bin/chromium ] || missing+=(chromium)
-  # fonts so that pages render text in the browser tests
-  [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
-  echo "${missing[@]:-}"
+# What the test suite needs, one "presence test|Debian package" a line.
+# A later component adds its line here (e.g. softhsm2, poppler-utils).
+NEEDED=(
+  "command -v msgfmt|gettext"
+  "test -x /usr/bin/chromium|chromium"
+  "test -d /usr/share/fonts/truetype/dejavu|fonts-dejavu-core"
+  "test -d /usr/share/fonts/truetype/liberation|fonts-liberation"
+  "command -v softhsm2-util|softhsm2"
+  "command -v pdfsig|poppler-utils"
+  "command -v qpdf|qpdf"
+  "command -v certutil|libnss3-tools"
+)
+
+# The suite's defaults; overridable to try this script beside running services.
+PG_HOST=127.0.0.1
+PG_PORT=${PG_PORT:-5432}
+PG_CLUSTER=${PG_CLUSTER:-main}
+REDIS_PORT=${REDIS_PORT:-6379}
+
+say() { echo "ensure-system: $*"; }
+
+missing_packages() {
+  local line check package
+  for line in "${NEEDED[@]}"; do
+    check=${line%|*}
+    package=${line##*|}
+    eval "$check" >/dev/null 2>&1 || echo "$package"
+  done
 }
 
 apt_install() {
   [ $# -gt 0 ] || return 0
   if [ "$(id -u)" != 0 ]; then
-    echo "missing system packages: $* (run as root or install them: apt-get install $*)" >&2
+    echo "ensure-system: missing Debian packages: $* (as root: apt-get install $*)" >&2
     return 1
   fi
-  echo "installing system packages: $*"
+  if ! command -v apt-get >/dev/null; then
+    echo "ensure-system: missing packages: $*; this is not a Debian system, install them yourself" >&2
+    return 1
+  fi
+  say "installing $*"
+  # Refresh the package lists once a day at most (a fresh image has none).
   if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
     apt-get update -qq
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
-redis_up() { (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-ensure_services() {
-  if ! pg_up; then
-    command -v pg_ctlcluster >/dev/null || apt_install postgresql
-    local version
-    version=$(ls /etc/postgresql | sort -V | tail -1)
-    conf=/etc/postgresql/$version/main
-    # trust on loopback only, for the throw-away test cluster
-    if ! grep -q "paraph-test" "$conf/pg_hba.conf"; then
-      sed -i '1i host all all 127.0.0.1/32 trust # paraph-test\nhost all all ::1/128 trust # paraph-test\nlocal all all trust # paraph-test' "$conf/pg_hba.conf"
-    fi
-    pg_ctlcluster --skip-systemctl-redirect "$version" main start
-    for _ in $(seq 30); do pg_up && break; sleep 1; done
-  fi
-  if ! redis_up; then
-    command -v redis-server >/dev/null || apt_install redis-server
-    mkdir -p /var/lib/redis /var/log/redis
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-      --dir /var/lib/redis --logfile /var/log/redis/paraph-test.log
-    for _ in $(seq 30); do redis_up && break; sleep 1; done
-  fi
-  pg_up || { echo "PostgreSQL did not start on 127.0.0.1:5432" >&2; exit 1; }
-  redis_up || { echo "Redis did not start on 127.0.0.1:6379" >&2; exit 1; }
+pg_trusts_loopback() {
+  # Without psql we cannot tell; the test run will say so if it cannot connect.
+  command -v psql >/dev/null || return 0
+  PGCONNECT_TIMEOUT=3 psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -w -d postgres \
+    -Atc 'select 1' >/dev/null 2>&1
 }
 
-case "${1:-}" in
-  packages)
-    # shellcheck disable=SC2046
-    apt_install $(want_packages) ;;
-  services) ensure_services ;;
-  *) echo "usage: $0 packages|services" >&2; exit 2 ;;
-esac
+# The newest installed PostgreSQL's cluster (Debian's layout: "main", which
+# the package creates), created when it does not exist.
+pg_cluster_version() {
+  local version
+  version=$(ls /usr/lib/postgresql | sort -V | tail -1)
+  if [ ! -d "/etc/postgresql/$version/$PG_CLUSTER" ]; then
+    say "creating the PostgreSQL $version cluster '$PG_CLUSTER' on port $PG_PORT" >&2
+    pg_createcluster --port "$PG_PORT" "$version" "$PG_CLUSTER" >/dev/null
+  fi
+  echo "$version"
+}
+
+# Trust on loopback only: this cluster serves the throw-away test databases.
+pg_trust_loopback() {
+  local hba="/etc/postgresql/$1/$PG_CLUSTER/pg_hba.conf"
+  if ! grep -q "paraph-test" "$hba"; then
+    say "PostgreSQL $1/$PG_CLUSTER: trust for connections from loopback ($hba)"
+    sed -i '1i host all all 127.0.0.1/32 trust # paraph-test\nhost all all ::1/128 trust # paraph-test\nlocal all all trust # paraph-test' "$hba"
+  fi
+}
+
+ensure_postgres() {
+  local version
+  if ! port_open "$PG_PORT"; then
+    command -v pg_ctlcluster >/dev/null || apt_install postgresql
+    version=$(pg_cluster_version)
+    pg_trust_loopback "$version"
+    install -d -o postgres -g postgres -m 2775 /var/run/postgresql
+    say "starting PostgreSQL $version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" "$PG_CLUSTER" start
+    for _ in $(seq 30); do port_open "$PG_PORT" && break; sleep 1; done
+  elif ! pg_trusts_loopback && [ "$(id -u)" = 0 ] && [ -d /etc/postgresql ]; then
+    version=$(pg_cluster_version)
+    pg_trust_loopback "$version"
+    pg_ctlcluster --skip-systemctl-redirect "$version" "$PG_CLUSTER" reload
+    sleep 1
+  fi
+  port_open "$PG_PORT" || { echo "ensure-system: PostgreSQL did not start on $PG_HOST:$PG_PORT" >&2; exit 1; }
+  pg_trusts_loopback || {
+    echo "ensure-system: PostgreSQL on $PG_HOST:$PG_PORT refuses user postgres without a password" >&2
+    exit 1
+  }
+}
+
+ensure_redis() {
+  if ! port_open "$REDIS_PORT"; then
+    command -v redis-server >/dev/null || apt_install redis-server
+    mkdir -p /var/lib/redis /var/log/redis
+    say "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/paraph-test.log
+    for _ in $(seq 30); do port_open "$REDIS_PORT" && break; sleep 1; done
+  fi
+  port_open "$REDIS_PORT" || { echo "ensure-system: Redis did not start on 127.0.0.1:$REDIS_PORT" >&2; exit 1; }
+}
+
+[ $# -gt 0 ] || { echo "usage: $0 packages|services|python-venv ..." >&2; exit 2; }
+for mode in "$@"; do
+  case "$mode" in
+    packages)
+      # shellcheck disable=SC2046 # one word per package
+      apt_install $(missing_packages) ;;
+    services) ensure_postgres; ensure_redis ;;
+    python-venv) apt_install python3-venv ;;
+    *) echo "usage: $0 packages|services|python-venv ..." >&2; exit 2 ;;
+  esac
+done

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -93,13 +94,15 @@ class Person(AbstractBaseUser, PermissionsMixin):
     consent_phone_other_uses = models.BooleanField(
         _("phone may be used for other messages"), default=False
     )
-    consent_phone_other_uses_at = models.DateTimeField(null=True, blank=True)
+    consent_phone_other_uses_at = models.DateTimeField(
+        _("consent for other messages given"), null=True, blank=True
+    )
 
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("created"), default=timezone.now)
 
-    failed_login_count = models.PositiveIntegerField(default=0)
+    failed_login_count = models.PositiveIntegerField(_("failed log-in attempts"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     # Raised by "log out everywhere": every session carries the epoch it
     # started in (through the session auth hash) and dies when it changes.
@@ -155,3 +158,84 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def session_hash_matches(self, value: str) -> bool:
         return hmac.compare_digest(value, self.get_session_auth_hash())
+
+
+class CodePurpose(models.TextChoices):
+    """What a one-time code proves; a code only ever works for its purpose."""
+
+    LOGIN = "login", _("log-in")
+    STAFF_LOGIN = "staff_login", _("back-office log-in")
+    EMAIL_VERIFY = "email_verify", _("e-mail address verification")
+    PHONE_VERIFY = "phone_verify", _("phone number verification")
+    MANDATE_SIGN = "mandate_sign", _("mandate signature")
+
+
+class CodeChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("e-mail")
+
+
+class OneTimeCode(models.Model):
+    """One attempt to prove something with a code sent by SMS or e-mail.
+
+    Nothing here lets anyone read the code back: the code, the destination
+    and the attempt's binding token are kept as HMACs keyed with the secret
+    key (``paraph.accounts.services.code_issue`` says why a fast keyed hash
+    is the right tool). A row is one attempt: sending a new code for it
+    replaces the code, so the previous one stops working.
+    """
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=CodePurpose.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=CodeChannel.choices)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="one_time_codes",
+    )
+    destination_masked = models.CharField(_("sent to"), max_length=64)
+    destination_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    # The attempt token lives in the session that asked for the code; only
+    # its HMAC is here, so the code is useless without that session.
+    binding_hash = models.CharField(max_length=64, unique=True)
+    # A decoy stands in for an identifier that matches no account (LG-1):
+    # it behaves like any attempt, but nothing is sent and no code matches.
+    is_decoy = models.BooleanField(default=False)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    tries = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last sent"))
+    send_count = models.PositiveSmallIntegerField(_("times sent"), default=1)
+
+    class Meta:
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} → {self.destination_masked}"
+
+
+class LoginDecoy(models.Model):
+    """Failed log-ins with an identifier that matches no account, counted
+    like ``Person.failed_login_count`` so that an unknown identifier is
+    locked out exactly like a real account (LG-1: never reveal whether an
+    account exists). Keyed by the identifier's HMAC, never its value."""
+
+    identifier_hash = models.CharField(max_length=64, unique=True)
+    failed_login_count = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("log-in decoy")
+        verbose_name_plural = _("log-in decoys")
+
+    def __str__(self) -> str:
+        return f"decoy {self.identifier_hash[:12]}"
+
+    def is_locked(self, now: Any = None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.models import AuditEvent
 
@@ -15,6 +16,10 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     search_fields = ["name", "actor_label", "subject_label", "subject_id"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEvent._meta.fields] + ["description"]
+
+    @admin.display(description=_("what happened"))
+    def description(self, obj: AuditEvent) -> str:
+        return obj.description
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

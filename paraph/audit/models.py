@@ -41,8 +41,8 @@ class AuditEvent(models.Model):
     subject_label = models.CharField(_("subject"), max_length=200, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(_("previous event's hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     class Meta:
         ordering = ["-id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from email.utils import parseaddr
 
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage, EmailMultiAlternatives
@@ -11,6 +12,8 @@ from paraph.notifications.models import Channel, SandboxMessage
 
 
 class SandboxEmailBackend(BaseEmailBackend):
+    """Keeps each e-mail, once per recipient, with its text and HTML parts."""
+
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         count = 0
         for message in email_messages:
@@ -22,7 +25,7 @@ class SandboxEmailBackend(BaseEmailBackend):
             for recipient in message.recipients():
                 SandboxMessage.objects.create(
                     channel=Channel.EMAIL,
-                    to=recipient,
+                    to=(parseaddr(recipient)[1] or recipient).lower(),
                     sender=message.from_email,
                     subject=str(message.subject),
                     body_text=str(message.body),

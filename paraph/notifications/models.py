@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -12,17 +14,29 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class SmsPurpose(models.TextChoices):
+    """Why an SMS goes to a person's phone (RG-7: the phone serves log-in
+    codes, and anything else only with the person's consent)."""
+
+    LOGIN_CODE = "login_code", _("log-in code")
+    PHONE_VERIFICATION = "phone_verification", _("phone number check")
+    NOTIFICATION = "notification", _("notification")
+
+
 class OutboundMessage(models.Model):
     """One e-mail or SMS, from the moment it is queued to its delivery.
 
-    The body is not kept here: messages carry one-time codes and links that
-    must not outlive their delivery. Persons read their messages through
-    ``template`` and ``context_public`` (what may be shown again)."""
+    The context a message is rendered from travels sealed through the task
+    queue and is never stored here. Once delivered, a copy of what the
+    person received is kept (subject and text body) so they can read it
+    again, except for *secret* messages (one-time codes, link tokens),
+    of which only the e-mail subject is kept."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
+        QUEUED = "queued", _("waiting to be sent")
+        SENDING = "sending", _("being sent")
         SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
+        FAILED = "failed", _("not delivered")
 
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     person = models.ForeignKey(
@@ -35,12 +49,21 @@ class OutboundMessage(models.Model):
     to = models.CharField(_("to"), max_length=254)
     template = models.CharField(_("template"), max_length=100)
     language = models.CharField(_("language"), max_length=2)
+    secret = models.BooleanField(
+        _("secret"),
+        default=False,
+        help_text=_("Carries a one-time code or a link token: its content is never kept."),
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=SmsPurpose.choices, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
+    provider_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("queued"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -52,6 +75,20 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.to}: {self.template}"
+
+    @property
+    def headline(self) -> str:
+        """What a list shows for this message: the e-mail subject, or the
+        first line of a kept SMS; empty when nothing may be shown."""
+        if self.subject:
+            return self.subject
+        first_line = self.body_text.strip().split("\n", 1)[0] if self.body_text else ""
+        return first_line[:120]
+
+    @property
+    def when(self) -> dt.datetime:
+        """When it left Paraph, or when it was queued if it has not yet."""
+        return self.sent_at or self.created_at
 
 
 class SandboxMessage(models.Model):

@@ -1,35 +1,115 @@
 """Sending e-mail and SMS: every message is queued in the caller's
-transaction and delivered by a task once that transaction commits."""
+transaction and delivered by a task once that transaction commits.
+
+Delivery is at most once: a worker claims a message before sending it,
+and a message that was sent (or given up) is never sent again. A failed
+attempt is retried after 1, 5 and 30 minutes, then given up.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
+from paraph.audit.services import audit_record
 from paraph.core.sealing import seal
-from paraph.notifications.models import Channel, OutboundMessage
+from paraph.notifications.addresses import phone_e164
+from paraph.notifications.models import Channel, OutboundMessage, SmsPurpose
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS: tuple[dt.timedelta, ...] = (
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# Purposes that carry a code: the content is secret whatever the caller says.
+CODE_PURPOSES = frozenset({SmsPurpose.LOGIN_CODE, SmsPurpose.PHONE_VERIFICATION})
+
+
+class SmsNotAllowed(Exception):
+    """The SMS would reach a phone, or serve a purpose, that the person did
+    not agree to (RG-7). Nothing was queued."""
+
+
+def _check_language(language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown message language {language!r}")
+
+
+def sms_check_allowed(*, person: Any, to: str, purpose: str) -> None:
+    """Refuse, with :class:`SmsNotAllowed`, an SMS to a person that RG-7
+    forbids: the phone receives log-in codes, and any other message only
+    when the person consented (``consent_phone_other_uses``); it must be the
+    person's verified phone, except for the code that verifies a new number.
+    Without a ``person`` there is nobody's consent to check."""
+    if purpose not in SmsPurpose.values:
+        raise ValueError(f"unknown SMS purpose {purpose!r}")
+    if person is None or purpose == SmsPurpose.PHONE_VERIFICATION:
+        return
+    if not person.phone or person.phone_verified_at is None:
+        raise SmsNotAllowed(f"person {person.pk} has no verified phone number")
+    if (phone_e164(to) or to) != (phone_e164(person.phone) or person.phone):
+        raise SmsNotAllowed(f"an SMS for person {person.pk} goes only to their verified phone")
+    if purpose == SmsPurpose.NOTIFICATION and not person.consent_phone_other_uses:
+        raise SmsNotAllowed(
+            f"person {person.pk} did not consent to messages other than log-in codes "
+            "on their phone (RG-7); send an e-mail instead"
+        )
 
 
 def _queue(
-    *, channel: str, to: str, template: str, context: dict[str, Any], language: str, person: Any
+    *,
+    channel: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    person: Any,
+    secret: bool,
+    purpose: str = "",
 ) -> OutboundMessage:
     from paraph.notifications.tasks import deliver_message
 
-    message = OutboundMessage.objects.create(
-        channel=channel, to=to, template=template, language=language, person=person
-    )
+    _check_language(language)
     sealed = seal(context)
-    transaction.on_commit(lambda: deliver_message.enqueue(message.pk, sealed))
+    with transaction.atomic():
+        message = OutboundMessage.objects.create(
+            channel=channel,
+            to=to,
+            template=template,
+            language=language,
+            person=person,
+            secret=secret,
+            purpose=purpose,
+        )
+        transaction.on_commit(lambda: deliver_message.enqueue(message.pk, sealed))
     return message
 
 
 def email_send(
-    *, to: str, template: str, context: dict[str, Any], language: str, person: Any = None
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    person: Any = None,
+    secret: bool = False,
 ) -> OutboundMessage:
     """Queue the e-mail rendered from ``notifications/email/<template>*``
-    in ``language``. ``context`` may hold secrets (codes, link tokens): it
-    travels sealed and is never stored in clear. Values must be JSON-able."""
+    in ``language``; it leaves once the caller's transaction commits.
+
+    ``context`` may hold secrets (codes, link tokens): it travels sealed
+    and is never stored in clear; values must be JSON-able. Pass
+    ``secret=True`` when it does: then only the subject is kept for the
+    person to read again, never the body. Refuses an unknown language."""
     return _queue(
         channel=Channel.EMAIL,
         to=to,
@@ -37,13 +117,29 @@ def email_send(
         context=context,
         language=language,
         person=person,
+        secret=secret,
     )
 
 
 def sms_send(
-    *, to: str, template: str, context: dict[str, Any], language: str, person: Any = None
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    person: Any = None,
+    secret: bool = False,
+    purpose: str = SmsPurpose.NOTIFICATION,
 ) -> OutboundMessage:
-    """Queue the SMS rendered from ``notifications/sms/<template>.txt``."""
+    """Queue the SMS rendered from ``notifications/sms/<template>.txt``.
+
+    ``purpose`` says why the phone is used: ``"login_code"`` (a log-in
+    code), ``"phone_verification"`` (the code that checks a new number) or
+    ``"notification"`` (anything else). With a ``person``, the SMS goes only
+    to their verified phone, and a notification only with their consent
+    (RG-7); otherwise :class:`SmsNotAllowed` is raised and nothing is
+    queued. Code purposes are always secret: the text is never kept."""
+    sms_check_allowed(person=person, to=to, purpose=purpose)
     return _queue(
         channel=Channel.SMS,
         to=to,
@@ -51,4 +147,101 @@ def sms_send(
         context=context,
         language=language,
         person=person,
+        secret=secret or purpose in CODE_PURPOSES,
+        purpose=purpose,
     )
+
+
+def message_claim(*, message_id: int) -> OutboundMessage | None:
+    """Take a queued message for one delivery attempt, or None when it was
+    already sent, given up, or is being sent by another worker: a second
+    task for the same message does nothing (at most once)."""
+    claimed = OutboundMessage.objects.filter(
+        pk=message_id, status=OutboundMessage.Status.QUEUED
+    ).update(
+        status=OutboundMessage.Status.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=None,
+    )
+    if not claimed:
+        return None
+    return OutboundMessage.objects.select_related("person").get(pk=message_id)
+
+
+def message_record_sent(
+    *, message: OutboundMessage, subject: str, text: str, provider_id: str = ""
+) -> OutboundMessage:
+    """Mark a claimed message sent and keep what the person may read again:
+    subject and text of an ordinary message; of a secret one, the e-mail
+    subject only (never a code or a link token)."""
+    message.status = OutboundMessage.Status.SENT
+    message.sent_at = timezone.now()
+    message.error = ""
+    message.provider_id = provider_id[:100]
+    message.subject = subject[:300] if message.channel == Channel.EMAIL else ""
+    message.body_text = "" if message.secret else text
+    with transaction.atomic():
+        message.save(
+            update_fields=["status", "sent_at", "error", "provider_id", "subject", "body_text"]
+        )
+    return message
+
+
+def message_record_failure(
+    *, message: OutboundMessage, error: str, sealed_context: str, permanent: bool = False
+) -> OutboundMessage:
+    """Note a failed attempt. A passing failure is retried after the next
+    delay of :data:`RETRY_DELAYS`; after the last one, or when ``permanent``
+    (a refusal, a broken template), the message is given up: status failed
+    and one ``notifications.message.failed`` audit event. ``error`` must
+    not contain the message's content."""
+    from paraph.notifications.tasks import deliver_message
+
+    message.error = error[:300]
+    can_defer = deliver_message.get_backend().supports_defer
+    retry = not permanent and message.attempts < MAX_ATTEMPTS and can_defer
+    with transaction.atomic():
+        if retry:
+            run_after = timezone.now() + RETRY_DELAYS[message.attempts - 1]
+            message.status = OutboundMessage.Status.QUEUED
+            message.next_attempt_at = run_after
+            message.save(update_fields=["status", "next_attempt_at", "error"])
+            sealed = sealed_context
+            message_id = message.pk
+            transaction.on_commit(
+                lambda: deliver_message.using(run_after=run_after).enqueue(message_id, sealed)
+            )
+            logger.warning(
+                "message %s (%s) attempt %s failed, retry at %s: %s",
+                message.pk,
+                message.channel,
+                message.attempts,
+                run_after.isoformat(),
+                message.error,
+            )
+            return message
+        if not permanent and not can_defer:
+            logger.warning(
+                "the task backend cannot defer tasks: message %s not retried", message.pk
+            )
+        message.status = OutboundMessage.Status.FAILED
+        message.next_attempt_at = None
+        message.save(update_fields=["status", "next_attempt_at", "error"])
+        audit_record(
+            name="notifications.message.failed",
+            subject=message,
+            data={
+                "channel": message.channel,
+                "template": message.template,
+                "attempts": message.attempts,
+                "error": message.error,
+            },
+        )
+    logger.warning(
+        "message %s (%s) given up after %s attempt(s): %s",
+        message.pk,
+        message.channel,
+        message.attempts,
+        message.error,
+    )
+    return message

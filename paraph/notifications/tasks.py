@@ -2,51 +2,75 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.utils import timezone
 from django_tasks import task
 
 from paraph.core.sealing import unseal
 from paraph.notifications.models import Channel, OutboundMessage
 from paraph.notifications.providers import SmsDeliveryError, get_sms_gateway
 from paraph.notifications.rendering import render_email, render_sms
+from paraph.notifications.services import (
+    SmsNotAllowed,
+    message_claim,
+    message_record_failure,
+    message_record_sent,
+    sms_check_allowed,
+)
 
-logger = logging.getLogger(__name__)
+# Failures that may pass: the SMTP server or the gateway is down or busy
+# (smtplib's errors are OSErrors). Anything else will fail the same way again.
+TRANSIENT_ERRORS = (OSError, SmsDeliveryError)
+
+
+def _deliver(message: OutboundMessage, context: dict[str, object]) -> tuple[str, str, str]:
+    """Render and hand over one message; returns (subject, text, provider id)."""
+    if message.channel == Channel.EMAIL:
+        rendered = render_email(message.template, context, message.language)
+        email = EmailMultiAlternatives(
+            subject=rendered.subject,
+            body=rendered.text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[message.to],
+            headers={"Content-Language": message.language},
+        )
+        email.attach_alternative(rendered.html, "text/html")
+        email.send()
+        return rendered.subject, rendered.text, ""
+    # Consent may have been withdrawn, or the phone changed, since it was queued.
+    sms_check_allowed(person=message.person, to=message.to, purpose=message.purpose)
+    text = render_sms(message.template, context, message.language)
+    provider_id = get_sms_gateway().send(to=message.to, text=text)
+    return "", text, provider_id or ""
 
 
 @task(queue_name="notifications")
 def deliver_message(message_id: int, sealed_context: str) -> str:
-    message = OutboundMessage.objects.get(pk=message_id)
-    if message.status == OutboundMessage.Status.SENT:
-        return "already sent"
-    context = unseal(sealed_context)
-    message.attempts += 1
+    """One delivery attempt. Does nothing for a message that was already
+    sent, given up, or is in another worker's hands, so a task that runs
+    twice never sends twice."""
+    message = message_claim(message_id=message_id)
+    if message is None:
+        return "skipped"
     try:
-        if message.channel == Channel.EMAIL:
-            rendered = render_email(message.template, context, message.language)
-            email = EmailMultiAlternatives(
-                subject=rendered.subject,
-                body=rendered.text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[message.to],
-            )
-            email.attach_alternative(rendered.html, "text/html")
-            email.send()
-            message.subject = rendered.subject[:300]
-        else:
-            text = render_sms(message.template, context, message.language)
-            get_sms_gateway().send(to=message.to, text=text)
-    except (OSError, SmsDeliveryError) as exc:
-        message.status = OutboundMessage.Status.FAILED
-        message.error = f"{type(exc).__name__}: {exc}"[:300]
-        message.save(update_fields=["status", "error", "attempts"])
-        logger.warning("message %s to %s failed: %s", message.pk, message.channel, message.error)
+        context = unseal(sealed_context)
+        subject, text, provider_id = _deliver(message, context)
+    except TRANSIENT_ERRORS as exc:
+        message = message_record_failure(
+            message=message, error=f"{type(exc).__name__}: {exc}", sealed_context=sealed_context
+        )
+        return "retry" if message.status == OutboundMessage.Status.QUEUED else "failed"
+    except SmsNotAllowed as exc:
+        message_record_failure(
+            message=message, error=f"refused: {exc}", sealed_context="", permanent=True
+        )
+        return "refused"
+    except Exception as exc:
+        # A broken template or context: retrying would fail the same way. The
+        # exception's text may quote the context (a code), so only its type is kept.
+        message_record_failure(
+            message=message, error=type(exc).__name__, sealed_context="", permanent=True
+        )
         raise
-    message.status = OutboundMessage.Status.SENT
-    message.sent_at = timezone.now()
-    message.error = ""
-    message.save(update_fields=["status", "sent_at", "error", "attempts", "subject"])
+    message_record_sent(message=message, subject=subject, text=text, provider_id=provider_id)
     return "sent"

@@ -12,4 +12,6 @@ def _gone(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse
 app_name = "sandbox"
 urlpatterns = [
     path("inbox/", _gone, name="inbox"),
+    path("inbox/<int:message_id>/", _gone, name="message"),
+    path("inbox/<int:message_id>/html/", _gone, name="message_html"),
 ]

@@ -6,3 +6,9 @@ class SupportConfig(AppConfig):
     name = "paraph.support"
     label = "support"
     verbose_name = _("Support")
+
+    def ready(self) -> None:
+        from paraph.audit.registry import register_events
+        from paraph.support.events import EVENTS
+
+        register_events(EVENTS)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -45,6 +46,36 @@ class OpeningHours:
                 "PARAPH_CONTACT_HOLIDAYS takes dates like 2026-12-25"
             ) from exc
         return cls(days, dt.time(int(oh), int(om)), dt.time(int(ch), int(cm)), dates)
+
+    def days_text(self) -> str:
+        """The opening days in the active language: "Monday to Friday"."""
+        names = [
+            _("Monday"),
+            _("Tuesday"),
+            _("Wednesday"),
+            _("Thursday"),
+            _("Friday"),
+            _("Saturday"),
+            _("Sunday"),
+        ]
+        if len(self.days) == 7:
+            return _("Every day")
+        # The first day of the (possibly week-wrapping) run, e.g. "fri-mon".
+        first = next(d for d in sorted(self.days) if (d - 1) % 7 not in self.days)
+        last = (first + len(self.days) - 1) % 7
+        if first == last:
+            return names[first]
+        return _("%(first)s to %(last)s") % {"first": names[first], "last": names[last]}
+
+    def text(self) -> str:
+        """The days and hours in one line, for e-mails and pages without the footer."""
+        # A literal en dash: xgettext does not decode "\u" escapes, so the
+        # catalogue would never match an escaped msgid.
+        return _("%(days)s, %(opens)s–%(closes)s") % {  # noqa: RUF001
+            "days": self.days_text(),
+            "opens": self.opens.strftime("%H:%M"),
+            "closes": self.closes.strftime("%H:%M"),
+        }
 
     def _open_on(self, day: dt.date) -> bool:
         return day.weekday() in self.days and day not in self.holidays

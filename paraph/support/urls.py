@@ -5,4 +5,5 @@ from paraph.support import views
 app_name = "support"
 urlpatterns = [
     path("contact/", views.contact, name="contact"),
+    path("contact/sent/", views.contact_sent, name="contact_sent"),
 ]

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from paraph.accounts.services import person_set_language
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -74,9 +80,28 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(
-        request,
-        500,
-        _("Something went wrong"),
-        _("We could not complete your request. Nothing was changed. Please try again later."),
+    """The friendly page, never a stack trace. The failure may be the
+    database itself, so the page does not look up the person or their
+    messages; if even that cannot render, a plain page answers."""
+    title = _("Something went wrong")
+    explanation = _(
+        "We could not complete your request. Nothing was changed. Please try again later."
     )
+    try:
+        return render(
+            request,
+            "web/error.html",
+            {"title": title, "explanation": explanation, "user": AnonymousUser(), "messages": ()},
+            status=500,
+        )
+    except Exception:
+        logger.exception("the error page itself could not be rendered")
+        return HttpResponseServerError(
+            format_html(
+                '<!doctype html><html lang="{}"><title>{}</title><h1>{}</h1><p>{}</p></html>',
+                translation.get_language() or settings.LANGUAGE_CODE,
+                title,
+                title,
+                explanation,
+            )
+        )

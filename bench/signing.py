@@ -1,0 +1,226 @@
+"""Signing throughput: Paraph's password signatures against naive pyHanko.
+
+    .venv/bin/python bench/signing.py [--documents 40] [--big-mb 50]
+
+Signs the same set of contract-like PDFs (3 to 10 pages, 50 KB to 2 MB) at
+PAdES B-T against the sandbox TSA:
+
+- Paraph: one person's key unlocked once (argon2id, timed separately), as
+  in batch signing, then ``engine.sign_pdf`` per document;
+- the baseline: the straightforward pyHanko usage, ``SimpleSigner.load``
+  then ``signers.sign_pdf`` per document, with the same in-process TSA.
+
+It checks a sample of its own outputs with ``paraph verify``, prints
+signatures per second for both, the time per signature next to a raw
+RSA-2048 signature (the physical floor), the peak memory while signing a
+large PDF, and ends with ``ratio_vs_naive_pyhanko=<x>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from asn1crypto import tsp
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.api import TimeStamper
+
+from paraph.signing import engine, passwordkeys
+from paraph.signing.providers.keys import SoftwareKey
+from paraph.signing.providers.tsa import SandboxTimestampAuthority
+from paraph.signing.tests.pdfs import contract_pdf
+from paraph.signing.tests.pki import start_pki
+
+SHAPES = [(3, 50_000), (5, 250_000), (7, 800_000), (10, 2_000_000)]
+PASSWORD = "a long signing password for the benchmark"
+
+
+class _InProcessTimeStamper(TimeStamper):
+    """pyHanko's TimeStamper over the same sandbox TSA as Paraph's."""
+
+    def __init__(self, authority: SandboxTimestampAuthority) -> None:
+        super().__init__()
+        self._authority = authority
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        return tsp.TimeStampResp.load(self._authority.request(req.dump()))
+
+
+def _pem(path: Path, der_or_key: object) -> Path:
+    if isinstance(der_or_key, bytes):
+        from cryptography import x509
+
+        cert = x509.load_der_x509_certificate(der_or_key)
+        path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    else:
+        path.write_bytes(
+            der_or_key.private_bytes(  # type: ignore[attr-defined]
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--documents", type=int, default=40)
+    parser.add_argument("--big-mb", type=int, default=50)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="paraph-bench-"))
+    pki = start_pki(work / "pki")
+    ca = SoftwareKey(
+        certificate=pki.cert_der("paraph-signing-ca"),
+        chain=(pki.cert_der("paraph-root"),),
+        private_key=pki.private_key("paraph-signing-ca"),
+    )
+    tsa = SandboxTimestampAuthority(
+        key=SoftwareKey(
+            certificate=pki.cert_der("paraph-tsa"),
+            chain=(pki.cert_der("paraph-root"),),
+            private_key=pki.private_key("paraph-tsa"),
+        )
+    )
+    trust = engine.Trust(
+        roots=(pki.cert_der("paraph-root"), pki.cert_der("belgium-root")),
+        intermediates=(pki.cert_der("paraph-signing-ca"),),
+    )
+    config = engine.EngineConfig(trust=trust, timestamp_authority=tsa, level=engine.Level.B_T)
+
+    # The person's key, as a mandate issues it.
+    from datetime import UTC, datetime, timedelta
+
+    private_key = passwordkeys.generate_key_pair()
+    now = datetime.now(tz=UTC)
+    certificate = passwordkeys.issue_certificate(
+        ca,
+        private_key.public_key(),
+        given_name="Emma",
+        surname="Claes",
+        national_number="78092301823",
+        not_before=now - timedelta(minutes=5),
+        not_after=now + timedelta(days=365),
+    )
+    ciphertext, kdf = passwordkeys.encrypt_private_key(
+        private_key, PASSWORD, certificate=certificate
+    )
+
+    documents = [contract_pdf(pages=p, extra_bytes=b) for p, b in SHAPES]
+    documents = [documents[i % len(documents)] for i in range(args.documents)]
+    total_mb = sum(len(d) for d in documents) / 1e6
+    print(f"documents: {len(documents)} ({total_mb:.1f} MB), shapes (pages, bytes): {SHAPES}")
+
+    # --- Paraph: unlock once, sign many
+    t0 = time.perf_counter()
+    key = passwordkeys.decrypt_private_key(
+        ciphertext, kdf, PASSWORD, certificate=certificate, chain=(ca.certificate, *ca.chain)
+    )
+    unlock_s = time.perf_counter() - t0
+    engine.sign_pdf(documents[0], key=key, config=config)  # warm-up: sizes the signature once
+    t0 = time.perf_counter()
+    paraph_out = [engine.sign_pdf(doc, key=key, config=config) for doc in documents]
+    paraph_s = time.perf_counter() - t0
+
+    # --- naive pyHanko: load the key and sign, per document
+    key_file = _pem(work / "person.key.pem", private_key)
+    cert_file = _pem(work / "person.cert.pem", certificate)
+    chain_files = [_pem(work / "ca.pem", ca.certificate), _pem(work / "root.pem", ca.chain[0])]
+    timestamper = _InProcessTimeStamper(tsa)
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature1", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    asyncio.run(timestamper.async_dummy_response("sha256"))  # warm-up, as Paraph's
+    t0 = time.perf_counter()
+    naive_out = []
+    for doc in documents:
+        signer = signers.SimpleSigner.load(
+            str(key_file), str(cert_file), ca_chain_files=[str(f) for f in chain_files]
+        )
+        out = signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(doc)), meta, signer=signer, timestamper=timestamper
+        )
+        naive_out.append(out.getvalue())
+    naive_s = time.perf_counter() - t0
+
+    # --- the physical floor: one raw RSA-2048 signature
+    n_raw = 2000
+    t0 = time.perf_counter()
+    for _ in range(n_raw):
+        private_key.sign(b"x" * 51, padding.PKCS1v15(), hashes.SHA256())
+    raw_ms = (time.perf_counter() - t0) / n_raw * 1000
+
+    # --- a sample checked with `paraph verify`
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="paraph.settings",
+        PARAPH_DATA_DIR=str(work / "data"),
+        PARAPH_SIGNING_TRUST_ROOTS=f"{pki.pem_path('paraph-root')},{pki.pem_path('belgium-root')}",
+        PARAPH_SIGNING_INTERMEDIATES=str(pki.pem_path("paraph-signing-ca")),
+        PARAPH_SIGNING_SANDBOX_TSA_PKCS12="",
+    )
+    paraph_cmd = str(Path(sys.executable).with_name("paraph"))
+    verified = 0
+    for n, signed in enumerate(paraph_out[:: max(1, len(paraph_out) // 4)]):
+        path = work / f"sample{n}.pdf"
+        path.write_bytes(signed)
+        result = subprocess.run(
+            [paraph_cmd, "verify", str(path), "--json"], capture_output=True, text=True, env=env
+        )
+        report = json.loads(result.stdout or "{}")
+        if result.returncode != 0 or not report.get("valid"):
+            print(f"paraph verify refused sample {n}: {result.stdout}{result.stderr}")
+            sys.exit(1)
+        verified += 1
+
+    # --- peak memory while signing a large PDF
+    big = contract_pdf(pages=10, extra_bytes=args.big_mb * 1_000_000)
+    big_config = engine.EngineConfig(trust=trust, timestamp_authority=tsa, max_bytes=len(big) + 1)
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    before, _ = tracemalloc.get_traced_memory()
+    signed_big = engine.sign_pdf(big, key=key, config=big_config)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del signed_big
+
+    paraph_rate = len(documents) / paraph_s
+    naive_rate = len(documents) / naive_s
+    per_sig_ms = paraph_s / len(documents) * 1000
+    print(
+        f"password unlock (argon2id t={kdf['time_cost']}, m={kdf['memory_cost_kib']} KiB, "
+        f"p={kdf['parallelism']}): {unlock_s * 1000:.0f} ms, once per batch"
+    )
+    print(f"paraph:       {paraph_rate:8.1f} signatures/s ({per_sig_ms:.2f} ms each)")
+    print(
+        f"naive pyHanko:{naive_rate:8.1f} signatures/s ({naive_s / len(documents) * 1000:.2f} ms each)"
+    )
+    print(
+        f"raw RSA-2048 signature: {raw_ms:.3f} ms (floor); paraph per signature = "
+        f"{per_sig_ms / raw_ms:.0f}x the floor"
+    )
+    print(f"paraph verify: {verified} sampled outputs valid")
+    print(
+        f"peak memory signing a {len(big) / 1e6:.0f} MB PDF: {(peak - before) / 1e6:.0f} MB "
+        f"({(peak - before) / len(big):.2f}x the file)"
+    )
+    print(f"ratio_vs_naive_pyhanko={paraph_rate / naive_rate:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""The signing engine's configuration and providers, built from Django
+settings once per process (and again when a test changes a setting)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from paraph.signing.engine import EngineConfig, Level, Trust
+from paraph.signing.exceptions import SigningConfigurationError
+from paraph.signing.providers import SigningKey, TimestampAuthority
+from paraph.signing.providers.keys import SoftwareKey, load_pkcs12_file
+from paraph.signing.providers.tsa import HttpTimestampAuthority, SandboxTimestampAuthority
+from paraph.signing.sandbox import SandboxPki, sandbox_pki
+
+
+def _read_certificate(path: str) -> bytes:
+    """DER bytes of a PEM or DER certificate file."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise SigningConfigurationError(f"cannot read the certificate file {path}: {exc}") from exc
+    if b"-----BEGIN" in raw:
+        from asn1crypto import pem
+
+        _, _, raw = pem.unarmor(raw)
+    return raw
+
+
+def _sandbox() -> SandboxPki | None:
+    """The generated sandbox PKI, in sandbox mode only."""
+    if not settings.SANDBOX:
+        return None
+    return sandbox_pki(Path(settings.DATA_DIR))
+
+
+@functools.cache
+def trust() -> Trust:
+    roots = list(settings.SIGNING_TRUST_ROOTS)
+    sandbox = _sandbox()
+    if sandbox is not None and not roots:
+        roots.append(str(sandbox.root))
+    return Trust(
+        roots=tuple(_read_certificate(p) for p in roots),
+        intermediates=tuple(
+            _read_certificate(p)
+            for p in [*settings.SIGNING_INTERMEDIATES, *settings.SIGNING_EID_CAS]
+        ),
+        allow_fetching=settings.SIGNING_FETCH_REVOCATION,
+    )
+
+
+@functools.cache
+def eid_cas() -> tuple[bytes, ...]:
+    return tuple(_read_certificate(p) for p in settings.SIGNING_EID_CAS)
+
+
+@functools.cache
+def timestamp_authority() -> TimestampAuthority:
+    kind = settings.SIGNING_TSA
+    if kind == "http":
+        return HttpTimestampAuthority(
+            url=settings.SIGNING_TSA_URL, timeout=float(settings.SIGNING_TSA_TIMEOUT)
+        )
+    if kind == "sandbox":
+        if not settings.SIGNING_SANDBOX_TSA_PKCS12:
+            sandbox = _sandbox()
+            if sandbox is None:
+                raise SigningConfigurationError(
+                    "PARAPH_SIGNING_SANDBOX_TSA_PKCS12 is not set: the sandbox TSA has no key"
+                )
+            return SandboxTimestampAuthority(key=load_pkcs12_file(sandbox.tsa, sandbox.password))
+        return SandboxTimestampAuthority(
+            key=load_pkcs12_file(
+                settings.SIGNING_SANDBOX_TSA_PKCS12, settings.SIGNING_SANDBOX_TSA_PKCS12_PASSWORD
+            )
+        )
+    raise SigningConfigurationError(f"PARAPH_SIGNING_TSA must be sandbox or http, not {kind!r}")
+
+
+@functools.cache
+def seal_key() -> SigningKey:
+    """Paraph's seal: a PKCS#12 file, or a key in a PKCS#11 token."""
+    if settings.SIGNING_KEY_STORE == "file":
+        if not settings.SIGNING_SEAL_PKCS12:
+            sandbox = _sandbox()
+            if sandbox is None:
+                raise SigningConfigurationError("PARAPH_SIGNING_SEAL_PKCS12 is not set")
+            return load_pkcs12_file(sandbox.seal, sandbox.password)
+        return load_pkcs12_file(settings.SIGNING_SEAL_PKCS12, settings.SIGNING_SEAL_PKCS12_PASSWORD)
+    if settings.SIGNING_KEY_STORE == "pkcs11":
+        from paraph.signing.providers.pkcs11 import Pkcs11Token
+
+        return Pkcs11Token.from_settings().key("seal")
+    raise SigningConfigurationError(
+        f"PARAPH_SIGNING_KEY_STORE must be file or pkcs11, not {settings.SIGNING_KEY_STORE!r}"
+    )
+
+
+@functools.cache
+def signing_ca_key() -> SoftwareKey:
+    """Paraph's signing CA, which certifies people's password keys."""
+    if not settings.SIGNING_CA_PKCS12:
+        sandbox = _sandbox()
+        if sandbox is None:
+            raise SigningConfigurationError("PARAPH_SIGNING_CA_PKCS12 is not set")
+        return load_pkcs12_file(sandbox.signing_ca, sandbox.password)
+    return load_pkcs12_file(settings.SIGNING_CA_PKCS12, settings.SIGNING_CA_PKCS12_PASSWORD)
+
+
+@functools.cache
+def engine_config() -> EngineConfig:
+    try:
+        level = Level(settings.SIGNING_LEVEL)
+    except ValueError:
+        raise SigningConfigurationError(
+            f"PARAPH_SIGNING_LEVEL must be B-T, B-LT or B-LTA, not {settings.SIGNING_LEVEL!r}"
+        ) from None
+    return EngineConfig(
+        trust=trust(),
+        timestamp_authority=timestamp_authority(),
+        level=level,
+        max_bytes=settings.SIGNING_MAX_PDF_BYTES,
+    )
+
+
+def reset() -> None:
+    for cached in (trust, eid_cas, timestamp_authority, seal_key, signing_ca_key, engine_config):
+        cached.cache_clear()
+
+
+@receiver(setting_changed)
+def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("SIGNING_") or setting in ("SANDBOX", "DATA_DIR"):
+        reset()

@@ -1,0 +1,1065 @@
+"""The one module of Paraph that talks to pyHanko.
+
+Everything else asks it to sign (with a key Paraph holds), to prepare and
+finish a two-step signature (with a key on an eID card), to check a card's
+signing certificate, or to validate a signed PDF. Inputs and outputs are
+bytes and frozen dataclasses; failures are Paraph's own exceptions
+(:mod:`paraph.signing.exceptions`), never pyHanko's. Every function takes
+the PDF as bytes and returns new bytes: the original is never changed.
+
+Signatures are PAdES (ETSI EN 319 142, subfilter ``ETSI.CAdES.detached``)
+at baseline B-T (an RFC 3161 time-stamp on every signature) by default;
+B-LT adds the validation data in the document security store after the
+signature and B-LTA a document time-stamp over it. The extension to LT and
+LTA is the same for every kind of signature (see :func:`_extend`), which is
+why the two-step flow keeps no pyHanko objects between its two requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import enum
+import functools
+import hashlib
+import io
+import logging
+import threading
+from collections.abc import Coroutine, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from asn1crypto import cms, tsp, x509
+from cryptography import x509 as crypto_x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from pyhanko.pdf_utils import misc as pdf_misc
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.general import as_signing_certificate_v2
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_signer import (
+    PdfTBSDocument,
+    PdfTimeStamper,
+    TimestampDSSContentSettings,
+)
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    async_add_validation_info,
+    async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
+    read_certification_data,
+)
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import (
+    InvalidCertificateError,
+    PathBuildingError,
+    PathValidationError,
+    RevokedError,
+)
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from paraph.signing.exceptions import (
+    CertificateRejected,
+    DocumentRejected,
+    SignatureValueMismatch,
+    SigningError,
+    TimestampUnavailable,
+)
+from paraph.signing.providers import SigningKey, TimestampAuthority
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+__all__ = [
+    "CardCertificate",
+    "EngineConfig",
+    "Level",
+    "PreparedSignature",
+    "SignOptions",
+    "SignatureReport",
+    "Trust",
+    "ValidationReport",
+    "async_finish_external",
+    "async_prepare_external",
+    "async_sign_pdf",
+    "async_validate_pdf",
+    "check_signing_certificate",
+    "finish_external",
+    "prepare_external",
+    "sign_pdf",
+    "validate_pdf",
+]
+
+
+class Level(enum.StrEnum):
+    """PAdES baseline levels Paraph produces and recognises."""
+
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Explicit trust: the roots (never the operating system's store), the
+    intermediate CA certificates to build paths with, revocation data known
+    in advance (Paraph's own CRL), and whether OCSP/CRL may be fetched from
+    the URLs in certificates. All certificates and CRLs are DER bytes."""
+
+    roots: tuple[bytes, ...]
+    intermediates: tuple[bytes, ...] = ()
+    crls: tuple[bytes, ...] = ()
+    ocsps: tuple[bytes, ...] = ()
+    allow_fetching: bool = True
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    trust: Trust
+    timestamp_authority: TimestampAuthority
+    level: Level = Level.B_T
+    max_bytes: int = 50 * 1024 * 1024
+
+
+class DocMdp(enum.StrEnum):
+    """What a certifying signature allows later (ISO 32000 DocMDP)."""
+
+    NO_CHANGES = "no_changes"
+    FILL_FORMS = "fill_forms"  # form filling and further signatures
+    ANNOTATE = "annotate"
+
+
+_DOCMDP = {
+    DocMdp.NO_CHANGES: fields.MDPPerm.NO_CHANGES,
+    DocMdp.FILL_FORMS: fields.MDPPerm.FILL_FORMS,
+    DocMdp.ANNOTATE: fields.MDPPerm.ANNOTATE,
+}
+
+
+@dataclass(frozen=True)
+class SignOptions:
+    """One signature's description. ``field_name`` defaults to a fresh
+    ``Signature<n>``; ``certify`` makes it a certification signature
+    (DocMDP) that allows what ``docmdp`` says; ``level`` overrides the
+    configured level for this signature."""
+
+    field_name: str | None = None
+    reason: str | None = None
+    location: str | None = None
+    signer_name: str | None = None
+    contact_info: str | None = None
+    certify: bool = False
+    docmdp: DocMdp = DocMdp.FILL_FORMS
+    level: Level | None = None
+
+
+# --- running pyHanko's async API from sync code -----------------------------
+
+
+_runners = threading.local()
+
+
+def _run_here(coro: Coroutine[Any, Any, T]) -> T:
+    # One event loop per thread, kept: a new loop (and its executor) per
+    # document costs more than signing the document does. Not asyncio.run /
+    # asyncio.Runner: in the main thread they install a SIGINT handler whose
+    # setup formats the task's repr, arguments included (the whole PDF).
+    loop = getattr(_runners, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _runners.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coro)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, also when the caller is
+    itself inside an event loop (an async view): then in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+        in_loop = True
+    except RuntimeError:
+        in_loop = False
+    if not in_loop:
+        return _run_here(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_run_here, coro).result()
+
+
+async def _release(*contexts: ValidationContext | None) -> None:
+    for context in contexts:
+        if context is not None:
+            await context.aclose()
+
+
+# --- adapters from Paraph's providers to pyHanko ----------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_cert(der: bytes) -> x509.Certificate:
+    cert = x509.Certificate.load(der)
+    cert.native  # noqa: B018 - forces a full parse, so damage shows here
+    return cert
+
+
+def _load_cert(der: bytes, what: str = "certificate") -> x509.Certificate:
+    """A parsed certificate (parsed once per process: they are not changed)."""
+    try:
+        return _parse_cert(bytes(der))
+    except (ValueError, TypeError) as exc:
+        raise CertificateRejected(
+            f"the {what} is not a DER X.509 certificate", code="malformed"
+        ) from exc
+
+
+def _digest_algorithm_for(cert: x509.Certificate) -> str:
+    """SHA-256 for RSA and P-256 keys, SHA-384 for P-384 (Belgian cards from
+    applet 1.8), SHA-512 for P-521."""
+    key = cert.public_key
+    if key.algorithm == "ec":
+        return {"secp384r1": "sha384", "secp521r1": "sha512"}.get(key.curve[1], "sha256")
+    return "sha256"
+
+
+def _signature_size(cert: x509.Certificate) -> int:
+    key = cert.public_key
+    if key.algorithm == "rsa":
+        return (key.bit_size + 7) // 8
+    # DER Ecdsa-Sig-Value: two INTEGERs of at most (n + 1) bytes, with headers
+    return 2 * ((key.bit_size + 7) // 8 + 1) + 8
+
+
+class _ProviderSigner(signers.Signer):
+    """A pyHanko signer over a :class:`SigningKey`: the key is loaded once,
+    by the provider, however many documents it signs."""
+
+    def __init__(self, key: SigningKey) -> None:
+        cert = _load_cert(key.certificate, "signing certificate")
+        super().__init__(
+            signing_cert=cert,
+            cert_registry=SimpleCertificateStore.from_certs(
+                [_load_cert(c, "chain certificate") for c in key.chain]
+            ),
+        )
+        self._key = key
+        self._size = _signature_size(cert)
+
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        if dry_run:
+            return bytes(self._size)
+        return self._key.sign(data, digest_algorithm)
+
+    def _signed_attr_providers(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        # The signing-certificate attribute is the same for every document a
+        # key signs; asn1crypto takes milliseconds to build it, so it is
+        # built once. (Overrides an internal pyHanko hook; pinned below 0.39.)
+        for provider in super()._signed_attr_providers(*args, **kwargs):
+            if isinstance(provider, SigningCertificateV2Provider):
+                yield self._signing_certificate_attribute
+            else:
+                yield provider
+
+    @functools.cached_property
+    def _signing_certificate_attribute(self) -> _FixedAttribute:
+        value = as_signing_certificate_v2(self.signing_cert)
+        return _FixedAttribute(
+            cms.CMSAttribute({"type": "signing_certificate_v2", "values": [value]}).dump()
+        )
+
+
+class _FixedAttribute(CMSAttributeProvider):
+    attribute_type = "signing_certificate_v2"
+
+    def __init__(self, der: bytes) -> None:
+        self._der = der
+
+    async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
+        return cms.CMSAttribute.load(self._der)
+
+
+class _AuthorityTimeStamper(TimeStamper):
+    """A pyHanko time-stamper over a :class:`TimestampAuthority`."""
+
+    def __init__(self, authority: TimestampAuthority) -> None:
+        super().__init__(include_nonce=True)
+        self._authority = authority
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        # A signature waits for its time-stamp anyway; the loop runs nothing else.
+        raw = self._authority.request(req.dump())
+        try:
+            return tsp.TimeStampResp.load(raw)
+        except ValueError as exc:
+            raise TimestampRequestError("the time-stamp authority's answer is not DER") from exc
+
+
+_signers: dict[int, tuple[SigningKey, _ProviderSigner]] = {}
+
+
+def _signer(key: SigningKey) -> _ProviderSigner:
+    """One pyHanko signer per key object (certificates parsed once)."""
+    cached = _signers.get(id(key))
+    if cached is None or cached[0] is not key:
+        if len(_signers) > 64:
+            _signers.clear()
+        cached = (key, _ProviderSigner(key))
+        _signers[id(key)] = cached
+    return cached[1]
+
+
+_timestampers: dict[int, tuple[TimestampAuthority, _AuthorityTimeStamper]] = {}
+
+
+def _timestamper(authority: TimestampAuthority) -> _AuthorityTimeStamper:
+    """One pyHanko time-stamper per authority, so the placeholder token used to
+    size signatures is fetched once, not per document."""
+    cached = _timestampers.get(id(authority))
+    if cached is None or cached[0] is not authority:
+        cached = (authority, _AuthorityTimeStamper(authority))
+        _timestampers[id(authority)] = cached
+    return cached[1]
+
+
+def _validation_context(
+    trust: Trust,
+    *,
+    revocation_mode: str = "soft-fail",
+    moment: datetime | None = None,
+    dss: DocumentSecurityStore | None = None,
+) -> ValidationContext:
+    kwargs: dict[str, Any] = {
+        "trust_roots": [_load_cert(c, "trust root") for c in trust.roots],
+        "other_certs": [_load_cert(c, "intermediate CA certificate") for c in trust.intermediates],
+        "crls": list(trust.crls),
+        "ocsps": list(trust.ocsps),
+        "allow_fetching": trust.allow_fetching,
+        "revocation_mode": revocation_mode,
+    }
+    if moment is not None:
+        kwargs["moment"] = moment
+    if dss is not None:
+        return dss.as_validation_context(kwargs)
+    return ValidationContext(**kwargs)
+
+
+# --- reading input ----------------------------------------------------------
+
+
+def _check_document(data: bytes, max_bytes: int) -> PdfFileReader:
+    """A reader over ``data``, or a precise :class:`DocumentRejected`."""
+    if not data:
+        raise DocumentRejected("the file is empty (0 bytes)", code="empty")
+    if len(data) > max_bytes:
+        raise DocumentRejected(
+            f"the file is {len(data)} bytes; the limit is {max_bytes} bytes", code="too_large"
+        )
+    if b"%PDF-" not in data[:1024]:
+        raise DocumentRejected("the file is not a PDF (no %PDF- header)", code="not_pdf")
+    if b"%%EOF" not in data[-2048:]:
+        raise DocumentRejected(
+            "the PDF is truncated (its end-of-file marker is missing)", code="truncated"
+        )
+    try:
+        reader = PdfFileReader(io.BytesIO(data))
+        encrypted = reader.encrypted
+        if not encrypted:
+            reader.root  # noqa: B018 - parses the catalogue through the xref table
+    except Exception as exc:  # pyHanko raises many kinds on damaged files
+        raise DocumentRejected(
+            f"the PDF is damaged and cannot be read ({exc.__class__.__name__}: {exc})",
+            code="damaged",
+        ) from exc
+    if encrypted:
+        raise DocumentRejected(
+            "the PDF is encrypted (password-protected); ask for an unprotected copy",
+            code="encrypted",
+        )
+    return reader
+
+
+def _check_not_locked(reader: PdfFileReader) -> None:
+    """Refuse a document whose certification signature forbids any change."""
+    try:
+        certification = read_certification_data(reader)
+    except Exception as exc:
+        raise DocumentRejected(
+            f"the PDF's certification cannot be read: {exc}", code="damaged"
+        ) from exc
+    if certification is not None and certification.permission == fields.MDPPerm.NO_CHANGES:
+        raise DocumentRejected(
+            "the document is certified by its author with 'no changes allowed': "
+            "it cannot be signed again",
+            code="locked",
+        )
+
+
+def _writer(reader: PdfFileReader) -> IncrementalPdfFileWriter:
+    try:
+        return IncrementalPdfFileWriter.from_reader(reader)
+    except Exception as exc:  # same reasons as in _check_document
+        raise DocumentRejected(f"the PDF cannot be updated: {exc}", code="damaged") from exc
+
+
+def _map_pyhanko_errors(exc: Exception) -> SigningError:
+    """Paraph's exception for a failure inside pyHanko."""
+    if isinstance(exc, SigningError):
+        return exc
+    if isinstance(exc, TimestampRequestError | OSError):
+        return TimestampUnavailable(f"no time-stamp could be obtained: {exc}")
+    message = str(exc)
+    if "DocMDP" in message or "certif" in message.lower():
+        return DocumentRejected(
+            f"the document's certification forbids another signature: {message}",
+            code="locked",
+        )
+    if isinstance(exc, PyHankoSigningError):
+        return SigningError(f"the signature could not be made: {message}")
+    if isinstance(exc, pdf_misc.PdfError):
+        return DocumentRejected(f"the PDF cannot be signed: {message}", code="damaged")
+    return SigningError(f"the signature could not be made ({exc.__class__.__name__}: {message})")
+
+
+def _metadata(
+    options: SignOptions, *, md_algorithm: str, field_name: str
+) -> signers.PdfSignatureMetadata:
+    return signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm=md_algorithm,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=options.reason,
+        location=options.location,
+        name=options.signer_name,
+        contact_info=options.contact_info,
+        certify=options.certify,
+        docmdp_permissions=_DOCMDP[options.docmdp],
+    )
+
+
+def _field_name(reader: PdfFileReader, options: SignOptions) -> str:
+    if options.field_name:
+        return options.field_name
+    taken = {name for name, _, _ in fields.enumerate_sig_fields(reader)}
+    n = 1
+    while f"Signature{n}" in taken:
+        n += 1
+    return f"Signature{n}"
+
+
+# --- signing with a key Paraph holds ---------------------------------------
+
+_size_estimates: dict[tuple[bytes, int, bool], int] = {}
+
+
+async def async_sign_pdf(
+    data: bytes, *, key: SigningKey, config: EngineConfig, options: SignOptions = SignOptions()
+) -> bytes:
+    """``data`` signed with ``key`` at the configured PAdES level (B-T at
+    least: a time-stamp authority that does not answer fails the signature,
+    :class:`TimestampUnavailable`). Refuses damaged, encrypted, oversized or
+    non-PDF input with :class:`DocumentRejected`."""
+    reader = _check_document(data, config.max_bytes)
+    _check_not_locked(reader)
+    level = options.level or config.level
+    signer = _signer(key)
+    md = _digest_algorithm_for(signer.signing_cert)
+    meta = _metadata(options, md_algorithm=md, field_name=_field_name(reader, options))
+    timestamper = _timestamper(config.timestamp_authority)
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+    # The CMS size depends on the key, the TSA and certification only: after
+    # the first document it is known, and the dry run is skipped.
+    size_key = (bytes(key.certificate), id(config.timestamp_authority), options.certify)
+    estimate = _size_estimates.get(size_key)
+    try:
+        try:
+            output = await pdf_signer.async_sign_pdf(
+                _writer(reader), bytes_reserved=estimate, output=io.BytesIO()
+            )
+        except PyHankoSigningError:
+            if estimate is None:
+                raise
+            # the remembered size was too small (a longer TSA answer): size it again
+            _size_estimates.pop(size_key, None)
+            fresh = PdfFileReader(io.BytesIO(data))  # the first attempt changed the writer's
+            output = await pdf_signer.async_sign_pdf(_writer(fresh), output=io.BytesIO())
+    except Exception as exc:
+        raise _map_pyhanko_errors(exc) from exc
+    signed = output.getvalue()
+    if size_key not in _size_estimates:
+        _size_estimates[size_key] = _reserved_size(signed) + 2048
+    return await _extend(signed, level, config)
+
+
+def sign_pdf(
+    data: bytes, *, key: SigningKey, config: EngineConfig, options: SignOptions = SignOptions()
+) -> bytes:
+    """Sync entry point of :func:`async_sign_pdf`."""
+    return _run(async_sign_pdf(data, key=key, config=config, options=options))
+
+
+def _reserved_size(signed: bytes) -> int:
+    """The /Contents hex length of the newest signature (to size the next)."""
+    reader = PdfFileReader(io.BytesIO(signed))
+    sig = reader.embedded_signatures[-1]
+    start, end = sig.byte_range[1], sig.byte_range[2]
+    return end - start - 2
+
+
+async def _extend(data: bytes, level: Level, config: EngineConfig) -> bytes:
+    """Add validation data (B-LT) and a document time-stamp (B-LTA) after
+    the newest signature."""
+    if level in (Level.B_B, Level.B_T):
+        return data
+    # hard-fail: a missing OCSP/CRL answer fails the signature rather than
+    # producing a B-LT document that lacks its validation data.
+    vc = _validation_context(config.trust, revocation_mode="hard-fail")
+    try:
+        reader = PdfFileReader(io.BytesIO(data))
+        sig = reader.embedded_signatures[-1]
+        out = await async_add_validation_info(sig, vc, output=io.BytesIO())
+        data = out.getvalue()
+        if level == Level.B_LTA:
+            stamper = PdfTimeStamper(_timestamper(config.timestamp_authority))
+            vc2 = _validation_context(config.trust, revocation_mode="hard-fail")
+            try:
+                out = await stamper.async_timestamp_pdf(
+                    IncrementalPdfFileWriter(io.BytesIO(data)),
+                    "sha256",
+                    validation_context=vc2,
+                    output=io.BytesIO(),
+                    # the TSA's own validation data goes in before the
+                    # document time-stamp, so the time-stamp covers the file
+                    dss_settings=TimestampDSSContentSettings(
+                        include_vri=False, update_before_ts=True
+                    ),
+                )
+            finally:
+                await _release(vc2)
+            data = out.getvalue()
+    except Exception as exc:
+        raise _map_pyhanko_errors(exc) from exc
+    finally:
+        await _release(vc)
+    return data
+
+
+# --- two-step signatures (the key is on a card) -----------------------------
+
+
+@dataclass(frozen=True)
+class PreparedSignature:
+    """What survives between the two requests of a card signature: the PDF
+    with its placeholder, where the placeholder is, the document digest and
+    the CMS signed attributes the card must sign. Plain bytes and integers,
+    so it can be stored in the database and finished by any web process."""
+
+    pdf: bytes = field(repr=False)
+    document_digest: bytes
+    reserved_region_start: int
+    reserved_region_end: int
+    signed_attributes: bytes = field(repr=False)
+    digest_algorithm: str
+
+    @property
+    def digest_to_sign(self) -> bytes:
+        """The hash the card signs: ``digest_algorithm`` over the DER signed
+        attributes (what Web eID's ``sign(certificate, hash, hashFunction)``
+        receives)."""
+        return hashlib.new(self.digest_algorithm, self.signed_attributes).digest()
+
+
+async def async_prepare_external(
+    data: bytes,
+    *,
+    certificate: bytes,
+    chain: Iterable[bytes] = (),
+    config: EngineConfig,
+    options: SignOptions = SignOptions(),
+) -> PreparedSignature:
+    """Prepare ``data`` for a signature made elsewhere (an eID card) with
+    ``certificate``: allocate the signature, digest the document, build the
+    signed attributes. Check the certificate first
+    (:func:`check_signing_certificate`)."""
+    reader = _check_document(data, config.max_bytes)
+    _check_not_locked(reader)
+    cert = _load_cert(certificate, "signing certificate")
+    registry = SimpleCertificateStore.from_certs(
+        [_load_cert(c, "chain certificate") for c in chain]
+    )
+    md = _digest_algorithm_for(cert)
+    placeholder = signers.ExternalSigner(cert, registry, signature_value=_signature_size(cert))
+    meta = _metadata(options, md_algorithm=md, field_name=_field_name(reader, options))
+    pdf_signer = signers.PdfSigner(
+        meta, signer=placeholder, timestamper=_timestamper(config.timestamp_authority)
+    )
+    try:
+        prepared, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
+            _writer(reader), output=io.BytesIO()
+        )
+        output.seek(0)
+        prepared_pdf = output.read()
+        signed_attrs = await placeholder.signed_attrs(prepared.document_digest, md, use_pades=True)
+    except Exception as exc:
+        raise _map_pyhanko_errors(exc) from exc
+    return PreparedSignature(
+        pdf=prepared_pdf,
+        document_digest=prepared.document_digest,
+        reserved_region_start=prepared.reserved_region_start,
+        reserved_region_end=prepared.reserved_region_end,
+        signed_attributes=signed_attrs.dump(),
+        digest_algorithm=md,
+    )
+
+
+def prepare_external(
+    data: bytes,
+    *,
+    certificate: bytes,
+    chain: Iterable[bytes] = (),
+    config: EngineConfig,
+    options: SignOptions = SignOptions(),
+) -> PreparedSignature:
+    """Sync entry point of :func:`async_prepare_external`."""
+    return _run(
+        async_prepare_external(
+            data, certificate=certificate, chain=tuple(chain), config=config, options=options
+        )
+    )
+
+
+def _der_signature(value: bytes, cert: x509.Certificate) -> bytes:
+    """An ECDSA value as DER (Web eID may send raw r||s); RSA unchanged."""
+    key = cert.public_key
+    if key.algorithm != "ec":
+        return value
+    size = (key.bit_size + 7) // 8
+    if len(value) == 2 * size and value[:1] != b"\x30":
+        r = int.from_bytes(value[:size], "big")
+        s = int.from_bytes(value[size:], "big")
+        return utils.encode_dss_signature(r, s)
+    return value
+
+
+def _verify_value(value: bytes, message: bytes, md: str, cert: x509.Certificate) -> None:
+    from paraph.signing.providers.keys import hash_algorithm
+
+    public_key = crypto_x509.load_der_x509_certificate(cert.dump()).public_key()
+    try:
+        if isinstance(public_key, rsa.RSAPublicKey):
+            public_key.verify(value, message, padding.PKCS1v15(), hash_algorithm(md))
+        elif isinstance(public_key, ec.EllipticCurvePublicKey):
+            public_key.verify(value, message, ec.ECDSA(hash_algorithm(md)))
+        else:
+            raise SignatureValueMismatch("the card's key type is not RSA or EC", code="key_type")
+    except (InvalidSignature, ValueError) as exc:
+        raise SignatureValueMismatch(
+            "the signature value does not match the prepared document and the card's certificate"
+        ) from exc
+
+
+async def async_finish_external(
+    prepared: PreparedSignature,
+    *,
+    signature_value: bytes,
+    certificate: bytes,
+    chain: Iterable[bytes] = (),
+    config: EngineConfig,
+    level: Level | None = None,
+) -> bytes:
+    """The signed PDF: ``signature_value`` (RSA PKCS#1 v1.5, or ECDSA as DER
+    or raw r||s) is verified against the prepared digest and the
+    certificate (:class:`SignatureValueMismatch` otherwise), time-stamped,
+    embedded, and extended to ``level``."""
+    cert = _load_cert(certificate, "signing certificate")
+    value = _der_signature(signature_value, cert)
+    _verify_value(value, prepared.signed_attributes, prepared.digest_algorithm, cert)
+    registry = SimpleCertificateStore.from_certs(
+        [_load_cert(c, "chain certificate") for c in chain]
+    )
+    external = signers.ExternalSigner(cert, registry, signature_value=value)
+    try:
+        signed_attrs = cms.CMSAttributes.load(prepared.signed_attributes)
+        signature_cms = await external.async_sign_prescribed_attributes(
+            prepared.digest_algorithm,
+            signed_attrs=signed_attrs,
+            timestamper=_timestamper(config.timestamp_authority),
+        )
+        output = io.BytesIO(prepared.pdf)
+        await PdfTBSDocument.async_finish_signing(
+            output,
+            prepared_digest=PreparedByteRangeDigest(
+                document_digest=prepared.document_digest,
+                reserved_region_start=prepared.reserved_region_start,
+                reserved_region_end=prepared.reserved_region_end,
+            ),
+            signature_cms=signature_cms,
+        )
+    except Exception as exc:
+        raise _map_pyhanko_errors(exc) from exc
+    return await _extend(output.getvalue(), level or config.level, config)
+
+
+def finish_external(
+    prepared: PreparedSignature,
+    *,
+    signature_value: bytes,
+    certificate: bytes,
+    chain: Iterable[bytes] = (),
+    config: EngineConfig,
+    level: Level | None = None,
+) -> bytes:
+    """Sync entry point of :func:`async_finish_external`."""
+    return _run(
+        async_finish_external(
+            prepared,
+            signature_value=signature_value,
+            certificate=certificate,
+            chain=tuple(chain),
+            config=config,
+            level=level,
+        )
+    )
+
+
+# --- checking a card's signing certificate ----------------------------------
+
+
+@dataclass(frozen=True)
+class CardCertificate:
+    """What Paraph reads from an accepted eID signing certificate."""
+
+    national_number: str
+    common_name: str
+    given_name: str
+    surname: str
+    issuer: str
+    not_after: datetime
+
+
+def _name_attr(name: x509.Name, attr: str) -> str:
+    value = name.native.get(attr, "")
+    if isinstance(value, list):  # multi-valued attributes
+        value = " ".join(value)
+    return str(value)
+
+
+def check_signing_certificate(
+    certificate: bytes,
+    *,
+    national_number: str,
+    trust: Trust,
+    eid_cas: Iterable[bytes],
+    moment: datetime | None = None,
+) -> CardCertificate:
+    """Accept ``certificate`` as a Belgian eID signing certificate for the
+    person whose national register number is ``national_number``, or raise
+    :class:`CertificateRejected` with a precise ``code``: it must chain to a
+    trusted root through one of ``eid_cas`` (``untrusted``), allow
+    nonRepudiation (``key_usage``), be valid at ``moment`` (``expired``,
+    ``not_yet_valid``), not be revoked according to OCSP or CRL
+    (``revoked``; ``revocation_unknown`` when no answer could be had), and
+    carry ``national_number`` in its subject serialNumber (``wrong_person``)."""
+    return _run(
+        _async_check_signing_certificate(
+            certificate,
+            national_number=national_number,
+            trust=trust,
+            eid_cas=tuple(eid_cas),
+            moment=moment,
+        )
+    )
+
+
+async def _async_check_signing_certificate(
+    certificate: bytes,
+    *,
+    national_number: str,
+    trust: Trust,
+    eid_cas: tuple[bytes, ...],
+    moment: datetime | None,
+) -> CardCertificate:
+    cert = _load_cert(certificate, "signing certificate")
+    serial = _name_attr(cert.subject, "serial_number")
+    if serial != national_number:
+        raise CertificateRejected(
+            "this card belongs to another person: its national register number does not match",
+            code="wrong_person",
+        )
+    ca_certs = [_load_cert(c, "eID CA certificate") for c in eid_cas]
+    if not any(cert.issuer == ca.subject for ca in ca_certs):
+        raise CertificateRejected(
+            "the certificate was not issued by an accepted Belgian eID CA", code="untrusted"
+        )
+    key_usage = cert.key_usage_value.native if cert.key_usage_value else set()
+    if "non_repudiation" not in key_usage:
+        raise CertificateRejected(
+            "this is not a signature certificate (no nonRepudiation key usage)",
+            code="key_usage",
+        )
+    chain_trust = Trust(
+        roots=trust.roots,
+        intermediates=tuple(eid_cas),
+        crls=trust.crls,
+        ocsps=trust.ocsps,
+        allow_fetching=trust.allow_fetching,
+    )
+    vc = _validation_context(chain_trust, revocation_mode="hard-fail", moment=moment)
+    validator = CertificateValidator(cert, validation_context=vc)
+    try:
+        await validator.async_validate_usage({"non_repudiation"})
+    except RevokedError as exc:
+        raise CertificateRejected(
+            f"the card's certificate is revoked: {exc}", code="revoked"
+        ) from exc
+    except InvalidCertificateError as exc:
+        message = str(exc)
+        if "expired" in message:
+            raise CertificateRejected("the card's certificate has expired", code="expired") from exc
+        if "not valid until" in message or "not yet valid" in message:
+            raise CertificateRejected(
+                "the card's certificate is not valid yet", code="not_yet_valid"
+            ) from exc
+        raise CertificateRejected(f"the card's certificate is refused: {message}") from exc
+    except PathBuildingError as exc:
+        raise CertificateRejected(
+            "the certificate does not chain to a trusted root", code="untrusted"
+        ) from exc
+    except PathValidationError as exc:
+        message = str(exc)
+        if "revocation" in message.lower() or "ocsp" in message.lower() or "crl" in message.lower():
+            raise CertificateRejected(
+                f"the card's revocation status could not be checked: {message}",
+                code="revocation_unknown",
+            ) from exc
+        if "expired" in message:
+            raise CertificateRejected("the card's certificate has expired", code="expired") from exc
+        raise CertificateRejected(
+            f"the certificate's path is invalid: {message}", code="untrusted"
+        ) from exc
+    finally:
+        await _release(vc)
+    return CardCertificate(
+        national_number=serial,
+        common_name=_name_attr(cert.subject, "common_name"),
+        given_name=_name_attr(cert.subject, "given_name"),
+        surname=_name_attr(cert.subject, "surname"),
+        issuer=_name_attr(cert.issuer, "common_name"),
+        not_after=cert.not_valid_after,
+    )
+
+
+# --- validation -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """One signature (or document time-stamp) as a validator sees it."""
+
+    field_name: str
+    kind: str  # "signature" or "document_timestamp"
+    signer: str
+    signer_national_number: str
+    issuer: str
+    signing_time: datetime | None
+    timestamp_time: datetime | None
+    timestamp_authority: str
+    intact: bool
+    covers_whole_document: bool
+    modifications: str
+    trusted: bool
+    revocation: str  # "good", "revoked", "unknown", "not_applicable"
+    level: Level | None
+    certification: str  # DocMDP permission of a certification signature, or ""
+    problems: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        return self.intact and self.trusted and self.revocation != "revoked" and not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field_name,
+            "kind": self.kind,
+            "signer": self.signer,
+            "signer_national_number": self.signer_national_number or None,
+            "issuer": self.issuer,
+            "signing_time": self.signing_time.isoformat() if self.signing_time else None,
+            "timestamp_time": self.timestamp_time.isoformat() if self.timestamp_time else None,
+            "timestamp_authority": self.timestamp_authority or None,
+            "intact": self.intact,
+            "covers_whole_document": self.covers_whole_document,
+            "modifications": self.modifications,
+            "trusted": self.trusted,
+            "revocation": self.revocation,
+            "level": str(self.level) if self.level else None,
+            "certification": self.certification or None,
+            "problems": list(self.problems),
+            "valid": self.valid,
+        }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    signatures: tuple[SignatureReport, ...]
+
+    @property
+    def valid(self) -> bool:
+        """True only when there is at least one signature and every
+        signature and document time-stamp is intact and trusted."""
+        return bool(self.signatures) and all(s.valid for s in self.signatures)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid, "signatures": [s.as_dict() for s in self.signatures]}
+
+
+def _has_revocation_sources(cert: x509.Certificate) -> bool:
+    return bool(cert.ocsp_urls or cert.crl_distribution_points)
+
+
+async def async_validate_pdf(
+    data: bytes, *, trust: Trust, moment: datetime | None = None, max_bytes: int | None = None
+) -> ValidationReport:
+    """A report on every signature in ``data``, validated against ``trust``
+    only. Unreadable input raises :class:`DocumentRejected`."""
+    reader = _check_document(data, max_bytes or len(data) or 1)
+    try:
+        dss: DocumentSecurityStore | None = DocumentSecurityStore.read_dss(reader)
+    except Exception:  # NoDSSFoundError, or a damaged DSS that validation will then miss
+        dss = None
+    try:
+        embedded = list(reader.embedded_signatures)
+    except Exception as exc:
+        raise DocumentRejected(
+            f"the PDF's signature fields cannot be read: {exc}", code="damaged"
+        ) from exc
+    doc_ts_revisions = [s.signed_revision for s in embedded if s.sig_object_type == "/DocTimeStamp"]
+    reports = []
+    for sig in embedded:
+        reports.append(await _validate_one(sig, trust, moment, dss, doc_ts_revisions))
+    return ValidationReport(signatures=tuple(reports))
+
+
+def validate_pdf(
+    data: bytes, *, trust: Trust, moment: datetime | None = None, max_bytes: int | None = None
+) -> ValidationReport:
+    """Sync entry point of :func:`async_validate_pdf`."""
+    return _run(async_validate_pdf(data, trust=trust, moment=moment, max_bytes=max_bytes))
+
+
+async def _status(
+    sig: Any, trust: Trust, moment: datetime | None, dss: DocumentSecurityStore | None, mode: str
+) -> Any:
+    vc = _validation_context(trust, revocation_mode=mode, moment=moment, dss=dss)
+    ts_vc = _validation_context(trust, revocation_mode=mode, moment=moment, dss=dss)
+    try:
+        if sig.sig_object_type == "/DocTimeStamp":
+            return await async_validate_pdf_timestamp(sig, validation_context=vc)
+        return await async_validate_pdf_signature(
+            sig, signer_validation_context=vc, ts_validation_context=ts_vc
+        )
+    finally:
+        await _release(vc, ts_vc)
+
+
+async def _validate_one(
+    sig: Any,
+    trust: Trust,
+    moment: datetime | None,
+    dss: DocumentSecurityStore | None,
+    doc_ts_revisions: list[int],
+) -> SignatureReport:
+    is_doc_ts = sig.sig_object_type == "/DocTimeStamp"
+    field_name = str(sig.field_name)
+    problems: list[str] = []
+    try:
+        cert = sig.signer_cert
+    except Exception:
+        cert = None
+    try:
+        # First with revocation checks that must answer; if that is what
+        # fails, again without, to tell "revocation unknown" from "untrusted".
+        status = await _status(sig, trust, moment, dss, "hard-fail")
+        revocation = (
+            "good" if cert is not None and _has_revocation_sources(cert) else "not_applicable"
+        )
+        if status.revocation_details is not None:
+            revocation = "revoked"
+        elif not status.trusted:
+            soft = await _status(sig, trust, moment, dss, "soft-fail")
+            if soft.trusted:
+                status, revocation = soft, "unknown"
+            elif soft.revocation_details is not None:
+                status, revocation = soft, "revoked"
+    except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+        problems.append(f"the signature cannot be validated: {exc}")
+        return SignatureReport(
+            field_name=field_name,
+            kind="document_timestamp" if is_doc_ts else "signature",
+            signer=_name_attr(cert.subject, "common_name") if cert is not None else "",
+            signer_national_number="",
+            issuer=_name_attr(cert.issuer, "common_name") if cert is not None else "",
+            signing_time=None,
+            timestamp_time=None,
+            timestamp_authority="",
+            intact=False,
+            covers_whole_document=False,
+            modifications="unknown",
+            trusted=False,
+            revocation="unknown",
+            level=None,
+            certification="",
+            problems=tuple(problems),
+        )
+    signer_cert = status.signing_cert
+    modification_level = status.modification_level
+    modifications = modification_level.name.lower() if modification_level is not None else "none"
+    if not is_doc_ts:
+        if status.docmdp_ok is False:
+            problems.append("the document was changed in a way its certification forbids")
+        if not status.seed_value_ok:
+            problems.append("the signature breaks its field's seed value constraints")
+    if is_doc_ts:
+        ts_time, tsa = status.timestamp, _name_attr(signer_cert.subject, "common_name")
+        signing_time = status.timestamp
+        level: Level | None = None
+    else:
+        ts = status.timestamp_validity
+        ts_time = ts.timestamp if ts is not None else None
+        tsa = _name_attr(ts.signing_cert.subject, "common_name") if ts is not None else ""
+        signing_time = status.signer_reported_dt
+        if ts is not None and not (ts.intact and ts.valid and ts.trusted):
+            problems.append("the signature's time-stamp is not valid or not trusted")
+        level = Level.B_T if ts is not None else Level.B_B
+        if level == Level.B_T and dss is not None:
+            level = Level.B_LT
+            if any(rev > sig.signed_revision for rev in doc_ts_revisions):
+                level = Level.B_LTA
+    docmdp = sig.docmdp_level
+    return SignatureReport(
+        field_name=field_name,
+        kind="document_timestamp" if is_doc_ts else "signature",
+        signer=_name_attr(signer_cert.subject, "common_name"),
+        signer_national_number=_name_attr(signer_cert.subject, "serial_number"),
+        issuer=_name_attr(signer_cert.issuer, "common_name"),
+        signing_time=signing_time,
+        timestamp_time=ts_time,
+        timestamp_authority=tsa,
+        intact=bool(status.intact and status.valid),
+        covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        modifications=modifications,
+        trusted=bool(status.trusted),
+        revocation=revocation,
+        level=level,
+        certification=docmdp.name.lower() if docmdp is not None else "",
+        problems=tuple(problems),
+    )

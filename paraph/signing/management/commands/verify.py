@@ -1,0 +1,86 @@
+"""``paraph verify FILE.pdf [--json]``: a report on every signature.
+
+Exit code 0 when every signature is intact and trusted, 1 when one is not
+(or there is none), 2 when the file cannot be read.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from paraph.signing import conf, engine
+from paraph.signing.exceptions import SigningError
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "NO"
+
+
+def render_text(report: engine.ValidationReport) -> str:
+    lines = []
+    if not report.signatures:
+        lines.append("No signature in this document.")
+    for n, sig in enumerate(report.signatures, start=1):
+        kind = "Document time-stamp" if sig.kind == "document_timestamp" else "Signature"
+        lines.append(f"{kind} {n} ({sig.field_name})")
+        lines.append(f"  signer:                 {sig.signer}")
+        if sig.signer_national_number:
+            lines.append(f"  national number:        {sig.signer_national_number}")
+        lines.append(f"  certificate issuer:     {sig.issuer}")
+        if sig.signing_time:
+            lines.append(f"  signing time (claimed): {sig.signing_time.isoformat()}")
+        if sig.timestamp_time:
+            lines.append(
+                f"  time-stamp:             {sig.timestamp_time.isoformat()} by {sig.timestamp_authority}"
+            )
+        lines.append(f"  intact:                 {_yes(sig.intact)}")
+        lines.append(
+            f"  covers whole document:  {_yes(sig.covers_whole_document)}"
+            + ("" if sig.covers_whole_document else f" (later changes: {sig.modifications})")
+        )
+        lines.append(f"  trusted:                {_yes(sig.trusted)}")
+        lines.append(f"  revocation:             {sig.revocation}")
+        if sig.level:
+            lines.append(f"  PAdES level:            {sig.level}")
+        if sig.certification:
+            lines.append(f"  certification:          {sig.certification}")
+        for problem in sig.problems:
+            lines.append(f"  problem:                {problem}")
+        lines.append(f"  => {'VALID' if sig.valid else 'NOT VALID'}")
+    lines.append("")
+    lines.append("Document: " + ("VALID" if report.valid else "NOT VALID"))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Validate every signature of a PDF: exit 0 valid, 1 not valid, 2 unreadable."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="the PDF to check")
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        try:
+            data = path.read_bytes()
+            report = engine.validate_pdf(
+                data, trust=conf.trust(), max_bytes=settings.SIGNING_MAX_PDF_BYTES
+            )
+        except (OSError, SigningError) as exc:
+            code = getattr(exc, "code", "unreadable")
+            if options["json"]:
+                self.stdout.write(json.dumps({"valid": False, "error": code, "message": str(exc)}))
+            else:
+                self.stderr.write(f"{path}: cannot be read: {exc}")
+            sys.exit(2)
+        if options["json"]:
+            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+        else:
+            self.stdout.write(render_text(report))
+        sys.exit(0 if report.valid else 1)

@@ -1,0 +1,83 @@
+"""Signing state that must outlive one request: prepared eID signatures
+(between the two round trips) and people's password-protected keys."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class PreparedEidSignature(models.Model):
+    """A document prepared for a card signature, waiting for the card's
+    value. Stored in the database so any web process can finish it; bound to
+    one person and one document; usable once, until ``expires_at``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    document_ref = models.CharField(_("document"), max_length=200)
+    document_sha256 = models.CharField(_("SHA-256 of the original document"), max_length=64)
+    certificate = models.BinaryField(_("card signing certificate (DER)"))
+    prepared_pdf = models.BinaryField(_("document with the signature placeholder"))
+    document_digest = models.BinaryField()
+    reserved_region_start = models.PositiveBigIntegerField()
+    reserved_region_end = models.PositiveBigIntegerField()
+    signed_attributes = models.BinaryField(_("CMS signed attributes (DER)"))
+    digest_algorithm = models.CharField(max_length=16)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prepared eID signature")
+        verbose_name_plural = _("prepared eID signatures")
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"eID signature of {self.document_ref} ({self.pk})"
+
+
+class PersonSigningKey(models.Model):
+    """A person's signing key for password signatures under a mandate: the
+    certificate from Paraph's signing CA, and the private key encrypted under
+    a key derived from the person's password (argon2id; the parameters and
+    salt are in ``kdf``). At most one active key per person; a retired key
+    never signs again."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    mandate_ref = models.CharField(_("mandate"), max_length=200)
+    certificate = models.BinaryField(_("certificate (DER)"))
+    encrypted_private_key = models.BinaryField(_("encrypted private key"))
+    kdf = models.JSONField(_("key derivation and cipher parameters"))
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    created_at = models.DateTimeField(_("created at"))
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    failed_attempts = models.PositiveIntegerField(_("consecutive wrong passwords"), default=0)
+
+    class Meta:
+        verbose_name = _("person's signing key")
+        verbose_name_plural = _("people's signing keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(retired_at__isnull=True),
+                name="signing_one_active_key_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"signing key {self.pk} of person {self.person_id}"

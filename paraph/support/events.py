@@ -1,0 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
+EVENTS = {
+    "support.ticket.created": _("A support ticket was created"),
+}
