@@ -526,7 +526,9 @@ def code_resend(
     now = timezone.now()
     with transaction.atomic():
         code_obj = (
-            OneTimeCode.objects.select_for_update()
+            # of=("self",): PostgreSQL cannot lock the nullable side of the
+            # outer join to the person; only the code row needs the lock.
+            OneTimeCode.objects.select_for_update(of=("self",))
             .select_related("person")
             .filter(binding_hash=binding_hash(binding_token), purpose=purpose)
             .first()
