@@ -63,10 +63,11 @@ def person(person_factory: Any) -> Any:
 
 
 @pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks: Any) -> Iterator[Any]:
-    """Run ``transaction.on_commit`` callbacks (task enqueues) inside tests."""
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        yield callbacks
+def deliver(django_capture_on_commit_callbacks: Any) -> Any:
+    """``with deliver(): email_send(...)``: what the block queued for "after
+    commit" (task enqueues, so message delivery) runs when the block ends, as
+    it would when the caller's transaction commits."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 @pytest.fixture(autouse=True)

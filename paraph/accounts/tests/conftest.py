@@ -25,13 +25,6 @@ def en_client(clock: Any) -> Client:
 
 
 @pytest.fixture
-def deliver(django_capture_on_commit_callbacks: Any) -> Callable[[], Any]:
-    """``with deliver(): ...``: messages queued in the block are delivered
-    when it ends, as they would be when the transaction commits."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def start_login(deliver: Callable[[], Any]) -> Callable[..., Any]:
     """``start_login(client, "0470 12 34 56")``: step 1 of the log-in, with
     the SMS delivered to the sandbox."""

@@ -10,8 +10,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from html.parser import HTMLParser
@@ -26,16 +25,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def deliver(
-    django_capture_on_commit_callbacks: Any,
-) -> Callable[[], AbstractContextManager[list[Any]]]:
-    """``with deliver(): email_send(...)``: what the block queued for
-    "after commit" (the task enqueue) runs when the block ends, as it would
-    when the caller's transaction commits."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 # --- SMTP -----------------------------------------------------------------
