@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.http import HttpRequest
+import math
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Literal
 
-from paraph.accounts.models import Language, Person
+from django.conf import settings
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
+
+from paraph.accounts.hashing import (
+    binding_hash,
+    code_hash,
+    code_normalize,
+    destination_hash,
+)
+from paraph.accounts.middleware import SESSION_STARTED_KEY
+from paraph.accounts.models import (
+    CodeChannel,
+    CodePurpose,
+    Language,
+    LoginDecoy,
+    OneTimeCode,
+    Person,
+)
+from paraph.accounts.selectors import code_get_by_binding, code_resend_wait
 from paraph.audit.services import audit_record
+from paraph.core.belgium import phone_mask, phone_normalize
+from paraph.core.http import client_ip
+from paraph.core.ratelimit import RateLimitResult, ratelimit_hit
+from paraph.notifications.addresses import mask_destination
+from paraph.notifications.models import SmsPurpose
+from paraph.notifications.services import email_send, sms_send
 
 
 def person_set_language(
@@ -34,15 +72,7 @@ def person_set_language(
 # --- Contact centre changes (LG-3): e-mail, phone, lock-out -----------------
 # Imports kept with the functions that use them, so this block could be
 # added without touching the imports above while others edit this file.
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.core.validators import validate_email  # noqa: E402
-from django.db import IntegrityError  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext  # noqa: E402
 
-from paraph.core.belgium import phone_mask, phone_normalize  # noqa: E402
-from paraph.notifications.addresses import mask_destination  # noqa: E402
-from paraph.notifications.services import email_send  # noqa: E402
 
 CHANGE_REASON_MAX = 1000
 
@@ -238,33 +268,7 @@ def person_unlock(*, person: Person, actor: Person, request: HttpRequest | None 
 
 # --- One-time codes, log-in and log-out (LG-1, LG-2, RG-7) -----------------
 # Imports kept with the functions that use them (see the block above).
-import math  # noqa: E402
-import secrets  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import datetime, timedelta  # noqa: E402
-from enum import StrEnum  # noqa: E402
-from typing import Literal  # noqa: E402
 
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import login as auth_login  # noqa: E402
-from django.contrib.auth import logout as auth_logout  # noqa: E402
-from django.db.models import F  # noqa: E402
-from django.utils.crypto import constant_time_compare  # noqa: E402
-
-from paraph.accounts.hashing import (  # noqa: E402
-    binding_hash,
-    code_hash,
-    code_normalize,
-    destination_hash,
-)
-from paraph.accounts.middleware import SESSION_STARTED_KEY  # noqa: E402
-from paraph.accounts.models import CodeChannel, CodePurpose, LoginDecoy, OneTimeCode  # noqa: E402
-from paraph.accounts.selectors import code_get_by_binding, code_resend_wait  # noqa: E402
-from paraph.core.http import client_ip  # noqa: E402
-from paraph.core.ratelimit import RateLimitResult, ratelimit_hit  # noqa: E402
-from paraph.notifications.models import SmsPurpose  # noqa: E402
-from paraph.notifications.services import sms_send  # noqa: E402
 
 # --- One-time codes --------------------------------------------------------
 #
