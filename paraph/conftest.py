@@ -181,3 +181,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
+
+
+@pytest.fixture
+def sandbox_email(settings: Any) -> None:
+    """E-mails land in the sandbox inbox, as in ``make run`` (pytest-django
+    otherwise swaps in Django's in-memory backend, ``mail.outbox``)."""
+    settings.EMAIL_BACKEND = "paraph.notifications.backends.SandboxEmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _default_language(settings: Any) -> Iterator[None]:
+    """Every test starts in the default language, whatever an earlier test's
+    request activated in this process."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

@@ -19,7 +19,7 @@ PEOPLE = "/backoffice/accounts/person/"
 
 @pytest.fixture
 def agent(person_factory):
-    return make_agent(person_factory)
+    return make_agent(person_factory, language="en")
 
 
 @pytest.fixture

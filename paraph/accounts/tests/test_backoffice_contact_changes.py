@@ -39,7 +39,11 @@ def agent_client(client, agent):
 @pytest.fixture
 def anne(person_factory):
     return person_factory(
-        first_name="Anne", last_name="Martin", email="anne@example.be", phone="+32470111111"
+        first_name="Anne",
+        last_name="Martin",
+        email="anne@example.be",
+        phone="+32470111111",
+        language="en",
     )
 
 

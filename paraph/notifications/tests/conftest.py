@@ -150,11 +150,6 @@ def kept_tasks(settings: Any) -> Any:
 
 
 @pytest.fixture
-def sandbox_email(settings: Any) -> None:
-    settings.EMAIL_BACKEND = "paraph.notifications.backends.SandboxEmailBackend"
-
-
-@pytest.fixture
 def sandbox_sms(settings: Any) -> None:
     settings.SMS_GATEWAY = "sandbox"
 

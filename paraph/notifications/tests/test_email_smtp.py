@@ -86,7 +86,7 @@ def test_every_mail_carries_the_contact_centres_phone_and_hours(
     [
         ("fr", "23 novembre 2026", "lundi"),
         ("nl", "23 november 2026", "maandag"),
-        ("de", "23 November 2026", "Montag"),
+        ("de", "23. November 2026", "Montag"),
         ("en", "23 November 2026", "Monday"),
     ],
 )

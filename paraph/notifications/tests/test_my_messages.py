@@ -221,7 +221,8 @@ def test_a_secret_email_keeps_its_subject_only(client, person_factory, deliver):
     assert "tok-5e1f" not in html
 
 
-def test_a_failed_message_says_it_was_not_delivered(client, person):
+def test_a_failed_message_says_it_was_not_delivered(client, person_factory):
+    person = person_factory(language="en")
     message = OutboundMessage.objects.create(
         person=person,
         channel=Channel.EMAIL,

@@ -15,6 +15,6 @@ def test_the_text_part_and_subject_are_not_html_escaped_and_the_html_part_is():
 
 
 def test_an_sms_is_one_line_whatever_its_context_holds():
-    assert render_sms("test_code", {"code": "123\n\n456"}, "fr") == (
+    assert render_sms("test_code", {"code": "123\n\n456"}, "en") == (
         "Your Paraph code is 123 456. Never share it."
     )

@@ -32,6 +32,12 @@ def _email(deliver, to: str, name: str, minutes: int) -> SandboxMessage:
     return SandboxMessage.objects.get(to=to.lower(), subject__contains=name)
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """The pages are read in English (the default language is French)."""
+    client.cookies["paraph_language"] = "en"
+
+
 @pytest.fixture
 def inbox(db, deliver, sandbox_email):
     _sms("+32470111111", "Your Paraph code is 111111. Never share it.", 1)

@@ -30,7 +30,7 @@ def test_the_footer_shows_the_phone_and_the_hours(client, settings):
     settings.CONTACT_PHONE = "+32 2 664 13 60"
     text = footer(client, dt.datetime(2026, 3, 4, 10, 0, tzinfo=BRUSSELS))
     assert "Contact centre: +32 2 664 13 60" in text
-    assert f"Monday to Friday 08:00{DASH}16:45." in text
+    assert f"Monday to Friday, 08:00{DASH}16:45." in text
 
 
 def test_open_on_a_wednesday_morning(client):
@@ -95,7 +95,7 @@ def test_the_week_clocks_go_back(client):
 def test_configured_hours_show_in_the_footer(client, settings):
     settings.CONTACT_HOURS = "mon-sat 09:00-12:30"
     text = footer(client, dt.datetime(2026, 3, 7, 12, 0, tzinfo=BRUSSELS))  # a Saturday
-    assert f"Monday to Saturday 09:00{DASH}12:30." in text
+    assert f"Monday to Saturday, 09:00{DASH}12:30." in text
     assert "Open now." in text
     text = footer(client, dt.datetime(2026, 3, 7, 12, 30, tzinfo=BRUSSELS))
     assert "Closed, opens Monday 9 March, 09:00." in text
