@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "paraph.accounts",
     "paraph.notifications",
     "paraph.support",
+    "paraph.identity",
     "paraph.signing",
     "paraph.web",
 ]
@@ -322,6 +323,26 @@ SMS_HTTP_BODY_TEMPLATE = env_str(
 )
 SMS_SENDER = env_str("PARAPH_SMS_SENDER", "Paraph")
 SMS_HTTP_TIMEOUT = env_int("PARAPH_SMS_HTTP_TIMEOUT", 10)
+
+# --- Identity providers (paraph.identity) ---------------------------------
+
+# Which class serves each registration method: the sandbox implementations
+# (offline, labelled as such on every page) or the real clients.
+IDENTITY_PROVIDERS = {
+    "itsme": env_str(
+        "PARAPH_ITSME_PROVIDER",
+        "paraph.identity.providers.itsme.ItsmeProvider"
+        if PRODUCTION
+        else "paraph.identity.providers.itsme_sandbox.SandboxItsmeProvider",
+    ),
+    "eid": env_str("PARAPH_EID_PROVIDER", "paraph.identity.providers.eid.EidProvider"),
+    "idnow": env_str(
+        "PARAPH_IDNOW_PROVIDER",
+        "paraph.identity.providers.idnow.IdnowProvider"
+        if PRODUCTION
+        else "paraph.identity.providers.idnow_sandbox.SandboxIdnowProvider",
+    ),
+}
 
 # --- Contact centre (SU-2) ------------------------------------------------
 

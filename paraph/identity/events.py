@@ -1,0 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
+EVENTS: dict[str, object] = {
+    "identity.registration.started": _("A registration started"),
+}
