@@ -1,15 +1,18 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "Paraph — back office"
-admin.site.site_title = "Paraph back office"
+admin.site.site_header = _("Paraph — back office")
+admin.site.site_title = _("Paraph back office")
 
 urlpatterns = [
     path("", include("paraph.web.urls")),
     path("account/", include("paraph.accounts.urls")),
     path("messages/", include("paraph.notifications.urls")),
     path("support/", include("paraph.support.urls")),
+    path("verify/", include("paraph.signing.urls")),
+    path("pki/", include("paraph.signing.pki_urls")),
     path("backoffice/", admin.site.urls),
 ]
 if settings.SANDBOX:

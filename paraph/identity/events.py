@@ -1,5 +1,5 @@
 from django.utils.translation import gettext_lazy as _
 
-EVENTS: dict[str, object] = {
+EVENTS = {
     "identity.registration.started": _("A registration started"),
 }

@@ -3,6 +3,7 @@ settings once per process (and again when a test changes a setting)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,21 @@ def _sandbox() -> SandboxPki | None:
     return sandbox_pki(Path(settings.DATA_DIR))
 
 
-@functools.cache
 def trust() -> Trust:
+    """The configured trust, plus Paraph's own current CRL from the database:
+    Paraph's validator knows at once that a retired key is revoked, and
+    signing at B-LT embeds that CRL without fetching Paraph's own URL."""
+    static = _static_trust()
+    from paraph.signing.selectors import signing_crl_current
+
+    crl = signing_crl_current()
+    if crl is None:
+        return static
+    return dataclasses.replace(static, crls=(*static.crls, bytes(crl.der)))
+
+
+@functools.cache
+def _static_trust() -> Trust:
     roots = list(settings.SIGNING_TRUST_ROOTS)
     sandbox = _sandbox()
     if sandbox is not None and not roots:
@@ -113,8 +127,12 @@ def signing_ca_key() -> SoftwareKey:
     return load_pkcs12_file(settings.SIGNING_CA_PKCS12, settings.SIGNING_CA_PKCS12_PASSWORD)
 
 
-@functools.cache
 def engine_config() -> EngineConfig:
+    return dataclasses.replace(_static_engine_config(), trust=trust())
+
+
+@functools.cache
+def _static_engine_config() -> EngineConfig:
     try:
         level = Level(settings.SIGNING_LEVEL)
     except ValueError:
@@ -122,7 +140,7 @@ def engine_config() -> EngineConfig:
             f"PARAPH_SIGNING_LEVEL must be B-T, B-LT or B-LTA, not {settings.SIGNING_LEVEL!r}"
         ) from None
     return EngineConfig(
-        trust=trust(),
+        trust=_static_trust(),
         timestamp_authority=timestamp_authority(),
         level=level,
         max_bytes=settings.SIGNING_MAX_PDF_BYTES,
@@ -130,7 +148,14 @@ def engine_config() -> EngineConfig:
 
 
 def reset() -> None:
-    for cached in (trust, eid_cas, timestamp_authority, seal_key, signing_ca_key, engine_config):
+    for cached in (
+        _static_trust,
+        eid_cas,
+        timestamp_authority,
+        seal_key,
+        signing_ca_key,
+        _static_engine_config,
+    ):
         cached.cache_clear()
 
 

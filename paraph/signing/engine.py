@@ -34,7 +34,9 @@ from asn1crypto import cms, tsp, x509
 from cryptography import x509 as crypto_x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils import misc as pdf_misc
+from pyhanko.pdf_utils.content import ResourceType
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -58,6 +60,7 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.stamp import BaseStamp, BaseStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
     InvalidCertificateError,
@@ -67,6 +70,7 @@ from pyhanko_certvalidator.errors import (
 )
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from paraph.signing import stamplayout
 from paraph.signing.exceptions import (
     CertificateRejected,
     DocumentRejected,
@@ -81,12 +85,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 __all__ = [
+    "Appearance",
     "CardCertificate",
     "EngineConfig",
     "Level",
+    "Placement",
     "PreparedSignature",
     "SignOptions",
     "SignatureReport",
+    "SignatureSlot",
     "Trust",
     "ValidationReport",
     "async_finish_external",
@@ -94,6 +101,7 @@ __all__ = [
     "async_sign_pdf",
     "async_validate_pdf",
     "check_signing_certificate",
+    "common_name",
     "finish_external",
     "prepare_external",
     "sign_pdf",
@@ -147,12 +155,62 @@ _DOCMDP = {
 }
 
 
+# The smallest box a visible signature accepts, in points (about 5 x 1.4 cm).
+MIN_BOX_WIDTH = 140.0
+MIN_BOX_HEIGHT = 40.0
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a visible signature goes. ``page`` counts from 0, negative
+    from the end (-1, the default, is the last page). ``box`` is
+    ``(x1, y1, x2, y2)`` in PDF points from the page's lower-left corner,
+    at least :data:`MIN_BOX_WIDTH` x :data:`MIN_BOX_HEIGHT`; ``None`` (the
+    default) is the next free slot along the bottom of the page: two
+    side by side, then a row higher, so signatures never cover each other."""
+
+    page: int = -1
+    box: tuple[float, float, float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.box is not None:
+            x1, y1, x2, y2 = self.box
+            if x2 - x1 < MIN_BOX_WIDTH or y2 - y1 < MIN_BOX_HEIGHT:
+                raise ValueError(
+                    f"a signature box is at least {MIN_BOX_WIDTH:g} x {MIN_BOX_HEIGHT:g} "
+                    f"points, not {self.box}"
+                )
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """What a visible signature shows: ``lines`` of text, the first in bold
+    (the signer's name), fitted to the box at ``placement``. The caller
+    writes the lines in the signer's language."""
+
+    lines: tuple[str, ...]
+    placement: Placement = Placement()
+
+
+@dataclass(frozen=True)
+class SignatureSlot:
+    """An empty signature field, made with a signature for one that follows
+    (a certifying seal prepares the fields the contract's signers fill):
+    its name and where it goes."""
+
+    field_name: str
+    placement: Placement = Placement()
+
+
 @dataclass(frozen=True)
 class SignOptions:
     """One signature's description. ``field_name`` defaults to a fresh
     ``Signature<n>``; ``certify`` makes it a certification signature
     (DocMDP) that allows what ``docmdp`` says; ``level`` overrides the
-    configured level for this signature."""
+    configured level for this signature; ``appearance`` makes it visible
+    (without one the signature has no picture on any page); ``slots`` are
+    empty signature fields added in the same revision, for the signatures
+    that follow (their appearance is made when they are filled)."""
 
     field_name: str | None = None
     reason: str | None = None
@@ -162,6 +220,8 @@ class SignOptions:
     certify: bool = False
     docmdp: DocMdp = DocMdp.FILL_FORMS
     level: Level | None = None
+    appearance: Appearance | None = None
+    slots: tuple[SignatureSlot, ...] = ()
 
 
 # --- running pyHanko's async API from sync code -----------------------------
@@ -221,6 +281,11 @@ def _load_cert(der: bytes, what: str = "certificate") -> x509.Certificate:
         ) from exc
 
 
+def common_name(certificate: bytes) -> str:
+    """The subject common name of a DER certificate (for appearances)."""
+    return _name_attr(_load_cert(certificate).subject, "common_name")
+
+
 def _digest_algorithm_for(cert: x509.Certificate) -> str:
     """SHA-256 for RSA and P-256 keys, SHA-384 for P-384 (Belgian cards from
     applet 1.8), SHA-512 for P-521."""
@@ -269,6 +334,53 @@ class _ProviderSigner(signers.Signer):
                 yield self._signing_certificate_attribute
             else:
                 yield provider
+
+    def _package_signature(
+        self,
+        *,
+        digest_algorithm: str,
+        cms_version: Any,
+        signed_attrs: cms.CMSAttributes,
+        signature: bytes,
+        unsigned_attrs: cms.CMSAttributes | None,
+        encap_content_info: Any,
+    ) -> cms.ContentInfo:
+        # pyHanko's SignedData, but the certificate set is encoded once per
+        # key: placed in a new structure, asn1crypto re-encodes every
+        # certificate (milliseconds per document). Loaded with the [0] tag
+        # the SignedData field has, it is copied as bytes. (Overrides an
+        # internal pyHanko method; pinned below 0.39.)
+        sig_info = self.signer_info(digest_algorithm, signed_attrs, signature)
+        if unsigned_attrs is not None:
+            sig_info["unsigned_attrs"] = unsigned_attrs
+        return cms.ContentInfo(
+            {
+                "content_type": cms.ContentType("signed_data"),
+                "content": cms.SignedData(
+                    {
+                        "version": cms_version,
+                        "digest_algorithms": cms.DigestAlgorithms((sig_info["digest_algorithm"],)),
+                        "encap_content_info": encap_content_info or {"content_type": "data"},
+                        "certificates": cms.CertificateSet.load(self._certificate_set, implicit=0),
+                        "signer_infos": [sig_info],
+                    }
+                ),
+            }
+        )
+
+    @functools.cached_property
+    def _certificate_set(self) -> bytes:
+        """The DER of the SignedData's ``[0] certificates``: the signing
+        certificate and the chain (roots too, as pyHanko embeds them)."""
+        certs = [
+            cms.CertificateChoices(name="certificate", value=cert)
+            for cert in self.cert_registry or ()
+            if self.embed_roots or cert.self_signed == "no"
+        ]
+        certs.append(cms.CertificateChoices(name="certificate", value=self.signing_cert))
+        unique = {c.dump(): c for c in certs}
+        probe = cms.SignedData({"certificates": list(unique.values())})
+        return bytes(probe["certificates"].dump())
 
     @functools.cached_property
     def _signing_certificate_attribute(self) -> _FixedAttribute:
@@ -337,8 +449,10 @@ def _validation_context(
     revocation_mode: str = "soft-fail",
     moment: datetime | None = None,
     dss: DocumentSecurityStore | None = None,
+    retroactive: bool = False,
 ) -> ValidationContext:
     kwargs: dict[str, Any] = {
+        "retroactive_revinfo": retroactive,
         "trust_roots": [_load_cert(c, "trust root") for c in trust.roots],
         "other_certs": [_load_cert(c, "intermediate CA certificate") for c in trust.intermediates],
         "crls": list(trust.crls),
@@ -388,8 +502,9 @@ def _check_document(data: bytes, max_bytes: int) -> PdfFileReader:
     return reader
 
 
-def _check_not_locked(reader: PdfFileReader) -> None:
-    """Refuse a document whose certification signature forbids any change."""
+def _check_not_locked(reader: PdfFileReader) -> bool:
+    """Refuse a document whose certification signature forbids any change;
+    True when the document is certified (and allows more signatures)."""
     try:
         certification = read_certification_data(reader)
     except Exception as exc:
@@ -402,6 +517,7 @@ def _check_not_locked(reader: PdfFileReader) -> None:
             "it cannot be signed again",
             code="locked",
         )
+    return certification is not None
 
 
 def _writer(reader: PdfFileReader) -> IncrementalPdfFileWriter:
@@ -456,6 +572,264 @@ def _field_name(reader: PdfFileReader, options: SignOptions) -> str:
     return f"Signature{n}"
 
 
+# --- visible signatures -----------------------------------------------------
+
+_BORDER_COLOUR = (0.16, 0.29, 0.55)
+_INK = (0.08, 0.08, 0.12)
+_SLOT_MARGIN = 36.0  # from the page's left, right and bottom edges
+_SLOT_GAP = 8.0
+_SLOT_HEIGHT = 56.0
+
+
+def _font(bold: bool) -> generic.DictionaryObject:
+    name = "/Helvetica-Bold" if bold else "/Helvetica"
+    return generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Font"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+            generic.NameObject("/BaseFont"): generic.NameObject(name),
+            generic.NameObject("/Encoding"): generic.NameObject("/WinAnsiEncoding"),
+            generic.NameObject("/FirstChar"): generic.NumberObject(32),
+            generic.NameObject("/LastChar"): generic.NumberObject(255),
+            generic.NameObject("/Widths"): generic.ArrayObject(
+                generic.NumberObject(w) for w in stamplayout.widths(bold)
+            ),
+        }
+    )
+
+
+# Written into each document, built once per process.
+_FONTS = {False: _font(False), True: _font(True)}
+_FONT_NAMES = {False: b"/PhR", True: b"/PhB"}
+
+
+class _TextStamp(BaseStamp):
+    """A white box with a thin border and the lines, fitted to the box."""
+
+    def __init__(self, writer: Any, style: BaseStampStyle, box: Any, lines: tuple[str, ...]):
+        super().__init__(writer, style, box)
+        self._lines = lines
+
+    def _render_inner_content(self) -> list[bytes]:
+        for bold in (False, True):
+            self.set_resource(
+                category=ResourceType.FONT,
+                name=generic.NameObject(_FONT_NAMES[bold].decode()),
+                value=_FONTS[bold],
+            )
+        width, height = self.box.width, self.box.height
+        ops = [b"1 1 1 rg 0 0 %.2f %.2f re f" % (width, height), b"%g %g %g rg" % _INK]
+        for line in stamplayout.layout(self._lines, width, height):
+            ops.append(
+                b"BT %s %.2f Tf %.2f %.2f Td <%s> Tj ET"
+                % (_FONT_NAMES[line.bold], line.size, line.x, line.y, line.text.hex().encode())
+            )
+        return ops
+
+
+@dataclass(frozen=True)
+class _TextStampStyle(BaseStampStyle):
+    """Paraph's appearance: the lines come with each document (pyHanko's
+    ``appearance_text_params``), so one style serves every signature."""
+
+    def create_stamp(self, writer: Any, box: Any, text_params: dict[str, Any]) -> BaseStamp:
+        return _TextStamp(writer, self, box, tuple(text_params.get("paraph_lines", ())))
+
+
+_STAMP_STYLE = _TextStampStyle(border_width=1, border_color=_BORDER_COLOUR)
+
+
+def _inherited(page: generic.DictionaryObject, key: str) -> Any:
+    node: Any = page
+    for _depth in range(64):  # page trees are shallow; a loop is damage
+        if key in node:
+            return node[key]
+        if "/Parent" not in node:
+            return None
+        node = node["/Parent"]
+    return None
+
+
+def _page_box(page: generic.DictionaryObject) -> tuple[float, float, float, float]:
+    box = _inherited(page, "/CropBox") or _inherited(page, "/MediaBox")
+    if box is None or len(box) != 4:
+        return (0.0, 0.0, 595.0, 842.0)  # A4, what a viewer assumes
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+
+
+def _signature_rects(page: generic.DictionaryObject) -> list[tuple[float, float, float, float]]:
+    """The boxes of the visible signature fields already on ``page``."""
+    rects = []
+    for ref in page.get("/Annots") or ():
+        annot = ref.get_object()
+        field_type = annot.get("/FT") or (
+            annot["/Parent"].get("/FT") if "/Parent" in annot else None
+        )
+        rect = annot.get("/Rect")
+        if field_type != "/Sig" or rect is None or len(rect) != 4:
+            continue
+        x1, y1, x2, y2 = (float(v) for v in rect)
+        if abs(x2 - x1) > 1 and abs(y2 - y1) > 1:
+            rects.append((min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)))
+    return rects
+
+
+def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _free_slot(
+    page_box: tuple[float, float, float, float], taken: list[tuple[float, float, float, float]]
+) -> tuple[float, float, float, float]:
+    """The first slot along the bottom of the page that no signature covers:
+    two per row, rows going up; the first slot if the page is full."""
+    px1, py1, px2, py2 = page_box
+    width = max(MIN_BOX_WIDTH, (px2 - px1 - 2 * _SLOT_MARGIN - _SLOT_GAP) / 2)
+    slots = []
+    row = 0
+    while True:
+        y1 = py1 + _SLOT_MARGIN + row * (_SLOT_HEIGHT + _SLOT_GAP)
+        if y1 + _SLOT_HEIGHT > py2 - _SLOT_MARGIN or row > 20:
+            break
+        for col in range(2):
+            x1 = px1 + _SLOT_MARGIN + col * (width + _SLOT_GAP)
+            if x1 + width <= px2:
+                slots.append((x1, y1, x1 + width, y1 + _SLOT_HEIGHT))
+        row += 1
+    for slot in slots:
+        if not any(_overlaps(slot, rect) for rect in taken):
+            return slot
+    return slots[0] if slots else (px1, py1, px1 + MIN_BOX_WIDTH, py1 + MIN_BOX_HEIGHT)
+
+
+class _FieldPlanner:
+    """Boxes for the new signature fields of one revision, each in the next
+    free slot of its page unless the caller chose one."""
+
+    def __init__(self, reader: PdfFileReader) -> None:
+        self._reader = reader
+        self._taken: dict[int, list[tuple[float, float, float, float]]] = {}
+        try:
+            self._count = int(reader.root["/Pages"]["/Count"])
+        except Exception as exc:
+            raise DocumentRejected(
+                f"the PDF's pages cannot be read: {exc}", code="damaged"
+            ) from exc
+
+    def spec(self, field_name: str, placement: Placement) -> fields.SigFieldSpec:
+        """A new visible field at ``placement``, or :class:`DocumentRejected`
+        (``placement``) when the page does not exist or the box leaves it."""
+        index = placement.page if placement.page >= 0 else self._count + placement.page
+        if not 0 <= index < self._count:
+            raise DocumentRejected(
+                f"the document has {self._count} page(s): a signature cannot go on page "
+                f"{placement.page + 1 if placement.page >= 0 else placement.page}",
+                code="placement",
+            )
+        try:
+            page_ref, _resources = self._reader.find_page_for_modification(index)
+            page = page_ref.get_object()
+            page_box = _page_box(page)
+            taken = self._taken.setdefault(index, _signature_rects(page))
+        except Exception as exc:  # a damaged page tree
+            raise DocumentRejected(
+                f"the PDF's page {index + 1} cannot be read to place a signature: {exc}",
+                code="damaged",
+            ) from exc
+        if placement.box is None:
+            box = _free_slot(page_box, taken)
+        else:
+            box = placement.box
+            px1, py1, px2, py2 = page_box
+            if not (px1 <= box[0] and py1 <= box[1] and box[2] <= px2 and box[3] <= py2):
+                raise DocumentRejected(
+                    f"the signature box {box} is not inside page {index + 1} {page_box}",
+                    code="placement",
+                )
+        taken.append(box)
+        return fields.SigFieldSpec(
+            sig_field_name=field_name,
+            on_page=index,
+            box=tuple(round(v, 2) for v in box),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """pyHanko's signer for one document, the text of its appearance
+    (``None``: invisible) and the empty fields to add before signing."""
+
+    pdf_signer: signers.PdfSigner
+    text_params: dict[str, Any] | None
+    empty_fields: tuple[fields.SigFieldSpec, ...]
+
+    def writer(self, reader: PdfFileReader) -> IncrementalPdfFileWriter:
+        writer = _writer(reader)
+        try:
+            for spec in self.empty_fields:
+                fields.append_signature_field(writer, spec)
+        except Exception as exc:
+            raise DocumentRejected(
+                f"the empty signature fields cannot be added: {exc}", code="placement"
+            ) from exc
+        return writer
+
+
+def _plan(
+    reader: PdfFileReader,
+    meta: signers.PdfSignatureMetadata,
+    options: SignOptions,
+    *,
+    signer: signers.Signer,
+    timestamper: TimeStamper,
+    certified: bool,
+) -> _Plan:
+    """Where this signature and the empty fields go. In a document that is
+    already certified, a new visible field would break the certification
+    (ISO 32000 DocMDP; pyHanko and Adobe agree): there the signature fills
+    an existing field, or is made invisible, and new empty fields are
+    refused. The certifying seal is what creates the fields that follow."""
+    field_name = meta.field_name or ""
+    existing = {name for name, _, _ in fields.enumerate_sig_fields(reader)}
+    for slot in options.slots:
+        if slot.field_name in existing or slot.field_name == field_name:
+            raise DocumentRejected(
+                f"the document already has a signature field named {slot.field_name!r}",
+                code="placement",
+            )
+    if options.slots and certified:
+        raise DocumentRejected(
+            "the document is certified: signature fields can no longer be added to it",
+            code="locked",
+        )
+    planner = _FieldPlanner(reader) if options.appearance or options.slots else None
+    kwargs: dict[str, Any] = {}
+    text_params = None
+    appearance = options.appearance
+    if appearance is not None and planner is not None:
+        text_params = {"paraph_lines": appearance.lines}
+        kwargs["stamp_style"] = _STAMP_STYLE
+        if field_name not in existing:
+            if certified:
+                log.warning(
+                    "field %s: the document is certified and has no such field; "
+                    "the signature is made invisible so the certification stays valid",
+                    field_name,
+                )
+                kwargs, text_params = {}, None
+            else:
+                kwargs["new_field_spec"] = planner.spec(field_name, appearance.placement)
+    empty = tuple(
+        planner.spec(slot.field_name, slot.placement) for slot in options.slots if planner
+    )
+    return _Plan(
+        pdf_signer=signers.PdfSigner(meta, signer=signer, timestamper=timestamper, **kwargs),
+        text_params=text_params,
+        empty_fields=empty,
+    )
+
+
 # --- signing with a key Paraph holds ---------------------------------------
 
 _size_estimates: dict[tuple[bytes, int, bool], int] = {}
@@ -469,21 +843,30 @@ async def async_sign_pdf(
     :class:`TimestampUnavailable`). Refuses damaged, encrypted, oversized or
     non-PDF input with :class:`DocumentRejected`."""
     reader = _check_document(data, config.max_bytes)
-    _check_not_locked(reader)
+    certified = _check_not_locked(reader)
     level = options.level or config.level
     signer = _signer(key)
     md = _digest_algorithm_for(signer.signing_cert)
     meta = _metadata(options, md_algorithm=md, field_name=_field_name(reader, options))
-    timestamper = _timestamper(config.timestamp_authority)
-    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+    plan = _plan(
+        reader,
+        meta,
+        options,
+        signer=signer,
+        timestamper=_timestamper(config.timestamp_authority),
+        certified=certified,
+    )
     # The CMS size depends on the key, the TSA and certification only: after
     # the first document it is known, and the dry run is skipped.
     size_key = (bytes(key.certificate), id(config.timestamp_authority), options.certify)
     estimate = _size_estimates.get(size_key)
     try:
         try:
-            output = await pdf_signer.async_sign_pdf(
-                _writer(reader), bytes_reserved=estimate, output=io.BytesIO()
+            output = await plan.pdf_signer.async_sign_pdf(
+                plan.writer(reader),
+                bytes_reserved=estimate,
+                output=io.BytesIO(),
+                appearance_text_params=plan.text_params,
             )
         except PyHankoSigningError:
             if estimate is None:
@@ -491,7 +874,9 @@ async def async_sign_pdf(
             # the remembered size was too small (a longer TSA answer): size it again
             _size_estimates.pop(size_key, None)
             fresh = PdfFileReader(io.BytesIO(data))  # the first attempt changed the writer's
-            output = await pdf_signer.async_sign_pdf(_writer(fresh), output=io.BytesIO())
+            output = await plan.pdf_signer.async_sign_pdf(
+                plan.writer(fresh), output=io.BytesIO(), appearance_text_params=plan.text_params
+            )
     except Exception as exc:
         raise _map_pyhanko_errors(exc) from exc
     signed = output.getvalue()
@@ -591,7 +976,7 @@ async def async_prepare_external(
     signed attributes. Check the certificate first
     (:func:`check_signing_certificate`)."""
     reader = _check_document(data, config.max_bytes)
-    _check_not_locked(reader)
+    certified = _check_not_locked(reader)
     cert = _load_cert(certificate, "signing certificate")
     registry = SimpleCertificateStore.from_certs(
         [_load_cert(c, "chain certificate") for c in chain]
@@ -599,12 +984,17 @@ async def async_prepare_external(
     md = _digest_algorithm_for(cert)
     placeholder = signers.ExternalSigner(cert, registry, signature_value=_signature_size(cert))
     meta = _metadata(options, md_algorithm=md, field_name=_field_name(reader, options))
-    pdf_signer = signers.PdfSigner(
-        meta, signer=placeholder, timestamper=_timestamper(config.timestamp_authority)
+    plan = _plan(
+        reader,
+        meta,
+        options,
+        signer=placeholder,
+        timestamper=_timestamper(config.timestamp_authority),
+        certified=certified,
     )
     try:
-        prepared, _tbs, output = await pdf_signer.async_digest_doc_for_signing(
-            _writer(reader), output=io.BytesIO()
+        prepared, _tbs, output = await plan.pdf_signer.async_digest_doc_for_signing(
+            plan.writer(reader), output=io.BytesIO(), appearance_text_params=plan.text_params
         )
         output.seek(0)
         prepared_pdf = output.read()
@@ -881,10 +1271,28 @@ class SignatureReport:
     level: Level | None
     certification: str  # DocMDP permission of a certification signature, or ""
     problems: tuple[str, ...] = ()
+    revoked_at: datetime | None = None
+
+    @property
+    def signed_before_revocation(self) -> bool:
+        """The certificate is revoked now, but a trusted time-stamp proves
+        the signature existed before: it was valid when it was made (and
+        ``trusted`` says its path validated at the time-stamp's time)."""
+        return (
+            self.revocation == "revoked"
+            and self.revoked_at is not None
+            and self.timestamp_time is not None
+            and self.timestamp_time < self.revoked_at
+        )
 
     @property
     def valid(self) -> bool:
-        return self.intact and self.trusted and self.revocation != "revoked" and not self.problems
+        return (
+            self.intact
+            and self.trusted
+            and (self.revocation != "revoked" or self.signed_before_revocation)
+            and not self.problems
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -901,6 +1309,8 @@ class SignatureReport:
             "modifications": self.modifications,
             "trusted": self.trusted,
             "revocation": self.revocation,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "signed_before_revocation": self.signed_before_revocation,
             "level": str(self.level) if self.level else None,
             "certification": self.certification or None,
             "problems": list(self.problems),
@@ -957,10 +1367,20 @@ def validate_pdf(
 
 
 async def _status(
-    sig: Any, trust: Trust, moment: datetime | None, dss: DocumentSecurityStore | None, mode: str
+    sig: Any,
+    trust: Trust,
+    moment: datetime | None,
+    dss: DocumentSecurityStore | None,
+    mode: str,
+    *,
+    retroactive: bool = False,
 ) -> Any:
-    vc = _validation_context(trust, revocation_mode=mode, moment=moment, dss=dss)
-    ts_vc = _validation_context(trust, revocation_mode=mode, moment=moment, dss=dss)
+    vc = _validation_context(
+        trust, revocation_mode=mode, moment=moment, dss=dss, retroactive=retroactive
+    )
+    ts_vc = _validation_context(
+        trust, revocation_mode=mode, moment=moment, dss=dss, retroactive=retroactive
+    )
     try:
         if sig.sig_object_type == "/DocTimeStamp":
             return await async_validate_pdf_timestamp(sig, validation_context=vc)
@@ -992,14 +1412,31 @@ async def _validate_one(
         revocation = (
             "good" if cert is not None and _has_revocation_sources(cert) else "not_applicable"
         )
+        revoked_at: datetime | None = None
         if status.revocation_details is not None:
             revocation = "revoked"
+            revoked_at = status.revocation_details.revocation_date
+            ts = None if is_doc_ts else status.timestamp_validity
+            if (
+                ts is not None
+                and ts.intact
+                and ts.valid
+                and ts.trusted
+                and ts.timestamp < revoked_at
+            ):
+                # Time-stamped before the revocation: validate the signature as
+                # it stood then, with the revocation data known now (which
+                # shows the certificate still good at that moment).
+                past = await _status(sig, trust, ts.timestamp, dss, "hard-fail", retroactive=True)
+                if past.trusted and past.revocation_details is None:
+                    status = past
         elif not status.trusted:
             soft = await _status(sig, trust, moment, dss, "soft-fail")
             if soft.trusted:
                 status, revocation = soft, "unknown"
             elif soft.revocation_details is not None:
                 status, revocation = soft, "revoked"
+                revoked_at = soft.revocation_details.revocation_date
     except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
         problems.append(f"the signature cannot be validated: {exc}")
         return SignatureReport(
@@ -1062,4 +1499,5 @@ async def _validate_one(
         level=level,
         certification=docmdp.name.lower() if docmdp is not None else "",
         problems=tuple(problems),
+        revoked_at=revoked_at,
     )

@@ -8,6 +8,8 @@ read. The original document is never changed when one is raised.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class SigningError(Exception):
     """Base class; ``code`` names the precise reason."""
@@ -58,9 +60,11 @@ class PreparedSignatureUnavailable(SigningError):
 
 class KeyUnavailable(SigningError):
     """A signing key cannot be used: wrong password, retired or expired key,
-    misconfigured key store."""
+    password signing locked (``locked``, with ``locked_until``), misconfigured
+    key store."""
 
     code = "key_unavailable"
+    locked_until: datetime | None = None
 
 
 class SigningConfigurationError(SigningError):

@@ -45,6 +45,15 @@ class PreparedEidSignature(models.Model):
         return f"eID signature of {self.document_ref} ({self.pk})"
 
 
+class RevocationReason(models.TextChoices):
+    """Why a key's certificate is on the CRL (RFC 5280 CRLReason)."""
+
+    SUPERSEDED = "superseded", _("replaced by a new key (mandate renewed)")
+    CESSATION_OF_OPERATION = "cessation_of_operation", _("mandate ended or revoked")
+    KEY_COMPROMISE = "key_compromise", _("key or password compromised")
+    PRIVILEGE_WITHDRAWN = "privilege_withdrawn", _("signing right withdrawn")
+
+
 class PersonSigningKey(models.Model):
     """A person's signing key for password signatures under a mandate: the
     certificate from Paraph's signing CA, and the private key encrypted under
@@ -65,8 +74,15 @@ class PersonSigningKey(models.Model):
     not_before = models.DateTimeField(_("valid from"))
     not_after = models.DateTimeField(_("valid until"))
     created_at = models.DateTimeField(_("created at"))
+    serial_number = models.CharField(
+        _("certificate serial number (hex)"), max_length=64, blank=True, db_index=True
+    )
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    revocation_reason = models.CharField(
+        _("revocation reason"), max_length=32, choices=RevocationReason.choices, blank=True
+    )
     failed_attempts = models.PositiveIntegerField(_("consecutive wrong passwords"), default=0)
+    locked_until = models.DateTimeField(_("password signing locked until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person's signing key")
@@ -81,3 +97,24 @@ class PersonSigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"signing key {self.pk} of person {self.person_id}"
+
+
+class SigningCrl(models.Model):
+    """A certificate revocation list of Paraph's signing CA, as published at
+    ``/pki/signing-ca.crl``: every retired person key, signed by the CA.
+    A new one (with the next ``number``) replaces it when a key is retired,
+    and before ``next_update``; the newest is the one served."""
+
+    number = models.PositiveBigIntegerField(_("CRL number"), unique=True)
+    this_update = models.DateTimeField(_("issued at"))
+    next_update = models.DateTimeField(_("next update"))
+    entries = models.PositiveIntegerField(_("revoked certificates"))
+    der = models.BinaryField(_("CRL (DER)"))
+
+    class Meta:
+        verbose_name = _("signing CA revocation list")
+        verbose_name_plural = _("signing CA revocation lists")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"CRL {self.number} of Paraph's signing CA"

@@ -136,11 +136,14 @@ def issue_certificate(
     national_number: str | None,
     not_before: datetime,
     not_after: datetime,
+    crl_url: str | None = None,
 ) -> bytes:
     """A signing certificate from Paraph's signing CA for exactly the
     mandate's period. The subject carries the national register number in
     serialNumber, or, for a person without one, a pseudonym (OID 2.5.4.65)
-    that identifies them only inside Paraph."""
+    that identifies them only inside Paraph. ``crl_url`` (where Paraph
+    publishes the CA's CRL) goes in the CRL distribution points, so any
+    validator can learn that a retired key's certificate is revoked."""
     try:
         ca_cert = x509.load_der_x509_certificate(ca.certificate)
     except ValueError as exc:
@@ -187,5 +190,73 @@ def issue_certificate(
             critical=False,
         )
     )
+    if crl_url:
+        builder = builder.add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        full_name=[x509.UniformResourceIdentifier(crl_url)],
+                        relative_name=None,
+                        reasons=None,
+                        crl_issuer=None,
+                    )
+                ]
+            ),
+            critical=False,
+        )
     cert = builder.sign(ca.private_key, hashes.SHA256())
     return cert.public_bytes(serialization.Encoding.DER)
+
+
+def certificate_serial(certificate: bytes) -> int:
+    return x509.load_der_x509_certificate(certificate).serial_number
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """One entry of the CRL: a certificate's serial number, when it was
+    revoked, and why (an RFC 5280 reason as cryptography names it, e.g.
+    ``superseded``, ``cessation_of_operation``)."""
+
+    serial_number: int
+    revoked_at: datetime
+    reason: str
+
+
+def build_crl(
+    ca: SoftwareKey,
+    *,
+    number: int,
+    revoked: list[Revoked],
+    this_update: datetime,
+    next_update: datetime,
+) -> bytes:
+    """A DER CRL (RFC 5280, v2, with CRL number and authority key
+    identifier) of Paraph's signing CA listing ``revoked``."""
+    try:
+        ca_cert = x509.load_der_x509_certificate(ca.certificate)
+    except ValueError as exc:
+        raise SigningConfigurationError("the signing CA's certificate cannot be read") from exc
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(this_update)
+        .next_update(next_update)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.private_key.public_key()),
+            critical=False,
+        )
+    )
+    for entry in revoked:
+        revoked_builder = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(entry.serial_number)
+            .revocation_date(entry.revoked_at)
+        )
+        flag = x509.ReasonFlags.__members__.get(entry.reason, x509.ReasonFlags.unspecified)
+        if flag != x509.ReasonFlags.unspecified:  # RFC 5280: omit rather than "unspecified"
+            revoked_builder = revoked_builder.add_extension(x509.CRLReason(flag), critical=False)
+        builder = builder.add_revoked_certificate(revoked_builder.build())
+    crl = builder.sign(ca.private_key, hashes.SHA256())
+    return crl.public_bytes(serialization.Encoding.DER)

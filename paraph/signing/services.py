@@ -4,25 +4,64 @@ audit event each. The cryptography is in :mod:`paraph.signing.engine`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 
 from paraph.accounts.models import Person
 from paraph.audit.services import audit_record
+from paraph.core.ratelimit import ratelimit_hit, ratelimit_reset
 from paraph.signing import conf, engine, passwordkeys
-from paraph.signing.exceptions import KeyUnavailable, PreparedSignatureUnavailable
-from paraph.signing.models import PersonSigningKey, PreparedEidSignature
+from paraph.signing.appearance import BRUSSELS, SignedWith, appearance
+from paraph.signing.exceptions import KeyUnavailable, PreparedSignatureUnavailable, SigningError
+from paraph.signing.models import (
+    PersonSigningKey,
+    PreparedEidSignature,
+    RevocationReason,
+    SigningCrl,
+)
 from paraph.signing.providers.keys import SoftwareKey
 
-# A person's signing key locks after this many consecutive wrong passwords;
-# the contact centre (or a renewed mandate) unlocks it.
+# Password signing locks for PASSWORD_LOCKOUT after PASSWORD_MAX_FAILURES
+# consecutive wrong passwords on a key (and again after each further one),
+# and until the day's window ends after PASSWORD_FAILURES_PER_DAY wrong
+# passwords of one person, whatever key (a renewal starts a new key's count).
+# The contact centre can lift a lock (person_signing_key_unlock).
 PASSWORD_MAX_FAILURES = 5
+PASSWORD_LOCKOUT = timedelta(minutes=30)
+PASSWORD_FAILURES_PER_DAY = 10
+PASSWORD_RATE_SCOPE = "signing.password.person"
+
+# Paraph's CRL: valid for a week, replaced every day by the periodic task
+# (and at once when a key is retired), so validators never see a stale one.
+CRL_VALIDITY = timedelta(days=7)
+CRL_REFRESH_AFTER = timedelta(days=1)
+CRL_PATH = "/pki/signing-ca.crl"
+
+
+def crl_url() -> str | None:
+    """Where validators fetch Paraph's CRL (from ``BASE_URL``)."""
+    return f"{settings.BASE_URL}{CRL_PATH}" if settings.BASE_URL else None
+
+
+def _visible(
+    options: engine.SignOptions | None, make: engine.Appearance, field_name: str | None = None
+) -> engine.SignOptions:
+    """``options`` with the appearance ``make`` (unless the caller gave one),
+    filling the field ``field_name`` when one is named."""
+    options = options or engine.SignOptions()
+    if field_name:
+        options = dataclasses.replace(options, field_name=field_name)
+    if options.appearance is not None:
+        return options
+    return dataclasses.replace(options, appearance=make)
 
 
 # --- eID card signatures in two steps --------------------------------------
@@ -45,14 +84,19 @@ def eid_signature_prepare(
     document: bytes,
     document_ref: str,
     certificate: bytes,
+    field_name: str | None = None,
+    placement: engine.Placement | None = None,
     options: engine.SignOptions | None = None,
     request: HttpRequest | None = None,
 ) -> EidSigningRequest:
     """Check the card's signing certificate for ``person`` (chain to the
     configured Belgian CAs, nonRepudiation, valid now, not revoked, national
-    number equal to the person's), prepare ``document`` and keep the
-    prepared state for :func:`eid_signature_finish`. Raises
-    :class:`CertificateRejected` or :class:`DocumentRejected`."""
+    number equal to the person's), prepare ``document`` with a visible
+    signature (the card holder's name, "eID card", the time, in the
+    person's language) in the empty field ``field_name`` that a certifying
+    seal prepared, or at ``placement``, and keep the prepared state for
+    :func:`eid_signature_finish`. Raises :class:`CertificateRejected` or
+    :class:`DocumentRejected`."""
     if not person.national_number:
         from paraph.signing.exceptions import CertificateRejected
 
@@ -67,14 +111,21 @@ def eid_signature_prepare(
         trust=config.trust,
         eid_cas=conf.eid_cas(),
     )
+    now = timezone.now()
+    shown = appearance(
+        signer_name=f"{card.given_name} {card.surname}".strip() or card.common_name,
+        signed_with=SignedWith.EID,
+        when=now,
+        language=person.language,
+        placement=placement,
+    )
     prepared = engine.prepare_external(
         document,
         certificate=certificate,
         chain=conf.eid_cas(),
         config=config,
-        options=options or engine.SignOptions(),
+        options=_visible(options, shown, field_name),
     )
-    now = timezone.now()
     with transaction.atomic():
         row = PreparedEidSignature.objects.create(
             person=person,
@@ -164,6 +215,18 @@ def eid_signature_finish(
     return signed
 
 
+def prepared_eid_signatures_purge(*, request: HttpRequest | None = None) -> int:
+    """Delete the prepared eID signatures whose time is over (finished or
+    not): their PDFs are of no further use, and the audit log keeps what
+    happened. Returns how many were deleted; records one event when any."""
+    with transaction.atomic():
+        expired = PreparedEidSignature.objects.filter(expires_at__lte=timezone.now())
+        count, _by_model = expired.delete()
+        if count:
+            audit_record(name="signing.eid.purged", data={"deleted": count}, request=request)
+    return count
+
+
 # --- Paraph's seal -----------------------------------------------------------
 
 
@@ -172,18 +235,34 @@ def seal_apply(
     document: bytes,
     document_ref: str,
     certify: bool = True,
+    placement: engine.Placement | None = None,
+    language: str | None = None,
+    slots: tuple[engine.SignatureSlot, ...] = (),
     options: engine.SignOptions | None = None,
     request: HttpRequest | None = None,
 ) -> bytes:
     """``document`` sealed by Paraph (the sender's seal on a contract, or a
     mandate signed with a one-time code). By default the seal certifies the
-    document and still allows the signatures that follow (DocMDP level 2)."""
+    document and still allows the signatures that follow (DocMDP level 2).
+    The seal is visible at ``placement``, worded in ``language`` (the
+    recipient's). ``slots`` are the empty signature fields of the people who
+    sign next: once a document is certified, a signature can only be
+    visible in a field the certification already holds."""
+    key = conf.seal_key()
     opts = options or engine.SignOptions(
         certify=certify, docmdp=engine.DocMdp.FILL_FORMS, reason="Paraph seal"
     )
-    sealed = engine.sign_pdf(
-        document, key=conf.seal_key(), config=conf.engine_config(), options=opts
+    shown = appearance(
+        signer_name=engine.common_name(key.certificate),
+        signed_with=SignedWith.SEAL,
+        when=timezone.now(),
+        language=language,
+        placement=placement,
     )
+    opts = _visible(opts, shown)
+    if slots:
+        opts = dataclasses.replace(opts, slots=tuple(slots))
+    sealed = engine.sign_pdf(document, key=key, config=conf.engine_config(), options=opts)
     with transaction.atomic():
         audit_record(
             name="signing.seal.applied",
@@ -221,6 +300,7 @@ def signing_key_issue(
         national_number=person.national_number,
         not_before=now - timedelta(minutes=5),  # tolerate clock skew at validators
         not_after=valid_until,
+        crl_url=crl_url(),
     )
     ciphertext, kdf = passwordkeys.encrypt_private_key(
         private_key, password, certificate=certificate
@@ -232,17 +312,25 @@ def signing_key_issue(
             .filter(person=person, retired_at__isnull=True)
             .values_list("pk", flat=True)
         )
-        PersonSigningKey.objects.filter(pk__in=retired).update(retired_at=now)
+        PersonSigningKey.objects.filter(pk__in=retired).update(
+            retired_at=now,
+            revocation_reason=RevocationReason.SUPERSEDED,
+            encrypted_private_key=b"",
+        )
         key = PersonSigningKey.objects.create(
             person=person,
             mandate_ref=mandate_ref,
             certificate=certificate,
+            serial_number=format(passwordkeys.certificate_serial(certificate), "x"),
             encrypted_private_key=ciphertext,
             kdf=kdf,
             not_before=now - timedelta(minutes=5),
             not_after=valid_until,
             created_at=now,
         )
+        # The old keys are revoked publicly at once; and a validator must find
+        # a CRL at the address the new certificate names, even an empty one.
+        crl = _crl_publish(now) if retired or not SigningCrl.objects.exists() else None
         audit_record(
             name="signing.key.issued",
             actor=person,
@@ -250,7 +338,9 @@ def signing_key_issue(
             data={
                 "mandate": mandate_ref,
                 "valid_until": valid_until.isoformat(),
+                "serial_number": key.serial_number,
                 "retired": retired,
+                "crl_number": crl.number if crl else None,
             },
             request=request,
         )
@@ -258,20 +348,167 @@ def signing_key_issue(
 
 
 def signing_key_retire(
-    *, key: PersonSigningKey, reason: str, request: HttpRequest | None = None
+    *,
+    key: PersonSigningKey,
+    reason: str,
+    revocation_reason: RevocationReason = RevocationReason.CESSATION_OF_OPERATION,
+    actor: Person | None = None,
+    request: HttpRequest | None = None,
 ) -> None:
-    """Retire ``key`` (mandate expired, revoked or renewed): it never signs
-    again, and its encrypted private key is erased."""
+    """Retire ``key`` (mandate expired, revoked or renewed; a password or
+    key compromised): it never signs again, its encrypted private key is
+    erased, and its certificate goes on Paraph's CRL, published in the same
+    transaction. ``reason`` is the words kept in the audit log."""
     with transaction.atomic():
         locked = PersonSigningKey.objects.select_for_update().get(pk=key.pk)
         if locked.retired_at is not None:
             return
-        locked.retired_at = timezone.now()
+        now = timezone.now()
+        locked.retired_at = now
+        locked.revocation_reason = revocation_reason
         locked.encrypted_private_key = b""
-        locked.save(update_fields=["retired_at", "encrypted_private_key"])
+        locked.save(update_fields=["retired_at", "revocation_reason", "encrypted_private_key"])
+        crl = _crl_publish(now)
         audit_record(
-            name="signing.key.retired", subject=locked, data={"reason": reason}, request=request
+            name="signing.key.retired",
+            actor=actor,
+            subject=locked,
+            data={
+                "reason": reason,
+                "revocation_reason": str(revocation_reason),
+                "serial_number": locked.serial_number,
+                "crl_number": crl.number,
+            },
+            request=request,
         )
+    key.retired_at, key.revocation_reason = locked.retired_at, locked.revocation_reason
+
+
+# --- Paraph's certificate revocation list ------------------------------------
+
+
+def crl_due(crl: SigningCrl, now: datetime) -> bool:
+    return now - crl.this_update >= CRL_REFRESH_AFTER or crl.next_update <= now
+
+
+def _crl_publish(now: datetime) -> SigningCrl:
+    """A new CRL listing every retired key, numbered after the last one; in
+    the caller's transaction (so a retired key is never missing from the
+    CRL that is served). Not audited on its own: its callers are."""
+    ca = conf.signing_ca_key()
+    revoked = [
+        passwordkeys.Revoked(
+            serial_number=int(serial, 16),
+            revoked_at=retired_at or now,  # never None: the query asks for retired keys
+            reason=reason or RevocationReason.CESSATION_OF_OPERATION,
+        )
+        for serial, retired_at, reason in PersonSigningKey.objects.filter(retired_at__isnull=False)
+        .exclude(serial_number="")
+        .order_by("retired_at", "pk")
+        .values_list("serial_number", "retired_at", "revocation_reason")
+    ]
+    for _attempt in range(3):
+        last = SigningCrl.objects.select_for_update().order_by("-number").first()
+        number = (last.number if last else 0) + 1
+        der = passwordkeys.build_crl(
+            ca,
+            number=number,
+            revoked=revoked,
+            this_update=now,
+            next_update=now + CRL_VALIDITY,
+        )
+        try:
+            with transaction.atomic():
+                return SigningCrl.objects.create(
+                    number=number,
+                    this_update=now,
+                    next_update=now + CRL_VALIDITY,
+                    entries=len(revoked),
+                    der=der,
+                )
+        except IntegrityError:  # another process published this number first
+            continue
+    raise SigningError("the CRL could not be numbered; try again")
+
+
+def signing_crl_refresh(*, force: bool = False, request: HttpRequest | None = None) -> SigningCrl:
+    """The current CRL, replaced by a new one when there is none, when it
+    is ``CRL_REFRESH_AFTER`` old (it stays valid for ``CRL_VALIDITY``, so a
+    few missed runs do no harm), or when ``force`` is set. Run by the
+    periodic task and by the page that serves the CRL."""
+    now = timezone.now()
+    with transaction.atomic():
+        current = SigningCrl.objects.order_by("-number").first()
+        if not force and current is not None and not crl_due(current, now):
+            return current
+        crl = _crl_publish(now)
+        audit_record(
+            name="signing.crl.published",
+            data={
+                "number": crl.number,
+                "entries": crl.entries,
+                "next_update": crl.next_update.isoformat(),
+            },
+            request=request,
+        )
+    return crl
+
+
+def _locked(locked_until: datetime) -> KeyUnavailable:
+    """The refusal a locked person reads: until when, and what still works."""
+    local = timezone.localtime(locked_until, BRUSSELS)
+    exc = KeyUnavailable(
+        gettext(
+            "Password signing is locked until %(date)s, %(time)s (Brussels time) after too "
+            "many wrong passwords. You can still sign with your eID card, or call the "
+            "contact centre to unlock it."
+        )
+        % {
+            "date": formats.date_format(local, "DATE_FORMAT"),
+            "time": formats.time_format(local, "H:i"),
+        },
+        code="locked",
+    )
+    exc.locked_until = locked_until
+    return exc
+
+
+def _count_wrong_password(
+    *, person: Person, key: PersonSigningKey, request: HttpRequest | None
+) -> datetime | None:
+    """Count a wrong password on the key and in the person's daily rate
+    limit, in its own transaction (the count survives the error); returns
+    the end of the lock it causes, if any."""
+    now = timezone.now()
+    daily = ratelimit_hit(
+        scope=PASSWORD_RATE_SCOPE,
+        key=str(person.pk),
+        limit=PASSWORD_FAILURES_PER_DAY,
+        window_seconds=24 * 3600,
+    )
+    with transaction.atomic():
+        counted = PersonSigningKey.objects.select_for_update().get(pk=key.pk)
+        counted.failed_attempts += 1
+        ends = []
+        if counted.failed_attempts >= PASSWORD_MAX_FAILURES:
+            ends.append(now + PASSWORD_LOCKOUT)
+        if not daily.allowed:
+            ends.append(now + timedelta(seconds=daily.retry_after))
+        locked_until = max(ends) if ends else None
+        if locked_until is not None:
+            counted.locked_until = locked_until
+        counted.save(update_fields=["failed_attempts", "locked_until"])
+        audit_record(
+            name="signing.key.unlock_failed",
+            actor=person,
+            subject=counted,
+            data={
+                "failed_attempts": counted.failed_attempts,
+                "locked_until": locked_until.isoformat() if locked_until else None,
+            },
+            request=request,
+        )
+    return locked_until
 
 
 def _unlock(
@@ -284,10 +521,8 @@ def _unlock(
         )
     if timezone.now() >= key.not_after:
         raise KeyUnavailable("the mandate and its signing key have expired", code="expired")
-    if key.failed_attempts >= PASSWORD_MAX_FAILURES:
-        raise KeyUnavailable(
-            "the signing key is locked after too many wrong passwords", code="locked"
-        )
+    if key.locked_until is not None and key.locked_until > timezone.now():
+        raise _locked(key.locked_until)  # refused before any (costly) derivation
     ca = conf.signing_ca_key()
     try:
         unlocked = passwordkeys.decrypt_private_key(
@@ -299,20 +534,46 @@ def _unlock(
         )
     except KeyUnavailable as exc:
         if exc.code == "wrong_password":
-            # counted in its own transaction, so the count survives the error
-            with transaction.atomic():
-                failures = PersonSigningKey.objects.select_for_update().get(pk=key.pk)
-                failures.failed_attempts += 1
-                failures.save(update_fields=["failed_attempts"])
-                audit_record(
-                    name="signing.key.unlock_failed",
-                    actor=person,
-                    subject=failures,
-                    data={"failed_attempts": failures.failed_attempts},
-                    request=request,
-                )
+            locked_until = _count_wrong_password(person=person, key=key, request=request)
+            if locked_until is not None:
+                raise _locked(locked_until) from exc
         raise
     return key, unlocked
+
+
+def person_signing_key_unlock(
+    *, key: PersonSigningKey, actor: Person, reason: str, request: HttpRequest | None = None
+) -> bool:
+    """Lift a password-signing lock (the contact centre, once it has checked
+    who is calling): the key's count of wrong passwords and the person's
+    daily limit start again. ``reason`` goes in the audit log. Returns
+    False, and records nothing, when there was nothing to lift."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a reason is required to unlock password signing")
+    with transaction.atomic():
+        locked = PersonSigningKey.objects.select_for_update().get(pk=key.pk)
+        if locked.retired_at is not None or (
+            locked.failed_attempts == 0 and locked.locked_until is None
+        ):
+            return False
+        old = {
+            "failed_attempts": locked.failed_attempts,
+            "locked_until": locked.locked_until.isoformat() if locked.locked_until else None,
+        }
+        locked.failed_attempts = 0
+        locked.locked_until = None
+        locked.save(update_fields=["failed_attempts", "locked_until"])
+        ratelimit_reset(scope=PASSWORD_RATE_SCOPE, key=str(locked.person_id))
+        audit_record(
+            name="signing.key.unlocked",
+            actor=actor,
+            subject=locked,
+            data={"reason": reason, "old": old},
+            request=request,
+        )
+    key.failed_attempts, key.locked_until = 0, None
+    return True
 
 
 def password_signature_make(
@@ -321,25 +582,39 @@ def password_signature_make(
     document: bytes,
     document_ref: str,
     password: str,
+    field_name: str | None = None,
+    placement: engine.Placement | None = None,
     options: engine.SignOptions | None = None,
     request: HttpRequest | None = None,
 ) -> bytes:
     """``document`` signed (PAdES) with ``person``'s own key, unlocked with
-    ``password``. A wrong password raises :class:`KeyUnavailable`
-    (``wrong_password``) and counts toward the lock-out."""
+    ``password``, visibly (name, "password under mandate no. X", the time,
+    in the person's language) in the empty field ``field_name`` or at
+    ``placement``. A wrong password raises
+    :class:`KeyUnavailable` (``wrong_password``) and counts toward the
+    lock-out."""
     key, unlocked = _unlock(person=person, password=password, request=request)
+    shown = appearance(
+        signer_name=person.get_full_name() or engine.common_name(bytes(key.certificate)),
+        signed_with=SignedWith.PASSWORD,
+        when=timezone.now(),
+        language=person.language,
+        placement=placement,
+        mandate_ref=key.mandate_ref,
+    )
     try:
         signed = engine.sign_pdf(
             document,
             key=unlocked,
             config=conf.engine_config(),
-            options=options or engine.SignOptions(),
+            options=_visible(options, shown, field_name),
         )
     finally:
         # Python cannot scrub memory; dropping the only reference is what is possible
         del unlocked
     with transaction.atomic():
-        PersonSigningKey.objects.filter(pk=key.pk).update(failed_attempts=0)
+        PersonSigningKey.objects.filter(pk=key.pk).update(failed_attempts=0, locked_until=None)
+        ratelimit_reset(scope=PASSWORD_RATE_SCOPE, key=str(person.pk))
         audit_record(
             name="signing.password.signed",
             actor=person,

@@ -8,7 +8,6 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 from asn1crypto import cms, core, tsp, x509
@@ -17,32 +16,45 @@ from paraph.signing.exceptions import TimestampUnavailable
 from paraph.signing.providers.keys import SoftwareKey
 
 
+def _der(tag: int, content: bytes) -> bytes:
+    """One DER TLV: ``tag`` (a single identifier octet) and its length."""
+    size = len(content)
+    if size < 0x80:
+        return bytes((tag, size)) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(length))) + length + content
+
+
+def _der_int(value: int) -> bytes:
+    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+_SEQUENCE, _SET, _OCTETS, _UTC_TIME, _GENERALIZED_TIME = 0x30, 0x31, 0x04, 0x17, 0x18
+_CONTEXT_0 = 0xA0  # [0], constructed
+
+
 @dataclass
 class SandboxTimestampAuthority:
     """Answers RFC 3161 requests in process with a key loaded once (its
     certificate's name says "Sandbox"). Never used in production: the
-    settings refuse it there."""
+    settings refuse it there.
+
+    Everything that does not change between answers (certificates, names,
+    algorithm identifiers, the signing-certificate attribute) is encoded
+    once, with asn1crypto, when the TSA is created; an answer is assembled
+    from those bytes and the few per-request values, so a time-stamp costs
+    little more than its RSA signature."""
 
     key: SoftwareKey
     name: str = "Paraph sandbox TSA"
     policy: str = "1.3.6.1.4.1.99999.1.1"  # a sandbox policy, not a real one
     _cert: x509.Certificate = field(init=False, repr=False)
-    _certificates: bytes = field(init=False, repr=False)
-    _signing_certificate: bytes = field(init=False, repr=False)
-    _tsa_name: bytes = field(init=False, repr=False)
-    _sid: bytes = field(init=False, repr=False)
+    _parts: dict[str, bytes] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._cert = x509.Certificate.load(self.key.certificate)
-        # serialised once: asn1crypto re-encodes certificates placed in a new
-        # structure, which costs more than the signature itself
-        self._certificates = cms.CertificateSet(
-            [
-                cms.CertificateChoices(name="certificate", value=x509.Certificate.load(der))
-                for der in (self.key.certificate, *self.key.chain)
-            ]
-        ).dump()
-        self._signing_certificate = cms.CMSAttribute(
+        algorithm = "sha256_rsa" if self._cert.public_key.algorithm == "rsa" else "sha256_ecdsa"
+        signing_certificate = cms.CMSAttribute(
             {
                 "type": "signing_certificate_v2",
                 "values": [
@@ -50,12 +62,19 @@ class SandboxTimestampAuthority:
                 ],
             }
         ).dump()
-        # Names and identifiers taken from a certificate are re-encoded each
-        # time they are placed in a new structure: encoded once here instead.
-        self._tsa_name = x509.GeneralName(
+        # [0] IMPLICIT CertificateSet, exactly as it stands in SignedData
+        certificates = cms.SignedData(
+            {
+                "certificates": [
+                    cms.CertificateChoices(name="certificate", value=x509.Certificate.load(der))
+                    for der in (self.key.certificate, *self.key.chain)
+                ]
+            }
+        )["certificates"].dump()
+        tsa_name = x509.GeneralName(
             name="directory_name", value=x509.Name.load(self._cert.subject.dump())
         ).dump()
-        self._sid = cms.SignerIdentifier(
+        sid = cms.SignerIdentifier(
             {
                 "issuer_and_serial_number": {
                     "issuer": x509.Name.load(self._cert.issuer.dump()),
@@ -64,65 +83,92 @@ class SandboxTimestampAuthority:
             }
         ).dump()
 
+        def oid(value: str) -> bytes:
+            return bytes(core.ObjectIdentifier(value).dump())
+
+        self._parts = {
+            "version_policy": _der_int(1) + bytes(tsp.ObjectIdentifier(self.policy).dump()),
+            "accuracy": bytes(tsp.Accuracy({"seconds": 1}).dump()),
+            "tsa": _der(_CONTEXT_0, tsa_name),  # [0] EXPLICIT GeneralName
+            "content_type_attr": bytes(
+                cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump()
+            ),
+            "signing_time_oid": oid("1.2.840.113549.1.9.5"),
+            "message_digest_oid": oid("1.2.840.113549.1.9.4"),
+            "signing_certificate_attr": bytes(signing_certificate),
+            "signer_head": _der_int(1)
+            + bytes(sid)
+            + bytes(cms.DigestAlgorithm({"algorithm": "sha256"}).dump()),
+            "signature_algorithm": bytes(
+                cms.SignedDigestAlgorithm({"algorithm": algorithm}).dump()
+            ),
+            "signed_data_head": _der_int(3)
+            + _der(_SET, bytes(cms.DigestAlgorithm({"algorithm": "sha256"}).dump())),
+            "tst_info_type": oid("1.2.840.113549.1.9.16.1.4"),
+            "certificates": bytes(certificates),
+            "signed_data_type": oid("1.2.840.113549.1.7.2"),
+            "status_granted": _der(_SEQUENCE, _der_int(0)),
+        }
+
     def request(self, query: bytes) -> bytes:
         try:
             req = tsp.TimeStampReq.load(query)
-            # re-encoded from its own bytes: a parsed-then-reused value would
-            # be re-serialised deep inside asn1crypto
-            imprint = tsp.MessageImprint.load(req["message_imprint"].dump())
+            imprint = req["message_imprint"]
             if len(imprint["hashed_message"].native) not in (32, 48, 64):
                 raise ValueError("the message imprint is not a SHA-2 digest")
+            imprint_der = bytes(imprint.dump())
+            nonce = req["nonce"].native
         except ValueError as exc:
             raise TimestampUnavailable(f"the sandbox TSA refused the request: {exc}") from exc
+        parts = self._parts
         now = datetime.now(tz=UTC).replace(microsecond=0)
-        tst_info_fields: dict[str, Any] = {
-            "version": "v1",
-            "policy": self.policy,
-            "message_imprint": imprint,
-            "serial_number": int.from_bytes(os.urandom(16), "big"),
-            "gen_time": now,
-            "accuracy": {"seconds": 1},
-            "tsa": x509.GeneralName.load(self._tsa_name),
-        }
-        if req["nonce"].native is not None:
-            tst_info_fields["nonce"] = req["nonce"]
-        tst_info = tsp.TSTInfo(tst_info_fields).dump()
-        signed_attrs = cms.CMSAttributes(
+        tst_info = _der(
+            _SEQUENCE,
+            parts["version_policy"]
+            + imprint_der
+            + _der_int(int.from_bytes(os.urandom(16), "big"))
+            + _der(_GENERALIZED_TIME, now.strftime("%Y%m%d%H%M%SZ").encode())
+            + parts["accuracy"]
+            + (_der_int(nonce) if nonce is not None else b"")
+            + parts["tsa"],
+        )
+        attributes = sorted(  # a DER SET OF is sorted by encoding
             [
-                {"type": "content_type", "values": ["tst_info"]},
-                {"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(now)})]},
-                cms.CMSAttribute.load(self._signing_certificate),
-                {"type": "message_digest", "values": [hashlib.sha256(tst_info).digest()]},
+                parts["content_type_attr"],
+                _der(
+                    _SEQUENCE,
+                    parts["signing_time_oid"]
+                    + _der(_SET, _der(_UTC_TIME, now.strftime("%y%m%d%H%M%SZ").encode())),
+                ),
+                parts["signing_certificate_attr"],
+                _der(
+                    _SEQUENCE,
+                    parts["message_digest_oid"]
+                    + _der(_SET, _der(_OCTETS, hashlib.sha256(tst_info).digest())),
+                ),
             ]
         )
-        signature = self.key.sign(signed_attrs.dump(), "sha256")
-        algorithm = "sha256_rsa" if self._cert.public_key.algorithm == "rsa" else "sha256_ecdsa"
-        signer_info = {
-            "version": "v1",
-            "sid": cms.SignerIdentifier.load(self._sid),
-            "digest_algorithm": {"algorithm": "sha256"},
-            "signed_attrs": signed_attrs,
-            "signature_algorithm": {"algorithm": algorithm},
-            "signature": signature,
-        }
-        token = cms.ContentInfo(
-            {
-                "content_type": "signed_data",
-                "content": {
-                    "version": "v3",
-                    "digest_algorithms": [{"algorithm": "sha256"}],
-                    "encap_content_info": {
-                        "content_type": "tst_info",
-                        "content": cms.ParsableOctetString(tst_info),
-                    },
-                    "certificates": cms.CertificateSet.load(self._certificates),
-                    "signer_infos": [signer_info],
-                },
-            }
+        signed_attrs = b"".join(attributes)
+        signature = self.key.sign(_der(_SET, signed_attrs), "sha256")
+        signer_info = _der(
+            _SEQUENCE,
+            parts["signer_head"]
+            + _der(_CONTEXT_0, signed_attrs)  # [0] IMPLICIT SET OF Attribute
+            + parts["signature_algorithm"]
+            + _der(_OCTETS, signature),
         )
-        return bytes(
-            tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+        signed_data = _der(
+            _SEQUENCE,
+            parts["signed_data_head"]
+            + _der(
+                _SEQUENCE,
+                parts["tst_info_type"] + _der(_CONTEXT_0, _der(_OCTETS, tst_info)),
+            )
+            + parts["certificates"]
+            + _der(_SET, signer_info),
         )
+        token = _der(_SEQUENCE, parts["signed_data_type"] + _der(_CONTEXT_0, signed_data))
+        return _der(_SEQUENCE, parts["status_granted"] + token)
 
 
 @dataclass(frozen=True)

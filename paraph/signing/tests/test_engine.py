@@ -10,8 +10,8 @@ from paraph.signing.providers.tsa import HttpTimestampAuthority
 
 
 @pytest.fixture
-def config(signing_settings):
-    return conf.engine_config()
+def config(signing_settings, db):
+    return conf.engine_config()  # with Paraph's own CRL, read from the database
 
 
 def test_seal_signature_is_pades_b_t_and_accepted_by_independent_validators(

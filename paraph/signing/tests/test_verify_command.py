@@ -48,6 +48,7 @@ def test_tampered_or_unsigned_exits_1(signing_settings, contract, tmp_path, caps
     assert code == 1 and json.loads(out) == {"valid": False, "signatures": []}
 
 
+@pytest.mark.django_db
 def test_unreadable_input_exits_2(signing_settings, tmp_path, capsys):
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"this is not a pdf")

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from paraph.signing import conf, engine
+from paraph.signing import engine
 from paraph.signing.exceptions import SigningError
+from paraph.signing.selectors import signature_report
 
 
 def _yes(flag: bool) -> str:
@@ -45,7 +45,12 @@ def render_text(report: engine.ValidationReport) -> str:
             + ("" if sig.covers_whole_document else f" (later changes: {sig.modifications})")
         )
         lines.append(f"  trusted:                {_yes(sig.trusted)}")
-        lines.append(f"  revocation:             {sig.revocation}")
+        revocation = sig.revocation
+        if sig.revoked_at:
+            revocation += f" on {sig.revoked_at.isoformat()}"
+            if sig.signed_before_revocation:
+                revocation += " (after the time-stamp: valid when it was made)"
+        lines.append(f"  revocation:             {revocation}")
         if sig.level:
             lines.append(f"  PAdES level:            {sig.level}")
         if sig.certification:
@@ -69,9 +74,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         try:
             data = path.read_bytes()
-            report = engine.validate_pdf(
-                data, trust=conf.trust(), max_bytes=settings.SIGNING_MAX_PDF_BYTES
-            )
+            report = signature_report(data)
         except (OSError, SigningError) as exc:
             code = getattr(exc, "code", "unreadable")
             if options["json"]:

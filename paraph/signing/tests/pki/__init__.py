@@ -78,13 +78,25 @@ class _WholeSecondAnimator(Animator):
         return super().at_time(request).replace(microsecond=0)
 
 
+PARAPH_PREFIX = "/paraph"
+
+
 class _LateApp:
     """A WSGI app whose target is set once the server's port is known (the
-    port goes into the certificates' OCSP and CRL URLs)."""
+    port goes into the certificates' OCSP and CRL URLs). It also stands in
+    for Paraph's own CRL address (``/paraph/pki/signing-ca.crl``), so tools
+    outside the test process (pyHanko's CLI) can fetch Paraph's CRL."""
 
     target: Any = None
+    paraph_crl: bytes | None = None
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == f"{PARAPH_PREFIX}/pki/signing-ca.crl":
+            if self.paraph_crl is None:
+                start_response("404 Not Found", [("Content-Type", "text/plain")])
+                return [b"no CRL published yet"]
+            start_response("200 OK", [("Content-Type", "application/pkix-crl")])
+            return [self.paraph_crl]
         return self.target(environ, start_response)
 
 
@@ -95,6 +107,7 @@ class TestPki:
     url_prefix: str
     animator: Animator
     _server: Any = field(repr=False)
+    _app: Any = field(repr=False, default=None)
 
     # --- certificates and keys
     def cert(self, label: str) -> x509.Certificate:
@@ -145,6 +158,14 @@ class TestPki:
     def url(self, path: str) -> str:
         return f"{self.url_prefix}/belgium/{path}"
 
+    @property
+    def paraph_base_url(self) -> str:
+        """A BASE_URL under which this server answers Paraph's CRL address."""
+        return f"{self.url_prefix}{PARAPH_PREFIX}"
+
+    def serve_paraph_crl(self, der: bytes | None) -> None:
+        self._app.paraph_crl = der
+
     def close(self) -> None:
         self._server.shutdown()
 
@@ -173,5 +194,10 @@ def start_pki(directory: Path) -> TestPki:
     app.target = animator
     threading.Thread(target=server.serve_forever, daemon=True, name="test-pki").start()
     return TestPki(
-        directory=directory, arch=arch, url_prefix=url_prefix, animator=animator, _server=server
+        directory=directory,
+        arch=arch,
+        url_prefix=url_prefix,
+        animator=animator,
+        _server=server,
+        _app=app,
     )

@@ -1,0 +1,194 @@
+"""Paraph's signing CA revokes retired person keys publicly: a CRL at a
+stable URL, named in every person certificate, that validators fetch."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import padding
+from django.core.management import call_command
+from django.utils import timezone
+
+from paraph.audit.models import AuditEvent
+from paraph.signing import conf, engine, passwordkeys, services
+from paraph.signing.models import PersonSigningKey, RevocationReason, SigningCrl
+from paraph.signing.tasks import signing_crl_refresh_task
+from paraph.signing.tests.checks import pyhanko_revocation_status
+
+NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
+PASSWORD = "correct horse battery staple"
+URL = "/pki/signing-ca.crl"
+
+
+@pytest.fixture
+def emma(person_factory, signing_settings):
+    return person_factory(first_name="Emma", last_name="Claes", national_number="78092301823")
+
+
+def _issue(person, password=PASSWORD):
+    return services.signing_key_issue(
+        person=person,
+        password=password,
+        mandate_ref="M-2026-00042",
+        valid_until=timezone.now() + timedelta(days=365),
+    )
+
+
+def _get_crl(client):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pkix-crl"
+    return x509.load_der_x509_crl(response.content)
+
+
+def test_person_certificates_name_the_crl_at_base_url(emma, signing_settings):
+    signing_settings.BASE_URL = "https://paraph.example.be"
+
+    key = _issue(emma)
+
+    cert = x509.load_der_x509_certificate(bytes(key.certificate))
+    points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert [p.full_name[0].value for p in points] == ["https://paraph.example.be" + URL]
+    assert key.serial_number == format(cert.serial_number, "x")
+
+
+def test_crl_lists_retired_keys_signed_by_the_signing_ca(emma, client, pki):
+    with time_machine.travel(NOW, tick=False):
+        first = _issue(emma)
+        empty = _get_crl(client)
+        second = _issue(emma, password="a new password")  # renewal supersedes the first
+        services.signing_key_retire(
+            key=second, reason="password told to a colleague", revocation_reason="key_compromise"
+        )
+
+        crl = _get_crl(client)
+
+    ca = pki.cert("paraph-signing-ca")
+    ca_cert = x509.load_der_x509_certificate(ca.dump())
+    assert crl.issuer == ca_cert.subject
+    ca_cert.public_key().verify(
+        crl.signature, crl.tbs_certlist_bytes, padding.PKCS1v15(), crl.signature_hash_algorithm
+    )
+    assert len(empty) == 0
+    number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    assert number > empty.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    assert crl.last_update_utc == NOW and crl.next_update_utc == NOW + timedelta(days=7)
+    entries = {
+        format(e.serial_number, "x"): (
+            e.revocation_date_utc,
+            e.extensions.get_extension_for_class(x509.CRLReason).value.reason,
+        )
+        for e in crl
+    }
+    assert entries == {
+        first.serial_number: (NOW, x509.ReasonFlags.superseded),
+        second.serial_number: (NOW, x509.ReasonFlags.key_compromise),
+    }
+    retired = AuditEvent.objects.get(name="signing.key.retired")
+    assert retired.data["crl_number"] == number
+    assert retired.data["revocation_reason"] == "key_compromise"
+
+
+def test_crl_is_published_anew_every_day(emma, client, signing_settings):
+    with time_machine.travel(NOW, tick=False):
+        _issue(emma)
+        first = SigningCrl.objects.get()
+        assert _get_crl(client).next_update_utc == NOW + timedelta(days=7)
+    with time_machine.travel(NOW + timedelta(hours=23), tick=False):
+        signing_crl_refresh_task.call()
+        assert SigningCrl.objects.count() == 1  # not due yet
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        signing_crl_refresh_task.call()
+        newest = SigningCrl.objects.order_by("-number").first()
+        assert newest.number == first.number + 1
+        assert newest.next_update == NOW + timedelta(days=8)
+    with time_machine.travel(NOW + timedelta(days=2, hours=1), tick=False):
+        # the task did not run: the page publishes rather than serve an old list
+        crl = _get_crl(client)
+        assert crl.last_update_utc == NOW + timedelta(days=2, hours=1)
+    assert AuditEvent.objects.filter(name="signing.crl.published").count() == 2
+
+
+def test_crl_refresh_command(emma, capsys):
+    _issue(emma)
+
+    call_command("signing-crl", "--force")
+
+    assert "CRL" in capsys.readouterr().out
+    assert SigningCrl.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signature_before_revocation_stays_valid_at_its_time_stamp(
+    live_server, person_factory, signing_settings, contract, pki, tmp_path, capsys
+):
+    """The certificate names Paraph's CRL on a real (loopback) server: pyHanko
+    fetches it there, as any validator would."""
+    signing_settings.BASE_URL = live_server.url
+    emma = person_factory(first_name="Emma", last_name="Claes", national_number="78092301823")
+    key = _issue(emma)
+    ca = conf.signing_ca_key()
+    still_in_memory = passwordkeys.decrypt_private_key(
+        bytes(key.encrypted_private_key),
+        key.kdf,
+        PASSWORD,
+        certificate=bytes(key.certificate),
+        chain=(ca.certificate, *ca.chain),
+    )
+    before = services.password_signature_make(
+        person=emma, document=contract, document_ref="c", password=PASSWORD
+    )
+
+    # revoked ten minutes later (a time-stamp and a CRL count whole seconds)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        services.signing_key_retire(
+            key=key, reason="mandate revoked by the person", revocation_reason="privilege_withdrawn"
+        )
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        # a copy of the key that somehow survived signs after the revocation
+        after = engine.sign_pdf(contract, key=still_in_memory, config=conf.engine_config())
+
+        # Paraph's own validator (the same report as `paraph verify` and /verify/)
+        (made_before,) = engine.validate_pdf(before, trust=conf.trust()).signatures
+        assert made_before.revocation == "revoked" and made_before.revoked_at is not None
+        assert made_before.timestamp_time < made_before.revoked_at
+        assert made_before.signed_before_revocation and made_before.valid
+        (made_after,) = engine.validate_pdf(after, trust=conf.trust()).signatures
+        assert made_after.revocation == "revoked" and not made_after.valid
+        for data, exit_code in ((before, 0), (after, 1)):
+            path = tmp_path / "checked.pdf"
+            path.write_bytes(data)
+            with pytest.raises(SystemExit) as exited:
+                call_command("verify", str(path), "--json")
+            (report,) = json.loads(capsys.readouterr().out)["signatures"]
+            assert exited.value.code == exit_code
+            assert report["revocation"] == "revoked" and report["revoked_at"]
+            assert report["signed_before_revocation"] is (exit_code == 0)
+
+        # pyHanko, trusting only the roots and fetching Paraph's CRL over HTTP
+        path = tmp_path / "before.pdf"
+        path.write_bytes(before)
+        roots = [pki.pem_path("paraph-root")]
+        others = [pki.pem_path("paraph-signing-ca")]
+        now = pyhanko_revocation_status(path, roots=roots, other_certs=others)
+        assert now.revoked and not now.trusted, "pyHanko sees the certificate revoked"
+        assert now.revoked_at == made_before.revoked_at
+        at_ts = pyhanko_revocation_status(
+            path, roots=roots, other_certs=others, at=made_before.timestamp_time
+        )
+        assert at_ts.trusted and at_ts.intact and not at_ts.revoked, (
+            "pyHanko finds it valid at its time-stamp"
+        )
+        after_path = tmp_path / "after.pdf"
+        after_path.write_bytes(after)
+        late = pyhanko_revocation_status(
+            after_path, roots=roots, other_certs=others, at=made_after.timestamp_time
+        )
+        assert late.revoked and not late.trusted
+        assert PersonSigningKey.objects.get(pk=key.pk).revocation_reason == (
+            RevocationReason.PRIVILEGE_WITHDRAWN
+        )
