@@ -1,9 +1,10 @@
 """People in the back office, for contact-centre agents.
 
-Agents find a person, read what they need to help them, and make the few
-changes the contact centre is responsible for (LG-3: a new e-mail address;
-a new phone number; lifting a lock-out), each through its service, with a
-written reason, and each in the audit log. Secrets (password hash, code
+Agents find a person, read what they need to help them, create the account
+of a person who asks for one, and make the few changes the contact centre
+is responsible for (LG-3: a new e-mail address; a new phone number; lifting
+a lock-out), each through its service, with a written reason, and each in
+the audit log. Secrets (password hash, code
 hashes, sessions) are never shown. Who may use the back office, and with
 which permissions, only a superuser decides.
 """
@@ -29,11 +30,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from paraph.accounts.models import Person
+from paraph.accounts.models import Language, Person
 from paraph.accounts.services import (
     CHANGE_REASON_MAX,
     person_change_email,
     person_change_phone,
+    person_create,
     person_unlock,
 )
 from paraph.core.admin import AuditedModelAdmin
@@ -102,6 +104,62 @@ class ChangePhoneForm(forms.Form):
         # Checked here too, so every mistake shows at once; the service
         # checks again and decides.
         return phone_normalize(self.cleaned_data["new_phone"])
+
+
+class CreatePersonForm(forms.Form):
+    """What the agent types; :func:`person_create` checks it all and shows
+    every mistake at once, so the fields here only parse."""
+
+    first_name = forms.CharField(
+        label=_("First name"),
+        required=False,
+        widget=forms.TextInput(attrs={"required": True, "autocomplete": "off", "maxlength": 150}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        required=False,
+        widget=forms.TextInput(attrs={"required": True, "autocomplete": "off", "maxlength": 150}),
+    )
+    email = forms.CharField(
+        label=_("E-mail address"),
+        required=False,
+        widget=forms.EmailInput(attrs={"required": True, "autocomplete": "off", "maxlength": 254}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone number"),
+        required=False,
+        help_text=_(
+            "For example 0470 12 34 56 or +32 470 12 34 56. It receives the log-in codes: "
+            "check it with the person."
+        ),
+        widget=forms.TextInput(
+            attrs={"type": "tel", "required": True, "autocomplete": "off", "maxlength": 32}
+        ),
+    )
+    national_number = forms.CharField(
+        label=_("National register number"),
+        required=False,
+        help_text=_("Optional. For example 85.07.30-033.28."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": 32}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", "---------"), *Language.choices],
+        help_text=_("The language of the person's pages, e-mails and SMS."),
+        widget=forms.Select(attrs={"required": True}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        help_text=_(
+            "Required. Who asked for the account, and how you checked who they are. "
+            "It is kept in the audit log."
+        ),
+        widget=forms.Textarea(
+            attrs={"rows": 4, "cols": 60, "required": True, "maxlength": CHANGE_REASON_MAX}
+        ),
+    )
 
 
 @admin.register(Person)
@@ -199,10 +257,8 @@ class PersonAdmin(AuditedModelAdmin[Person]):
             fieldsets.append((_("Back office access"), {"fields": self.access_fields}))
         return fieldsets
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # People come from registration, the demo data and createsuperuser;
-        # creating them here waits for a person_create service.
-        return False
+    # has_add_permission is Django's: the user's ``accounts.add_person``
+    # permission. Adding goes through add_view below, never the model form.
 
     @admin.display(boolean=True, description=_("locked"))
     def locked(self, obj: Person) -> bool:
@@ -343,6 +399,46 @@ class PersonAdmin(AuditedModelAdmin[Person]):
 
     def change_phone_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         return self._contact_change_view(request, object_id, kind="phone")
+
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """Create a person's account through :func:`person_create`, with a
+        written reason; the person gets a welcome e-mail."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CreatePersonForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                person = person_create(
+                    **form.cleaned_data,
+                    actor=request.user,  # type: ignore[arg-type]
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                done = gettext(
+                    "The account was created. The person was sent a welcome e-mail and can "
+                    "log in with a code sent by SMS."
+                )
+                # History only: person_create wrote the audit event.
+                admin.ModelAdmin.log_addition(self, request, person, done)
+                self.message_user(request, done, messages.SUCCESS)
+                return self._change_page(person)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Create a person's account"),
+            "subtitle": None,
+            "opts": self.opts,
+            "form": form,
+            "has_view_permission": self.has_view_permission(request),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/accounts/person/create.html", context)
 
     def unlock_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         person = self._person_for_change(request, object_id)

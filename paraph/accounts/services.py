@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import login as auth_login
@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext
@@ -30,16 +31,18 @@ from paraph.accounts.hashing import (
 )
 from paraph.accounts.middleware import SESSION_STARTED_KEY
 from paraph.accounts.models import (
+    AssuranceLevel,
     CodeChannel,
     CodePurpose,
     Language,
     LoginDecoy,
     OneTimeCode,
     Person,
+    RegistrationMethod,
 )
 from paraph.accounts.selectors import code_get_by_binding, code_resend_wait
 from paraph.audit.services import audit_record
-from paraph.core.belgium import phone_mask, phone_normalize
+from paraph.core.belgium import national_number_normalize, phone_mask, phone_normalize
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import RateLimitResult, ratelimit_hit
 from paraph.notifications.addresses import mask_destination
@@ -982,3 +985,180 @@ def person_logout_everywhere(*, person: Person, request: HttpRequest) -> None:
             request=request,
         )
         auth_logout(request)
+
+
+# --- The contact centre creates a person (until registration exists) --------
+
+
+def _national_number_mask(national_number: str) -> str:
+    """``85.07.30-***.**``: the birth date part only, for the audit log."""
+    return f"{national_number[:2]}.{national_number[2:4]}.{national_number[4:6]}-***.**"
+
+
+def person_create(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    national_number: str,
+    language: str,
+    reason: str,
+    actor: Person,
+    request: HttpRequest | None = None,
+) -> Person:
+    """The contact centre creates a person's account, at their request.
+
+    Refuses, with one ``ValidationError`` keyed by field that lists every
+    mistake at once: a missing reason, a missing or too long name, an
+    invalid e-mail address, a number that is not a mobile number, an
+    invalid national register number (optional), an unknown language, and
+    an e-mail address, phone number or national number that belongs to
+    another person (RG-3), without ever naming that person.
+
+    The contact centre checked the person on the phone, so the phone counts
+    as verified and the person can log in with an SMS code at once; the
+    e-mail address is not verified. The account has no password. The person
+    gets a welcome e-mail in their language.
+    """
+    errors: dict[str, Any] = {}
+
+    def refuse(field: str, message: str, code: str) -> None:
+        errors.setdefault(field, ValidationError(message, code=code))
+
+    try:
+        reason = _change_reason_clean(reason)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+
+    names: dict[str, str] = {}
+    for field, value, missing in (
+        ("first_name", first_name, gettext("Enter the person's first name.")),
+        ("last_name", last_name, gettext("Enter the person's last name.")),
+    ):
+        value = " ".join((value or "").split())
+        limit = 150  # the max_length of Person.first_name and last_name
+        if not value:
+            refuse(field, missing, "required")
+        elif len(value) > limit:
+            refuse(
+                field,
+                gettext("A name can be at most %(limit)d characters long.") % {"limit": limit},
+                "max_length",
+            )
+        names[field] = value
+
+    email = Person.objects.normalize_email((email or "").strip())
+    email_taken = gettext(
+        "This e-mail address belongs to another person. An e-mail address "
+        "must be personal: it cannot be shared by two people."
+    )
+    if not email:
+        refuse("email", gettext("Enter the person's e-mail address."), "required")
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            refuse("email", gettext("Enter an e-mail address like name@example.be."), "invalid")
+        else:
+            if Person.objects.filter(email__iexact=email).exists():
+                refuse("email", email_taken, "taken")
+
+    phone_taken = gettext("This phone number belongs to another person.")
+    if not (phone or "").strip():
+        refuse("phone", gettext("Enter the person's mobile phone number."), "required")
+    else:
+        try:
+            phone = phone_normalize(phone)
+        except ValidationError as exc:
+            errors.setdefault("phone", exc)
+        else:
+            if Person.objects.filter(phone=phone).exists():
+                refuse("phone", phone_taken, "taken")
+
+    nn_taken = gettext(
+        "This national register number belongs to another person. Search for "
+        "that person instead of creating a second account."
+    )
+    nn: str | None = None
+    if (national_number or "").strip():
+        try:
+            nn = national_number_normalize(national_number)
+        except ValidationError as exc:
+            errors.setdefault("national_number", exc)
+        else:
+            if Person.objects.filter(national_number=nn).exists():
+                refuse("national_number", nn_taken, "taken")
+
+    if language not in Language.values:
+        refuse(
+            "language",
+            gettext("Choose the language in which the person wants to read Paraph."),
+            "required" if not language else "invalid",
+        )
+
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    person = Person(
+        first_name=names["first_name"],
+        last_name=names["last_name"],
+        email=email,
+        phone=phone,
+        phone_verified_at=now,
+        national_number=nn,
+        language=language,
+        assurance_level=AssuranceLevel.LOW,
+        registration_method=RegistrationMethod.BACKOFFICE,
+        registered_at=now,
+        date_joined=now,
+    )
+    person.set_unusable_password()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                person.save(force_insert=True)
+        except IntegrityError as exc:
+            # Another person took one of them meanwhile: say which.
+            raced: dict[str, ValidationError] = {}
+            if Person.objects.filter(email__iexact=email).exists():
+                raced["email"] = ValidationError(email_taken, code="taken")
+            if Person.objects.filter(phone=phone).exists():
+                raced["phone"] = ValidationError(phone_taken, code="taken")
+            if nn and Person.objects.filter(national_number=nn).exists():
+                raced["national_number"] = ValidationError(nn_taken, code="taken")
+            if not raced:
+                raise
+            raise ValidationError(raced) from exc
+        audit_record(
+            name="accounts.person.created",
+            actor=actor,
+            subject=person,
+            data={
+                "new": {
+                    "first_name": person.first_name,
+                    "last_name": person.last_name,
+                    "email": email,
+                    "phone": phone,
+                    "national_number": _national_number_mask(nn) if nn else "",
+                    "language": language,
+                    "registration_method": RegistrationMethod.BACKOFFICE.value,
+                    "assurance_level": AssuranceLevel.LOW.value,
+                },
+                "reason": reason,
+            },
+            request=request,
+        )
+        email_send(
+            to=email,
+            template="account_created",
+            context={
+                "name": person.get_full_name(),
+                "login_url": f"{settings.BASE_URL}{reverse('accounts:login')}",
+                "phone": phone_mask(phone),
+            },
+            language=language,
+            person=person,
+        )
+    return person
