@@ -80,6 +80,12 @@ INSTALLED_APPS = [
     "paraph.support",
     "paraph.identity",
     "paraph.signing",
+    "paraph.senders",
+    "paraph.contracts",
+    "paraph.api",
+    # django-ninja's templates and static files: the API docs page then
+    # loads Swagger UI from Paraph itself (the CSP allows no CDN).
+    "ninja",
     "paraph.web",
 ]
 
@@ -170,7 +176,7 @@ if _task_backend == "database":
     TASKS = {
         "default": {
             "BACKEND": "django_tasks_db.DatabaseBackend",
-            "QUEUES": ["default", "notifications"],
+            "QUEUES": ["default", "notifications", "webhooks"],
         }
     }
 elif _task_backend == "immediate":
@@ -181,10 +187,13 @@ elif _task_backend == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {
         name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}
-        for name in ("default", "notifications")
+        for name in ("default", "notifications", "webhooks")
     }
     TASKS = {
-        "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "notifications"]}
+        "default": {
+            "BACKEND": "django_tasks_rq.RQBackend",
+            "QUEUES": ["default", "notifications", "webhooks"],
+        }
     }
 else:
     raise ImproperlyConfigured("PARAPH_TASK_BACKEND must be database, rq or immediate")
@@ -344,6 +353,60 @@ IDENTITY_PROVIDERS = {
     ),
 }
 
+# The real itsme relying party (paraph.identity.providers.itsme): what itsme
+# registered for Paraph, and where Paraph's own signing/encryption keys live.
+_itsme_real = IDENTITY_PROVIDERS["itsme"] == "paraph.identity.providers.itsme.ItsmeProvider"
+ITSME_CLIENT_ID = env_mandatory("PARAPH_ITSME_CLIENT_ID", missing, when=PRODUCTION and _itsme_real)
+ITSME_SERVICE_CODE = env_mandatory(
+    "PARAPH_ITSME_SERVICE_CODE", missing, when=PRODUCTION and _itsme_real
+)
+ITSME_ISSUER = (
+    env_mandatory("PARAPH_ITSME_ISSUER", missing, when=PRODUCTION and _itsme_real)
+    or "https://idp.e2e.itsme.services/v2"
+).rstrip("/")
+ITSME_KEYS_FILE = env_mandatory(
+    "PARAPH_ITSME_KEYS_FILE", missing, when=PRODUCTION and _itsme_real
+) or str(DATA_DIR / "itsme" / "client-keys.json")
+ITSME_REDIRECT_URI = env_mandatory(
+    "PARAPH_ITSME_REDIRECT_URI", missing, when=PRODUCTION and _itsme_real
+)
+ITSME_TIMEOUT = env_int("PARAPH_ITSME_TIMEOUT", 10)
+ITSME_KEY_GRACE_DAYS = env_int("PARAPH_ITSME_KEY_GRACE_DAYS", 7)
+
+# The real IDnow client (paraph.identity.providers.idnow): the gateway, the
+# company IDnow registered, its API key, and the secret IDnow's webhook
+# presents (HTTP Basic password) so that nobody else can post results.
+_idnow_real = IDENTITY_PROVIDERS["idnow"] == "paraph.identity.providers.idnow.IdnowProvider"
+IDNOW_GATEWAY_URL = env_mandatory(
+    "PARAPH_IDNOW_GATEWAY_URL", missing, when=PRODUCTION and _idnow_real
+).rstrip("/")
+IDNOW_GO_URL = env_str("PARAPH_IDNOW_GO_URL").rstrip("/")
+IDNOW_COMPANY_ID = env_mandatory(
+    "PARAPH_IDNOW_COMPANY_ID", missing, when=PRODUCTION and _idnow_real
+)
+IDNOW_API_KEY = env_mandatory("PARAPH_IDNOW_API_KEY", missing, when=PRODUCTION and _idnow_real)
+IDNOW_WEBHOOK_SECRET = env_mandatory(
+    "PARAPH_IDNOW_WEBHOOK_SECRET", missing, when=PRODUCTION and _idnow_real
+)
+if PRODUCTION and _idnow_real and IDNOW_WEBHOOK_SECRET and len(IDNOW_WEBHOOK_SECRET) < 32:
+    missing.append("PARAPH_IDNOW_WEBHOOK_SECRET must be at least 32 characters long")
+IDNOW_TIMEOUT = env_int("PARAPH_IDNOW_TIMEOUT", 10)
+
+# The eID card (Web eID, paraph.identity.webeid): certificate files of the
+# CAs whose cards may log in (Belgium's citizen and foreigner CAs, and the
+# root that issues their OCSP responder). Without them, in sandbox mode, the
+# sandbox's virtual cards (paraph.identity.eid_sandbox, kept in
+# EID_SANDBOX_DIR) and their CA, whose OCSP responder is Paraph itself.
+EID_TRUSTED_CA_FILES = env_list("PARAPH_EID_TRUSTED_CA_FILES")
+if PRODUCTION and not EID_TRUSTED_CA_FILES:
+    missing.append("PARAPH_EID_TRUSTED_CA_FILES is not set (the Belgian eID CAs)")
+EID_DISALLOWED_POLICIES = env_list("PARAPH_EID_DISALLOWED_POLICIES")
+EID_OCSP_URL = env_str("PARAPH_EID_OCSP_URL")
+EID_OCSP_TIMEOUT = env_int("PARAPH_EID_OCSP_TIMEOUT", 5)
+EID_OCSP_MAX_AGE_SECONDS = env_int("PARAPH_EID_OCSP_MAX_AGE_SECONDS", 120)
+EID_OCSP_NONCE = env_bool("PARAPH_EID_OCSP_NONCE", True)
+EID_SANDBOX_DIR = DATA_DIR / "eid-sandbox"
+
 # --- Contact centre (SU-2) ------------------------------------------------
 
 CONTACT_PHONE = env_str("PARAPH_CONTACT_PHONE", "+32 2 664 13 60")
@@ -388,6 +451,20 @@ if PRODUCTION and not (SIGNING_TRUST_ROOTS and SIGNING_EID_CAS):
 SIGNING_FETCH_REVOCATION = env_bool("PARAPH_SIGNING_FETCH_REVOCATION", True)
 # A prepared eID signature must be finished within this time.
 SIGNING_PREPARED_TTL_SECONDS = env_int("PARAPH_SIGNING_PREPARED_TTL_SECONDS", 600)
+
+# --- Contracts, senders, API and webhooks (docs/contracts.md, docs/api.md) --
+
+# Paraph's seal certifies each contract when it is created, with an empty
+# signature field for the recipient (docs/contracts.md says why).
+CONTRACT_SEAL = env_bool("PARAPH_CONTRACT_SEAL", True)
+# How long the links of a contract e-mail (activate, open the contract) work.
+CONTRACT_LINK_DAYS = env_int("PARAPH_CONTRACT_LINK_DAYS", 30)
+CONTRACT_BULK_MAX = env_int("PARAPH_CONTRACT_BULK_MAX", 1000)
+# Requests per minute per API key; JSON bodies (base64 PDFs) up to this size.
+API_RATE_LIMIT_PER_MINUTE = env_int("PARAPH_API_RATE_LIMIT_PER_MINUTE", 600)
+API_MAX_REQUEST_BYTES = env_int("PARAPH_API_MAX_REQUEST_MB", 100) * 1024 * 1024
+# Each attempt to deliver a webhook gives up after this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = env_int("PARAPH_WEBHOOK_TIMEOUT_SECONDS", 5)
 
 # --- Logging --------------------------------------------------------------
 

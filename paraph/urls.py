@@ -11,8 +11,12 @@ urlpatterns = [
     path("account/", include("paraph.accounts.urls")),
     path("messages/", include("paraph.notifications.urls")),
     path("support/", include("paraph.support.urls")),
+    # /register/... and /identity/... (registration, identity providers)
+    path("", include("paraph.identity.urls")),
     path("verify/", include("paraph.signing.urls")),
     path("pki/", include("paraph.signing.pki_urls")),
+    path("sender/", include("paraph.senders.urls")),
+    path("api/", include("paraph.api.urls")),
     path("backoffice/", admin.site.urls),
 ]
 if settings.SANDBOX:

@@ -20,6 +20,8 @@ NEEDED=(
   "command -v pdfsig|poppler-utils"
   "command -v qpdf|qpdf"
   "command -v certutil|libnss3-tools"
+  # The itsme test peer (npm's oidc-provider); its packages come from `npm ci`.
+  "command -v node && command -v npm|nodejs npm"
 )
 
 # The suite's defaults; overridable to try this script beside running services.

@@ -34,6 +34,19 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "PARAPH_SIGNING_TSA_URL": "https://tsa.invalid/",
         "PARAPH_SIGNING_TRUST_ROOTS": str(tmp_path / "root.pem"),
         "PARAPH_SIGNING_EID_CAS": str(tmp_path / "citizen-ca.pem"),
+        # itsme: the key file is read when someone uses itsme, not at start-up.
+        "PARAPH_ITSME_CLIENT_ID": "paraph-client",
+        "PARAPH_ITSME_SERVICE_CODE": "PARAPH_LOGIN",
+        "PARAPH_ITSME_ISSUER": "https://idp.prd.itsme.services/v2",
+        "PARAPH_ITSME_KEYS_FILE": str(tmp_path / "itsme-keys.json"),
+        "PARAPH_ITSME_REDIRECT_URI": f"https://{HOST}/identity/itsme/callback/",
+        # IDnow: contacted only when someone starts an identification.
+        "PARAPH_IDNOW_GATEWAY_URL": "https://gateway.idnow.invalid",
+        "PARAPH_IDNOW_COMPANY_ID": "paraph",
+        "PARAPH_IDNOW_API_KEY": "idnow-api-key",
+        "PARAPH_IDNOW_WEBHOOK_SECRET": "w" * 40,
+        # eID: the CA files are read when someone logs in with a card.
+        "PARAPH_EID_TRUSTED_CA_FILES": str(tmp_path / "citizen-ca.pem"),
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value != ""}

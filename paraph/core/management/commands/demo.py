@@ -22,8 +22,66 @@ DEMO_PEOPLE = [
         "first_name": "Jan",
         "last_name": "Peeters",
         "phone": "+32470654321",
-        "national_number": "90020199713",
+        # Check digits corrected (…713 failed the mod-97 check): registration validates it.
+        "national_number": "90020199704",
         "language": "nl",
+    },
+]
+# The customer file (paraph.identity.CustomerRecord) for the demo: the two
+# demo people, and two people of the sandbox itsme who have not registered
+# yet: Marie (found by her national number) and Pieter (no national number
+# in the file: found by his address or his client reference 12/3456-789).
+# Léa, the sandbox itsme's fifth identity, is deliberately not in the file.
+DEMO_CUSTOMERS: list[dict[str, Any]] = [
+    {
+        "external_id": "C-1001",
+        "national_number": "85073003328",
+        "first_name": "Anne",
+        "last_name": "Martin",
+        "birth_date": "1985-07-30",
+        "street": "Rue de la Loi",
+        "house_number": "16",
+        "box": "3",
+        "postal_code": "1000",
+        "municipality": "Bruxelles",
+        "references": ("10/2030-405",),
+    },
+    {
+        "external_id": "C-1002",
+        "national_number": "90020199704",
+        "first_name": "Jan",
+        "last_name": "Peeters",
+        "birth_date": "1990-02-01",
+        "street": "Meir",
+        "house_number": "50",
+        "postal_code": "2000",
+        "municipality": "Antwerpen",
+        "references": ("20.3040.506",),
+    },
+    {
+        "external_id": "C-1003",
+        "national_number": "90021400227",
+        "first_name": "Marie",
+        "last_name": "Dubois",
+        "birth_date": "1990-02-14",
+        "street": "Rue Haute",
+        "house_number": "120",
+        "postal_code": "1000",
+        "municipality": "Bruxelles",
+        "references": ("30/4050-607",),
+    },
+    {
+        "external_id": "C-1004",
+        "national_number": "",
+        "first_name": "Pieter",
+        "last_name": "Claes",
+        "birth_date": "1988-04-12",
+        "street": "Kerkstraat",
+        "house_number": "12",
+        "box": "3",
+        "postal_code": "9000",
+        "municipality": "Gent",
+        "references": ("12/3456-789",),
     },
 ]
 DEMO_AGENT = {
@@ -54,6 +112,7 @@ class Command(BaseCommand):
                     "phone_verified_at": now,
                 },
             )
+        self._customers()
         agent, created = Person.objects.get_or_create(
             email=DEMO_AGENT["email"],
             defaults={
@@ -76,3 +135,83 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Back office (/backoffice/): {DEMO_AGENT['email']} / {DEMO_AGENT_PASSWORD}, then the SMS code"
         )
+        self._demo_sender(now)
+
+    def _demo_sender(self, now: Any) -> None:
+        """A sender whose back office the demo agent uses, an API key (shown
+        once, when it is made) and a contract sent to Anne Martin."""
+        import datetime as dt
+
+        from paraph.contracts.models import Contract
+        from paraph.contracts.samplepdf import sample_contract_pdf
+        from paraph.contracts.services import ContractData, RecipientData, contract_create
+        from paraph.senders.models import Sender
+        from paraph.senders.services import api_key_create, sender_create, sender_member_add
+
+        staff = Person.objects.get(email=DEMO_AGENT["email"])
+        sender = Sender.objects.filter(enterprise_number="0123456749").first()
+        if sender is None:
+            sender = sender_create(
+                name="Intérim Demo",
+                enterprise_number="0123.456.749",
+                contact_email="hr@interim-demo.paraph.be",
+            )
+            sender_member_add(sender=sender, person=staff, role="admin")
+            _key, token = api_key_create(
+                sender=sender,
+                name="Demo HR system",
+                scopes=["contracts:read", "contracts:write", "webhooks:manage"],
+                actor=staff,
+            )
+            self.stdout.write(f"Demo sender API key (shown once): {token}")
+        anne = Person.objects.get(email=DEMO_PEOPLE[0]["email"])
+        if not Contract.objects.filter(sender=sender, recipient=anne).exists():
+            start = (now + dt.timedelta(days=3)).replace(hour=7, minute=0, second=0, microsecond=0)
+            contract_create(
+                sender=sender,
+                data=ContractData(
+                    title="Contrat de travail intérimaire — Magasinier",
+                    recipient=RecipientData(
+                        first_name=anne.first_name,
+                        last_name=anne.last_name,
+                        email=anne.email,
+                        phone=anne.phone,
+                    ),
+                    start_of_work=start,
+                    external_reference="DEMO-0001",
+                ),
+                pdf=sample_contract_pdf(
+                    title="Contrat de travail intérimaire",
+                    lines=[
+                        "Entre Intérim Demo SA (BCE 0123.456.749) et Anne Martin.",
+                        "Fonction : magasinier. Lieu : Anderlecht.",
+                        f"Début du travail : {start:%d/%m/%Y}, 08:00.",
+                        "Rémunération horaire brute : 16,50 EUR.",
+                        "Ce contrat est signé au plus tard au début du travail.",
+                    ],
+                ),
+                actor=staff,
+            )
+        self.stdout.write(
+            f"Sender back office (/sender/): {staff.first_name} {staff.last_name}, "
+            f"log in with {DEMO_AGENT['phone']} and the SMS code; API docs at /api/docs"
+        )
+        self.stdout.write(
+            "Register at /register/ with the sandbox itsme: Marie, Pieter and Léa are not registered yet."
+        )
+
+    def _customers(self) -> None:
+        import datetime as dt
+
+        from paraph.identity.services import CustomerData, customer_record_upsert
+
+        for row in DEMO_CUSTOMERS:
+            values = dict(row)
+            birth = values.pop("birth_date")
+            record, _outcome = customer_record_upsert(
+                data=CustomerData(**values, birth_date=dt.date.fromisoformat(birth))
+            )
+            person = Person.objects.filter(national_number=row["national_number"] or None).first()
+            if person is not None and record.person_id is None:
+                record.person = person
+                record.save(update_fields=["person"])

@@ -1,0 +1,199 @@
+"""Dispatch throughput: contracts sent through the API's bulk path, against
+writing the same rows and files with plain ``bulk_create``.
+
+    .venv/bin/python bench/dispatch.py [--contracts 10000] [--per-request 1000]
+
+Runs on the embedded default (SQLite in a throw-away data folder, the
+sandbox seal and TSA, tasks run in process) and measures:
+
+- Paraph: ``POST /api/batches`` (JSON, PDFs in base64) in requests of
+  ``--per-request`` contracts, through the whole stack (API key, parsing,
+  staging, the batch task: checks, Paraph's seal with a time-stamp, the
+  recipient's person, the contract, its evidence and audit events, two
+  links and a queued e-mail per contract), from the first request until
+  every contract is "sent";
+- the baseline, in the same run: the same number of people and contracts
+  written with ``bulk_create`` and their two PDF files written to disk,
+  with no check, no seal, no audit, no e-mail.
+
+Prints contracts per second for both and ends with
+``ratio_vs_bulk_insert=<x>`` (Paraph's rate over the baseline's; below 1:
+the price of sealing, evidence and audit per contract).
+
+The adminbox page timing of the issue's benchmark
+(``adminbox_10000_over_10``) belongs to the adminbox's pages and is added
+with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _setup(data_dir: str) -> None:
+    os.environ.update(
+        PARAPH_DATA_DIR=data_dir,
+        PARAPH_SANDBOX="true",
+        PARAPH_TASK_BACKEND="immediate",
+        PARAPH_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        PARAPH_LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="paraph.settings",
+    )
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _contract(n: int, pdf64: str, start: str) -> dict[str, object]:
+    return {
+        "title": "Contrat de travail intérimaire",
+        "recipient": {
+            "first_name": "Worker",
+            "last_name": f"N{n:05d}",
+            "email": f"worker{n:05d}@bench.example",
+            "phone": f"+3247{n:07d}",
+        },
+        "external_reference": f"B-{n:05d}",
+        "start_of_work": start,
+        "pdf_base64": pdf64,
+    }
+
+
+def paraph_rate(count: int, per_request: int, pdf: bytes) -> float:
+    import datetime as dt
+
+    from django.test import Client
+
+    from paraph.contracts.models import Contract
+    from paraph.senders.services import api_key_create, sender_create
+
+    sender = sender_create(
+        name="Bench Interim", enterprise_number="0403.170.701", contact_email="hr@bench.example"
+    )
+    _key, token = api_key_create(
+        sender=sender, name="bench", scopes=["contracts:read", "contracts:write"], actor=None
+    )
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    pdf64 = base64.b64encode(pdf).decode()
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat()
+    began = time.perf_counter()
+    for first in range(0, count, per_request):
+        body = {
+            "contracts": [
+                _contract(n, pdf64, start) for n in range(first, min(count, first + per_request))
+            ]
+        }
+        response = client.post("/api/batches", body, content_type="application/json")
+        if response.status_code != 202:
+            raise SystemExit(f"bulk request refused: {response.status_code} {response.content!r}")
+        batch = client.get(response["Location"]).json()
+        if batch["failed"]:
+            raise SystemExit(f"contracts refused: {batch['items'][:3]}")
+    elapsed = time.perf_counter() - began
+    sent = Contract.objects.filter(sender=sender, status="sent").count()
+    if sent != count:
+        raise SystemExit(f"only {sent} of {count} contracts were sent")
+    return count / elapsed
+
+
+def baseline_rate(count: int, pdf: bytes, media: Path) -> float:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from paraph.accounts.models import Person
+    from paraph.contracts.models import Contract
+    from paraph.senders.models import Sender
+
+    sender = Sender.objects.create(
+        name="Baseline", enterprise_number="0123456749", contact_email="b@bench.example"
+    )
+    sha = hashlib.sha256(pdf).hexdigest()
+    now = timezone.now()
+    start = now + dt.timedelta(days=3)
+    began = time.perf_counter()
+    people = Person.objects.bulk_create(
+        [
+            Person(
+                email=f"base{n:05d}@bench.example",
+                first_name="Base",
+                last_name=f"N{n:05d}",
+                phone=f"+3248{n:07d}",
+            )
+            for n in range(count)
+        ],
+        batch_size=1000,
+    )
+    contracts = []
+    for n, person in enumerate(people):
+        public_id = uuid.uuid4()
+        folder = media / "contracts" / str(sender.pk) / str(public_id)
+        folder.mkdir(parents=True)
+        (folder / "original.pdf").write_bytes(pdf)
+        (folder / "document.pdf").write_bytes(pdf)
+        relative = f"contracts/{sender.pk}/{public_id}"
+        contracts.append(
+            Contract(
+                public_id=public_id,
+                sender=sender,
+                recipient=person,
+                title="Contrat de travail intérimaire",
+                recipient_first_name="Base",
+                recipient_last_name=f"N{n:05d}",
+                recipient_email=person.email,
+                language="fr",
+                original_pdf=f"{relative}/original.pdf",
+                original_sha256=sha,
+                original_size=len(pdf),
+                document_pdf=f"{relative}/document.pdf",
+                document_sha256=sha,
+                start_of_work=start,
+                deadline=start,
+                status="sent",
+                sent_at=now,
+            )
+        )
+    Contract.objects.bulk_create(contracts, batch_size=1000)
+    return count / (time.perf_counter() - began)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contracts", type=int, default=10_000)
+    parser.add_argument("--per-request", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="paraph-bench-") as data_dir:
+        _setup(data_dir)
+        from django.conf import settings
+
+        from paraph.contracts.samplepdf import sample_contract_pdf
+
+        pdf = sample_contract_pdf(
+            title="Contrat de travail intérimaire",
+            lines=[f"Article {n}. Clause of the contract." for n in range(1, 30)],
+        )
+        print(f"{args.contracts} contracts, PDF of {len(pdf)} bytes, SQLite, sandbox seal and TSA")
+        paraph = paraph_rate(args.contracts, args.per_request, pdf)
+        print(f"paraph (API bulk path, request to 'sent'): {paraph:.1f} contracts/s")
+        baseline = baseline_rate(args.contracts, pdf, Path(settings.MEDIA_ROOT))
+        print(f"baseline (bulk_create + file writes):      {baseline:.1f} contracts/s")
+        print(f"ratio_vs_bulk_insert={paraph / baseline:.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1590 @@
+"""Every write about contracts: one function per transition, each in one
+transaction with the contract's row locked, writing one
+:class:`~paraph.contracts.models.ContractEvent` (the evidence) and one audit
+event, and telling the sender's webhooks once the transaction commits.
+
+The states (FLOWS.md, "Contract"; docs/contracts.md)::
+
+    created ─send─▶ sent ─open─▶ opened ─sign─▶ signed
+    created | sent | opened ─revoke─▶ revoked          (sender; until signed)
+    created | sent | opened ─deadline─▶ not_signed     (archived, sender told)
+    sent | opened ─refuse─▶ refused                    (the recipient declines)
+    created | sent | opened ─re-offer─▶ superseded     (a new version is sent)
+
+What the adminbox calls, in order: :func:`access_link_resolve` and
+:func:`access_link_use` (the links of the e-mail), :func:`contract_open`
+when the person views the contract, :func:`contract_check_signable` and
+:func:`contract_signing_input` before asking the signing engine for a
+signature, and :func:`contract_sign_record` with the signed PDF it returns.
+:func:`recipient_alias_add` and :func:`contracts_move` serve the merging of
+two adminboxes (ES-12).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone, translation
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+
+from paraph.accounts.models import AssuranceLevel, Language, Person, RegistrationMethod
+from paraph.audit.services import audit_record
+from paraph.contracts.inputs import BRUSSELS, ContractIn
+from paraph.contracts.models import (
+    SIGNABLE,
+    TRANSITIONS,
+    AccessLink,
+    BatchStatus,
+    BulkBatch,
+    BulkItem,
+    BulkItemStatus,
+    Contract,
+    ContractEvent,
+    ContractStatus,
+    LinkPurpose,
+    RecipientAlias,
+    SigningMethod,
+)
+from paraph.contracts.selectors import adminbox_is_active, recipient_find
+from paraph.core.belgium import national_number_normalize, phone_normalize
+from paraph.core.http import client_ip, user_agent
+from paraph.notifications.services import email_send
+from paraph.senders.models import ApiKey, Sender, WebhookEvent
+from paraph.senders.services import webhook_event_emit
+from paraph.signing import engine
+from paraph.signing.exceptions import DocumentRejected, SigningError
+
+logger = logging.getLogger(__name__)
+
+# The empty signature field Paraph's seal prepares for the recipient.
+SIGNATURE_FIELD = "Paraph-Recipient"
+_LINK_SALT = "paraph.contracts.AccessLink"
+
+# Which webhook a transition sends.
+_WEBHOOKS = {
+    ContractStatus.SENT: WebhookEvent.CONTRACT_SENT,
+    ContractStatus.OPENED: WebhookEvent.CONTRACT_OPENED,
+    ContractStatus.SIGNED: WebhookEvent.CONTRACT_SIGNED,
+    ContractStatus.REFUSED: WebhookEvent.CONTRACT_REFUSED,
+    ContractStatus.NOT_SIGNED: WebhookEvent.CONTRACT_EXPIRED,
+    ContractStatus.REVOKED: WebhookEvent.CONTRACT_REVOKED,
+}
+# The audit event and the evidence event of each transition.
+_NAMES = {
+    ContractStatus.SENT: ("contracts.contract.sent", "sent"),
+    ContractStatus.OPENED: ("contracts.contract.opened", "opened"),
+    ContractStatus.SIGNED: ("contracts.contract.signed", "signed"),
+    ContractStatus.REFUSED: ("contracts.contract.refused", "refused"),
+    ContractStatus.REVOKED: ("contracts.contract.revoked", "revoked"),
+    ContractStatus.NOT_SIGNED: ("contracts.contract.expired", "expired"),
+    ContractStatus.SUPERSEDED: ("contracts.contract.superseded", "superseded"),
+}
+
+
+# --- Errors -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One problem with one field, named as in the API's JSON
+    (``recipient.phone``, ``pdf``, ``signature.box``)."""
+
+    field: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+class ContractError(Exception):
+    """A refused request; ``code`` is stable (for programs and tests), the
+    message is for people."""
+
+    code = "contract_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class ContractInvalid(ContractError):
+    """The request's data is wrong: ``errors`` lists every problem found.
+    Nothing was written."""
+
+    code = "invalid"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class ContractStateError(ContractError):
+    """The contract's state does not allow this (``already_signed``,
+    ``final``, ``not_sent``...); nothing changed."""
+
+    code = "state"
+
+
+class ContractNotSignable(ContractStateError):
+    """The recipient cannot sign this contract (now): ``already_signed``,
+    ``deadline_passed``, ``revoked``, ``superseded``, ``not_signed``,
+    ``refused``, ``not_sent``, ``wrong_person``."""
+
+    code = "not_signable"
+
+
+class ContractAccessDenied(ContractError):
+    """The person is not this contract's recipient (show a 404)."""
+
+    code = "not_found"
+
+
+class ContractUnavailable(ContractError):
+    """A service Paraph needs (its seal, the time-stamp authority) did not
+    answer; nothing was written, try again later."""
+
+    code = "unavailable"
+
+
+class AccessLinkInvalid(ContractError):
+    """A link that is ``unknown``, ``expired``, ``used`` (an activation link
+    works once) or for another ``purpose``."""
+
+    code = "link_invalid"
+
+
+# --- Inputs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecipientData:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str = ""
+    national_number: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class SignaturePlacement:
+    """``page`` counts from 1 (None: the last page); ``box`` in PDF points."""
+
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None
+
+    def engine_placement(self) -> engine.Placement:
+        return engine.Placement(
+            page=self.page - 1 if self.page else -1,
+            box=tuple(self.box) if self.box else None,  # type: ignore[arg-type]
+        )
+
+
+@dataclass
+class ContractData:
+    """What :func:`contract_create` needs, parsed from a :class:`ContractIn`."""
+
+    title: str
+    recipient: RecipientData
+    start_of_work: dt.datetime
+    deadline: dt.datetime | None = None
+    placement: SignaturePlacement | None = None
+    external_reference: str = ""
+    errors: list[FieldError] = field(default_factory=list)
+
+    @classmethod
+    def from_input(cls, data: ContractIn) -> ContractData:
+        r = data.recipient
+        return cls(
+            title=data.title,
+            recipient=RecipientData(
+                first_name=r.first_name,
+                last_name=r.last_name,
+                email=r.email,
+                phone=r.phone,
+                national_number=r.national_number or None,
+                language=r.language,
+            ),
+            start_of_work=data.start_of_work,
+            deadline=data.signing_deadline,
+            placement=SignaturePlacement(page=data.signature.page, box=data.signature.box)
+            if data.signature
+            else None,
+            external_reference=data.external_reference,
+        )
+
+
+def pdf_from_base64(value: str, *, field_name: str = "pdf_base64") -> bytes:
+    """The bytes of a base64 PDF, or :class:`ContractInvalid`."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ContractInvalid(
+            [FieldError(field_name, "base64", gettext("This is not valid base64."))]
+        ) from exc
+
+
+# --- Small helpers --------------------------------------------------------------------
+
+
+def _actor_label(actor: Person | None, api_key: ApiKey | None) -> str:
+    if actor is not None:
+        return str(actor)[:200]
+    if api_key is not None:
+        return f"API key {api_key.display_prefix} ({api_key.name})"[:200]
+    return "Paraph"
+
+
+def _event(
+    contract: Contract,
+    name: str,
+    *,
+    actor: Person | None = None,
+    api_key: ApiKey | None = None,
+    request: HttpRequest | None = None,
+    data: dict[str, Any] | None = None,
+) -> ContractEvent:
+    return ContractEvent.objects.create(
+        contract=contract,
+        name=name,
+        actor=actor,
+        actor_label=_actor_label(actor, api_key),
+        ip=client_ip(request),
+        user_agent=user_agent(request),
+        data=data or {},
+    )
+
+
+def _audit(
+    name: str,
+    contract: Contract,
+    *,
+    actor: Person | None,
+    api_key: ApiKey | None,
+    request: HttpRequest | None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    audit_record(
+        name=name,
+        actor=actor,
+        subject=contract,
+        data={"contract": str(contract.public_id), "sender": contract.sender_id, **(data or {})},
+        request=request,
+        actor_label=_actor_label(actor, api_key) if actor is None else "",
+    )
+
+
+def contract_webhook_data(contract: Contract) -> dict[str, Any]:
+    """What a webhook says about a contract (never the documents)."""
+    return {
+        "contract": {
+            "id": str(contract.public_id),
+            "status": contract.status,
+            "title": contract.title,
+            "version": contract.version,
+            "external_reference": contract.external_reference,
+            "recipient_email": contract.recipient_email,
+            "signing_deadline": contract.deadline.isoformat(),
+            "signed_at": contract.signed_at.isoformat() if contract.signed_at else None,
+            "signed_sha256": contract.signed_sha256 or None,
+            "signing_method": contract.signing_method or None,
+        }
+    }
+
+
+def _lock(contract: Contract) -> Contract:
+    return Contract.objects.select_for_update().select_related("sender").get(pk=contract.pk)
+
+
+def _transition(
+    contract: Contract,
+    new: str,
+    *,
+    actor: Person | None = None,
+    api_key: ApiKey | None = None,
+    request: HttpRequest | None = None,
+    data: dict[str, Any] | None = None,
+    extra_fields: tuple[str, ...] = (),
+) -> Contract:
+    """Move a locked ``contract`` to ``new``: the row, one evidence event,
+    one audit event and the webhook, in the caller's transaction. Refuses a
+    move FLOWS.md does not allow (:class:`ContractStateError`)."""
+    old = contract.status
+    if new not in TRANSITIONS.get(old, frozenset()):
+        raise ContractStateError(
+            f"a {old} contract cannot become {new}",
+            code="already_signed" if old == ContractStatus.SIGNED else "final",
+        )
+    now = timezone.now()
+    contract.status = new
+    contract.status_changed_at = now
+    fields = ["status", "status_changed_at", *extra_fields]
+    stamp = {
+        ContractStatus.SENT: "sent_at",
+        ContractStatus.OPENED: "opened_at",
+        ContractStatus.SIGNED: "signed_at",
+    }.get(ContractStatus(new))
+    if stamp:
+        setattr(contract, stamp, now)
+        fields.append(stamp)
+    if new in (
+        ContractStatus.SIGNED,
+        ContractStatus.REFUSED,
+        ContractStatus.REVOKED,
+        ContractStatus.NOT_SIGNED,
+        ContractStatus.SUPERSEDED,
+    ):
+        contract.closed_at = now
+        fields.append("closed_at")
+    contract.save(update_fields=fields)
+    audit_name, event_name = _NAMES[ContractStatus(new)]
+    details = {"from": old, **(data or {})}
+    _event(contract, event_name, actor=actor, api_key=api_key, request=request, data=details)
+    _audit(audit_name, contract, actor=actor, api_key=api_key, request=request, data=details)
+    webhook = _WEBHOOKS.get(ContractStatus(new))
+    if webhook is not None:
+        webhook_event_emit(
+            sender_id=contract.sender_id, event=webhook, data=contract_webhook_data(contract)
+        )
+    return contract
+
+
+@contextmanager
+def _files_removed_on_failure() -> Iterator[list[str]]:
+    """Files written in the block are deleted when it fails: a contract is
+    stored whole, or not at all."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            try:
+                default_storage.delete(name)
+            except OSError:  # pragma: no cover - logged, the error that matters is re-raised
+                logger.exception("could not remove %s after a failed write", name)
+        raise
+
+
+def _save_file(
+    contract: Contract, field_name: str, name: str, data: bytes, written: list[str]
+) -> None:
+    getattr(contract, field_name).save(name, ContentFile(data), save=False)
+    written.append(getattr(contract, field_name).name)
+
+
+# --- Checking a contract's data ------------------------------------------------------
+
+
+_PDF_MESSAGES = {
+    "empty": lambda: gettext("The file is empty."),
+    "not_pdf": lambda: gettext("The file is not a PDF."),
+    "truncated": lambda: gettext(
+        "The PDF is incomplete (it was cut off while being copied or uploaded)."
+    ),
+    "damaged": lambda: gettext("The PDF is damaged and cannot be read."),
+    "encrypted": lambda: gettext(
+        "The PDF is protected by a password or encrypted: upload an unprotected copy."
+    ),
+    "locked": lambda: gettext(
+        "The PDF is already certified by its author and cannot receive signatures."
+    ),
+    "placement": lambda: gettext(
+        "The signature cannot go there: the page does not exist or the box is outside the page."
+    ),
+}
+
+
+def _too_large(size: int) -> FieldError:
+    limit = settings.SIGNING_MAX_PDF_BYTES
+    return FieldError(
+        "pdf",
+        "too_large",
+        gettext("The file is %(size).1f MB; the limit is %(limit).0f MB.")
+        % {"size": size / 1024 / 1024, "limit": limit / 1024 / 1024},
+    )
+
+
+def _pdf_error(exc: DocumentRejected, size: int) -> ContractInvalid:
+    if exc.code == "too_large":
+        return ContractInvalid([_too_large(size)])
+    message = _PDF_MESSAGES.get(exc.code, _PDF_MESSAGES["damaged"])()
+    field_name = "signature" if exc.code == "placement" else "pdf"
+    return ContractInvalid([FieldError(field_name, exc.code, message)])
+
+
+def _check_fields(
+    data: ContractData, *, now: dt.datetime
+) -> tuple[RecipientData, dt.datetime, dt.datetime, list[FieldError]]:
+    """The recipient's data normalised, the start of work and the deadline
+    (time-zone aware), and every problem."""
+    errors = list(data.errors)
+    r = data.recipient
+    email = Person.objects.normalize_email((r.email or "").strip())
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.append(
+            FieldError(
+                "recipient.email",
+                "invalid",
+                gettext("Enter an e-mail address like name@example.be."),
+            )
+        )
+    phone = ""
+    try:
+        phone = phone_normalize(r.phone)
+    except ValidationError as exc:
+        errors.append(FieldError("recipient.phone", exc.code or "invalid", str(exc.messages[0])))
+    national_number = None
+    if r.national_number:
+        try:
+            national_number = national_number_normalize(r.national_number)
+        except ValidationError as exc:
+            errors.append(
+                FieldError("recipient.national_number", exc.code or "invalid", str(exc.messages[0]))
+            )
+    if not (data.title or "").strip():
+        errors.append(FieldError("title", "required", gettext("Give the contract a title.")))
+    if data.placement is not None and data.placement.box is not None:
+        try:
+            data.placement.engine_placement()
+        except ValueError:
+            errors.append(
+                FieldError(
+                    "signature.box",
+                    "too_small",
+                    gettext("The signature box must be at least %(w)d x %(h)d points.")
+                    % {"w": engine.MIN_BOX_WIDTH, "h": engine.MIN_BOX_HEIGHT},
+                )
+            )
+    start = data.start_of_work
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=BRUSSELS)
+    deadline = data.deadline or start
+    if deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=BRUSSELS)
+    if deadline <= now:
+        errors.append(
+            FieldError(
+                "signing_deadline" if data.deadline else "start_of_work",
+                "past",
+                gettext("The signing deadline has already passed: choose a later moment."),
+            )
+        )
+    elif deadline > start:
+        errors.append(
+            FieldError(
+                "signing_deadline",
+                "after_start",
+                gettext(
+                    "The contract must be signed before work starts: the deadline cannot be "
+                    "after the start of work."
+                ),
+            )
+        )
+    language = r.language if r.language in Language.values else None
+    clean = RecipientData(
+        first_name=r.first_name.strip(),
+        last_name=r.last_name.strip(),
+        email=email,
+        phone=phone,
+        national_number=national_number,
+        language=language,
+    )
+    return clean, start, deadline, errors
+
+
+def _recipient_conflicts(recipient: RecipientData) -> tuple[Person | None, list[FieldError]]:
+    """The person the contract reaches (None: a new one) and RG-3's refusals:
+    an e-mail address is strictly personal, so a national number that
+    belongs to someone with another address, or an address whose person has
+    another national number, is refused."""
+    person = recipient_find(email=recipient.email)
+    nn = recipient.national_number
+    if not nn:
+        return person, []
+    holder = Person.objects.filter(national_number=nn).first()
+    if holder is not None and (person is None or holder.pk != person.pk):
+        return person, [
+            FieldError(
+                "recipient.national_number",
+                "belongs_to_another_address",
+                gettext(
+                    "This national register number belongs to a person registered with "
+                    "another e-mail address. An e-mail address is strictly personal: send the "
+                    "contract to that person's own address."
+                ),
+            )
+        ]
+    if person is not None and person.national_number and person.national_number != nn:
+        return person, [
+            FieldError(
+                "recipient.email",
+                "belongs_to_another_person",
+                gettext(
+                    "This e-mail address belongs to a person with another national register "
+                    "number. An e-mail address is strictly personal: check the address."
+                ),
+            )
+        ]
+    return person, []
+
+
+def _recipient_get_or_create(
+    recipient: RecipientData, *, request: HttpRequest | None
+) -> tuple[Person, bool]:
+    """The recipient, created when the address is new to Paraph: names,
+    e-mail and phone from the contract, nothing verified yet (activating the
+    adminbox proves them, ES-4). In the caller's transaction."""
+    person, errors = _recipient_conflicts(recipient)
+    if errors:
+        raise ContractInvalid(errors)
+    if person is not None:
+        return person, False
+    phone = recipient.phone
+    if phone and Person.objects.filter(phone=phone).exists():
+        # Someone else's phone: the contract keeps it, the new person does not
+        # (activation asks this person for their own, and verifies it).
+        phone = ""
+    try:
+        with transaction.atomic():
+            person = Person.objects.create_user(
+                recipient.email,
+                first_name=recipient.first_name,
+                last_name=recipient.last_name,
+                phone=phone,
+                language=recipient.language or settings.LANGUAGE_CODE,
+                assurance_level=AssuranceLevel.NONE,
+                registration_method=RegistrationMethod.ADMINBOX,
+            )
+    except IntegrityError:
+        # Another request created this person a moment ago.
+        found = recipient_find(email=recipient.email)
+        if found is None:
+            raise
+        return found, False
+    audit_record(
+        name="contracts.recipient.created",
+        subject=person,
+        data={"registration_method": RegistrationMethod.ADMINBOX, "has_phone": bool(phone)},
+        request=request,
+    )
+    return person, True
+
+
+def _document_prepare(
+    *, pdf: bytes, placement: SignaturePlacement | None, language: str, ref: str
+) -> tuple[bytes, bool, str]:
+    """The document the recipient will sign: by default ``pdf`` certified by
+    Paraph's seal with an empty signature field for the recipient at the
+    sender's placement (any later change to the document then shows in
+    every validator); the PDF itself when ``CONTRACT_SEAL`` is off. Either
+    way the signing engine reads it first: a damaged, encrypted, truncated
+    or oversized file is refused here, with a precise reason."""
+    if not pdf:
+        raise ContractInvalid([FieldError("pdf", "empty", _PDF_MESSAGES["empty"]())])
+    if len(pdf) > settings.SIGNING_MAX_PDF_BYTES:
+        raise ContractInvalid([_too_large(len(pdf))])
+    from paraph.signing.services import seal_apply
+
+    where = (placement or SignaturePlacement()).engine_placement()
+    try:
+        if settings.CONTRACT_SEAL:
+            sealed = seal_apply(
+                document=pdf,
+                document_ref=ref,
+                certify=True,
+                language=language,
+                slots=(engine.SignatureSlot(field_name=SIGNATURE_FIELD, placement=where),),
+            )
+            return sealed, True, SIGNATURE_FIELD
+        from paraph.signing.selectors import signature_report
+
+        signature_report(pdf)
+        return pdf, False, ""
+    except DocumentRejected as exc:
+        raise _pdf_error(exc, len(pdf)) from exc
+    except SigningError as exc:
+        logger.warning("contract %s: the seal could not be applied: %s", ref, exc)
+        raise ContractUnavailable(
+            gettext(
+                "Paraph's seal is unavailable for a moment. Nothing was sent: try again later."
+            ),
+            code="seal_unavailable",
+        ) from exc
+
+
+# --- Access links ----------------------------------------------------------------
+
+
+def _link_hash(token: str) -> str:
+    return salted_hmac(_LINK_SALT, token, algorithm="sha256").hexdigest()
+
+
+def access_link_url(purpose: str, token: str) -> str:
+    """The full address of a link: the adminbox's page when it exists
+    (``adminbox:activate`` / ``adminbox:contract_link``), else the path
+    those pages will have, under ``BASE_URL``."""
+    name, fallback = {
+        LinkPurpose.ACTIVATE: ("adminbox:activate", "/adminbox/activate/{}/"),
+        LinkPurpose.OPEN_CONTRACT: ("adminbox:contract_link", "/adminbox/contracts/{}/"),
+    }[LinkPurpose(purpose)]
+    try:
+        path = reverse(name, args=[token])
+    except NoReverseMatch:
+        path = fallback.format(token)
+    return f"{settings.BASE_URL}{path}"
+
+
+def _link_create(
+    *, person: Person, purpose: str, contract: Contract | None, expires_at: dt.datetime
+) -> str:
+    token = secrets.token_urlsafe(32)
+    AccessLink.objects.create(
+        token_hash=_link_hash(token),
+        purpose=purpose,
+        person=person,
+        contract=contract,
+        expires_at=expires_at,
+    )
+    return token
+
+
+def access_link_create(*, person: Person, purpose: str, contract: Contract | None = None) -> str:
+    """A new link token for ``person`` (e.g. to send an activation link
+    again); valid ``CONTRACT_LINK_DAYS``. The token itself is never stored."""
+    if purpose not in LinkPurpose.values:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    if purpose == LinkPurpose.OPEN_CONTRACT and contract is None:
+        raise ValueError("a contract link needs its contract")
+    expires_at = timezone.now() + dt.timedelta(days=settings.CONTRACT_LINK_DAYS)
+    with transaction.atomic():
+        return _link_create(
+            person=person, purpose=purpose, contract=contract, expires_at=expires_at
+        )
+
+
+def access_link_resolve(*, token: str, purpose: str) -> AccessLink:
+    """The link ``token`` names, for ``purpose``; raises
+    :class:`AccessLinkInvalid` (``unknown``, ``expired``, ``used``) — the
+    adminbox shows each with its own words. Changes nothing."""
+    if not token or len(token) > 100:
+        raise AccessLinkInvalid("unknown link", code="unknown")
+    link = (
+        AccessLink.objects.select_related("person", "contract")
+        .filter(token_hash=_link_hash(token), purpose=purpose)
+        .first()
+    )
+    if link is None:
+        raise AccessLinkInvalid("unknown link", code="unknown")
+    if link.single_use and link.used_at is not None:
+        raise AccessLinkInvalid("this link was already used", code="used")
+    if timezone.now() >= link.expires_at:
+        raise AccessLinkInvalid("this link has expired", code="expired")
+    return link
+
+
+def access_link_use(*, link: AccessLink, request: HttpRequest | None = None) -> AccessLink:
+    """Record that ``link`` was followed (an activation link then stops
+    working). Raises :class:`AccessLinkInvalid` ``used`` when a second
+    request used the same activation link a moment before."""
+    with transaction.atomic():
+        locked = AccessLink.objects.select_for_update().get(pk=link.pk)
+        if locked.single_use and locked.used_at is not None:
+            raise AccessLinkInvalid("this link was already used", code="used")
+        now = timezone.now()
+        fields = ["use_count"]
+        if locked.used_at is None:
+            locked.used_at = now
+            fields.append("used_at")
+        locked.use_count += 1
+        locked.save(update_fields=fields)
+        if locked.contract_id is not None:
+            _event(
+                locked.contract,  # type: ignore[arg-type]
+                "link_used",
+                actor=locked.person,
+                request=request,
+                data={"purpose": locked.purpose},
+            )
+        audit_record(
+            name="contracts.link.used",
+            actor=locked.person,
+            subject=locked.contract or locked.person,
+            data={"purpose": locked.purpose, "times": locked.use_count},
+            request=request,
+        )
+    return locked
+
+
+# --- Sending ---------------------------------------------------------------------------
+
+
+def _format_moment(value: dt.datetime, language: str) -> str:
+    with translation.override(language):
+        local = timezone.localtime(value, BRUSSELS)
+        return "{}, {}".format(
+            formats.date_format(local, "DATE_FORMAT"), formats.time_format(local, "H:i")
+        )
+
+
+def _send_locked(
+    contract: Contract,
+    *,
+    actor: Person | None,
+    api_key: ApiKey | None,
+    request: HttpRequest | None,
+) -> Contract:
+    person = contract.recipient
+    expires_at = timezone.now() + dt.timedelta(days=settings.CONTRACT_LINK_DAYS)
+    contract_token = _link_create(
+        person=person,
+        purpose=LinkPurpose.OPEN_CONTRACT,
+        contract=contract,
+        expires_at=expires_at,
+    )
+    links = [LinkPurpose.OPEN_CONTRACT.value]
+    activate_url = ""
+    if not adminbox_is_active(person):
+        # ES-3: the address has no active adminbox yet: one link activates it,
+        # the other leads to the contract (through activation first, ES-4).
+        activate_url = access_link_url(
+            LinkPurpose.ACTIVATE,
+            _link_create(
+                person=person,
+                purpose=LinkPurpose.ACTIVATE,
+                contract=contract,
+                expires_at=expires_at,
+            ),
+        )
+        links.insert(0, LinkPurpose.ACTIVATE.value)
+    language = person.language if person.language in Language.values else settings.LANGUAGE_CODE
+    superseded = contract.supersedes_id is not None
+    message = email_send(
+        to=contract.recipient_email,
+        template="contract_new",
+        context={
+            "name": contract.recipient_name,
+            "sender": contract.sender.name,
+            "title": contract.title,
+            "deadline": _format_moment(contract.deadline, language),
+            "activate_url": activate_url,
+            "contract_url": access_link_url(LinkPurpose.OPEN_CONTRACT, contract_token),
+            "new_version": superseded,
+        },
+        language=language,
+        person=person,
+        secret=True,  # the links are personal
+    )
+    return _transition(
+        contract,
+        ContractStatus.SENT,
+        actor=actor,
+        api_key=api_key,
+        request=request,
+        data={"to": contract.recipient_email, "links": links, "message": message.pk},
+    )
+
+
+def contract_send(
+    *,
+    contract: Contract,
+    actor: Person | None = None,
+    api_key: ApiKey | None = None,
+    request: HttpRequest | None = None,
+) -> Contract:
+    """Send a created contract to its recipient: the e-mail (ES-2, ES-3)
+    with the contract's link, and the activation link when the recipient's
+    adminbox is not active yet. Refuses any other state."""
+    with transaction.atomic():
+        locked = _lock(contract)
+        if locked.status != ContractStatus.CREATED:
+            raise ContractStateError(
+                f"a {locked.status} contract cannot be sent", code="not_created"
+            )
+        if locked.deadline_passed():
+            raise ContractStateError(
+                gettext("The signing deadline has passed: the contract can no longer be sent."),
+                code="deadline_passed",
+            )
+        return _send_locked(locked, actor=actor, api_key=api_key, request=request)
+
+
+# --- Creating ----------------------------------------------------------------------------
+
+
+def contract_create(
+    *,
+    sender: Sender,
+    data: ContractData,
+    pdf: bytes,
+    actor: Person | None = None,
+    api_key: ApiKey | None = None,
+    batch: BulkBatch | None = None,
+    request: HttpRequest | None = None,
+    send: bool = True,
+    _supersedes: Contract | None = None,
+) -> Contract:
+    """A new contract from ``sender`` (by a staff member ``actor`` or an
+    ``api_key``), sent at once unless ``send`` is False.
+
+    Every problem with the data is reported at once
+    (:class:`ContractInvalid`, nothing written): an invalid address, phone
+    or national number; a deadline that passed or falls after the start of
+    work (the law on temporary work: signed before work starts; the
+    deadline defaults to the start of work); RG-3 (an e-mail address is
+    strictly personal); a PDF that is not a readable, unprotected PDF of at
+    most ``SIGNING_MAX_PDF_BYTES``; a signature placement outside the
+    document. A recipient new to Paraph gets an account (registration
+    method "adminbox", nothing verified yet)."""
+    now = timezone.now()
+    recipient, start, deadline, errors = _check_fields(data, now=now)
+    known: Person | None = None
+    if not errors:
+        known, conflicts = _recipient_conflicts(recipient)
+        errors.extend(conflicts)
+    if errors:
+        raise ContractInvalid(errors)
+    language = recipient.language or settings.LANGUAGE_CODE
+    if known is not None and known.language in Language.values:
+        language = known.language
+    contract = Contract(
+        sender=sender,
+        title=data.title.strip(),
+        external_reference=(data.external_reference or "").strip(),
+        recipient_first_name=recipient.first_name,
+        recipient_last_name=recipient.last_name,
+        recipient_email=recipient.email,
+        recipient_phone=recipient.phone,
+        recipient_national_number=recipient.national_number,
+        start_of_work=start,
+        deadline=deadline,
+        placement_page=(data.placement.page - 1)
+        if data.placement is not None and data.placement.page
+        else -1,
+        placement_box=list(data.placement.box)
+        if data.placement is not None and data.placement.box
+        else None,
+        created_by=actor,
+        api_key=api_key,
+        batch=batch,
+        original_sha256=hashlib.sha256(pdf).hexdigest(),
+        original_size=len(pdf),
+    )
+    # The costly part (sealing: a signature and a time-stamp) before any write
+    # and outside any lock; a refused PDF leaves nothing behind.
+    document, sealed, signature_field = _document_prepare(
+        pdf=pdf, placement=data.placement, language=language, ref=contract.document_ref
+    )
+    contract.sealed = sealed
+    contract.signature_field = signature_field
+    contract.document_sha256 = hashlib.sha256(document).hexdigest()
+    with _files_removed_on_failure() as written, transaction.atomic():
+        person, created = _recipient_get_or_create(recipient, request=request)
+        contract.recipient = person
+        contract.language = person.language
+        if _supersedes is not None:
+            old = _lock(_supersedes)
+            if (
+                old.status not in TRANSITIONS
+                or ContractStatus.SUPERSEDED not in TRANSITIONS[old.status]
+            ):
+                raise ContractStateError(
+                    gettext("This contract can no longer be replaced (it is %(status)s).")
+                    % {"status": old.get_status_display()},
+                    code="already_signed" if old.status == ContractStatus.SIGNED else "final",
+                )
+            contract.supersedes = old
+            contract.version = old.version + 1
+        _save_file(contract, "original_pdf", "original.pdf", pdf, written)
+        _save_file(contract, "document_pdf", "document.pdf", document, written)
+        contract.save()
+        details = {
+            "original_sha256": contract.original_sha256,
+            "document_sha256": contract.document_sha256,
+            "sealed": sealed,
+            "recipient_created": created,
+            "version": contract.version,
+        }
+        _event(contract, "created", actor=actor, api_key=api_key, request=request, data=details)
+        _audit(
+            "contracts.contract.created",
+            contract,
+            actor=actor,
+            api_key=api_key,
+            request=request,
+            data=details,
+        )
+        if _supersedes is not None:
+            _transition(
+                old,
+                ContractStatus.SUPERSEDED,
+                actor=actor,
+                api_key=api_key,
+                request=request,
+                data={"superseded_by": str(contract.public_id)},
+            )
+        if send:
+            _send_locked(contract, actor=actor, api_key=api_key, request=request)
+    return contract
+
+
+def contract_reoffer(
+    *,
+    contract: Contract,
+    pdf: bytes,
+    title: str | None = None,
+    start_of_work: dt.datetime | None = None,
+    deadline: dt.datetime | None = None,
+    placement: SignaturePlacement | None = None,
+    actor: Person | None = None,
+    api_key: ApiKey | None = None,
+    request: HttpRequest | None = None,
+) -> Contract:
+    """Replace ``contract`` by a new version (a changed PDF, and what else
+    is given), sent to the same recipient; the old one becomes
+    ``superseded`` and can no longer be signed. Refuses a contract that is
+    signed or closed (:class:`ContractStateError`)."""
+    if contract.status not in TRANSITIONS:
+        raise ContractStateError(
+            gettext("This contract can no longer be replaced (it is %(status)s).")
+            % {"status": contract.get_status_display()},
+            code="already_signed" if contract.status == ContractStatus.SIGNED else "final",
+        )
+    start = start_of_work or contract.start_of_work
+    if deadline is None:
+        deadline = start if start_of_work is not None else contract.deadline
+    data = ContractData(
+        title=title or contract.title,
+        recipient=RecipientData(
+            first_name=contract.recipient_first_name,
+            last_name=contract.recipient_last_name,
+            email=contract.recipient_email,
+            phone=contract.recipient_phone,
+            national_number=contract.recipient_national_number,
+        ),
+        start_of_work=start,
+        deadline=deadline,
+        placement=placement
+        or SignaturePlacement(
+            page=contract.placement_page + 1 if contract.placement_page >= 0 else None,
+            box=tuple(contract.placement_box) if contract.placement_box else None,
+        ),
+        external_reference=contract.external_reference,
+    )
+    return contract_create(
+        sender=contract.sender,
+        data=data,
+        pdf=pdf,
+        actor=actor,
+        api_key=api_key,
+        request=request,
+        _supersedes=contract,
+    )
+
+
+# --- The recipient's side (called by the adminbox) ------------------------------------
+
+
+def _expire_locked(contract: Contract, *, request: HttpRequest | None = None) -> Contract:
+    _transition(
+        contract,
+        ContractStatus.NOT_SIGNED,
+        request=request,
+        data={"deadline": contract.deadline.isoformat()},
+    )
+    email_send(
+        to=contract.sender.contact_email,
+        template="contract_not_signed",
+        context={
+            "sender": contract.sender.name,
+            "title": contract.title,
+            "recipient": contract.recipient_name,
+            "reference": contract.external_reference,
+            "contract_id": str(contract.public_id),
+            "deadline": _format_moment(contract.deadline, settings.LANGUAGE_CODE),
+        },
+        language=settings.LANGUAGE_CODE,
+    )
+    return contract
+
+
+def contract_open(
+    *, contract: Contract, person: Person, request: HttpRequest | None = None
+) -> Contract:
+    """The recipient opens (views) the contract: ``sent`` becomes
+    ``opened`` (once; later views change nothing). A contract whose deadline
+    passed is archived as ``not_signed`` there and then. Refuses anyone but
+    the recipient (:class:`ContractAccessDenied`: show a 404)."""
+    with transaction.atomic():
+        locked = _lock(contract)
+        if locked.recipient_id != person.pk:
+            raise ContractAccessDenied("not this person's contract")
+        if locked.status in SIGNABLE and locked.deadline_passed():
+            return _expire_locked(locked, request=request)
+        if locked.status == ContractStatus.SENT:
+            return _transition(locked, ContractStatus.OPENED, actor=person, request=request)
+        return locked
+
+
+def _not_signable_reason(contract: Contract, person: Person | None) -> ContractNotSignable | None:
+    if person is not None and contract.recipient_id != person.pk:
+        return ContractNotSignable("not this person's contract", code="wrong_person")
+    words = {
+        ContractStatus.CREATED: ("not_sent", gettext("This contract has not been sent yet.")),
+        ContractStatus.SIGNED: ("already_signed", gettext("This contract is already signed.")),
+        ContractStatus.REVOKED: (
+            "revoked",
+            gettext("The sender withdrew this contract: it can no longer be signed."),
+        ),
+        ContractStatus.SUPERSEDED: (
+            "superseded",
+            gettext("A new version replaces this contract: sign the new version instead."),
+        ),
+        ContractStatus.NOT_SIGNED: (
+            "not_signed",
+            gettext("The deadline to sign this contract has passed."),
+        ),
+        ContractStatus.REFUSED: ("refused", gettext("You refused this contract.")),
+    }
+    if contract.status in words:
+        code, message = words[ContractStatus(contract.status)]
+        return ContractNotSignable(message, code=code)
+    if contract.deadline_passed():
+        return ContractNotSignable(
+            gettext("The deadline to sign this contract has passed."), code="deadline_passed"
+        )
+    return None
+
+
+def contract_check_signable(*, contract: Contract, person: Person) -> None:
+    """Raise :class:`ContractNotSignable` (with a message for the person)
+    unless ``person`` may sign ``contract`` now. Call it before preparing a
+    signature; :func:`contract_sign_record` checks again under the lock."""
+    reason = _not_signable_reason(contract, person)
+    if reason is not None:
+        raise reason
+
+
+@dataclass(frozen=True)
+class SigningInput:
+    """What the signing engine's services need to sign this contract:
+    ``document`` (the sealed PDF), ``document_ref``, and either the empty
+    ``field_name`` the seal prepared or a ``placement``."""
+
+    document: bytes
+    document_ref: str
+    field_name: str | None
+    placement: engine.Placement | None
+
+
+def contract_signing_input(*, contract: Contract) -> SigningInput:
+    """The document to hand to ``eid_signature_prepare`` or
+    ``password_signature_make``; refuses (``document_altered``) a file on
+    disk whose hash is no longer the one recorded."""
+    with contract.document_pdf.open("rb") as handle:
+        document = handle.read()
+    if hashlib.sha256(document).hexdigest() != contract.document_sha256:
+        raise ContractError(
+            "the stored document does not match its recorded hash", code="document_altered"
+        )
+    placement = None
+    if not contract.signature_field:
+        placement = engine.Placement(
+            page=contract.placement_page,
+            box=tuple(contract.placement_box) if contract.placement_box else None,
+        )
+    return SigningInput(
+        document=document,
+        document_ref=contract.document_ref,
+        field_name=contract.signature_field or None,
+        placement=placement,
+    )
+
+
+def contract_sign_record(
+    *,
+    contract: Contract,
+    person: Person,
+    signed_pdf: bytes,
+    method: str,
+    mandate_ref: str | None = None,
+    evidence: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> Contract:
+    """Store the recipient's signature: the signed PDF (from the signing
+    engine) whole with its SHA-256, the signing method, the mandate used
+    and ``evidence`` (e.g. the certificate's issuer, the code verification),
+    and the state ``signed``, all in one transaction under the contract's
+    row lock, or nothing at all.
+
+    Two signatures at once produce one signed contract and one
+    :class:`ContractNotSignable` ``already_signed``. Also refuses a
+    contract past its deadline (it is archived as ``not_signed`` then,
+    and ``deadline_passed`` raised), revoked, superseded, refused, another
+    person's, and a PDF that is not an incremental update of the document
+    that was to be signed (``document_mismatch``)."""
+    if method not in SigningMethod.values:
+        raise ValueError(f"unknown signing method {method!r}")
+    if method == SigningMethod.PASSWORD and not mandate_ref:
+        raise ValueError("a password signature needs the mandate it was made under")
+    with contract.document_pdf.open("rb") as handle:
+        document = handle.read()
+    if len(signed_pdf) <= len(document) or not signed_pdf.startswith(document):
+        raise ContractError(
+            "the signed PDF is not the contract's document with a signature added",
+            code="document_mismatch",
+        )
+    expired = False
+    with _files_removed_on_failure() as written, transaction.atomic():
+        locked = _lock(contract)
+        if locked.status in SIGNABLE and locked.deadline_passed():
+            _expire_locked(locked, request=request)
+            expired = True
+        else:
+            reason = _not_signable_reason(locked, person)
+            if reason is not None:
+                raise reason
+            if locked.status == ContractStatus.SENT:
+                # Signed without being opened first (batch signing): the
+                # evidence still shows it was presented.
+                _transition(
+                    locked,
+                    ContractStatus.OPENED,
+                    actor=person,
+                    request=request,
+                    data={"with_signature": True},
+                )
+            _save_file(locked, "signed_pdf", "signed.pdf", signed_pdf, written)
+            locked.signed_sha256 = hashlib.sha256(signed_pdf).hexdigest()
+            locked.signing_method = method
+            locked.mandate_ref = mandate_ref
+            _transition(
+                locked,
+                ContractStatus.SIGNED,
+                actor=person,
+                request=request,
+                data={
+                    "signed_sha256": locked.signed_sha256,
+                    "method": method,
+                    "mandate": mandate_ref,
+                    "evidence": evidence or {},
+                },
+                extra_fields=("signed_pdf", "signed_sha256", "signing_method", "mandate_ref"),
+            )
+    if expired:
+        raise ContractNotSignable(
+            gettext("The deadline to sign this contract has passed."), code="deadline_passed"
+        )
+    contract.refresh_from_db()
+    return contract
+
+
+def contract_refuse(
+    *, contract: Contract, person: Person, reason: str = "", request: HttpRequest | None = None
+) -> Contract:
+    """The recipient declines to sign; the sender is told (webhook
+    ``contract.refused``). Refuses what :func:`contract_check_signable` refuses."""
+    with transaction.atomic():
+        locked = _lock(contract)
+        problem = _not_signable_reason(locked, person)
+        if problem is not None:
+            raise problem
+        return _transition(
+            locked,
+            ContractStatus.REFUSED,
+            actor=person,
+            request=request,
+            data={"reason": (reason or "").strip()[:1000]},
+        )
+
+
+# Steps of the signing flow that change no state but belong in the evidence.
+EVIDENCE_STEPS = frozenset(
+    {
+        "viewed",
+        "code_sent",
+        "code_verified",
+        "code_failed",
+        "eid_certificate_checked",
+        "signature_prepared",
+        "downloaded_by_recipient",
+    }
+)
+
+
+def contract_evidence_add(
+    *,
+    contract: Contract,
+    step: str,
+    person: Person | None = None,
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> ContractEvent:
+    """Add a step of the signing flow to the contract's evidence (a one-time
+    code sent or verified for it, an eID certificate checked, a signature
+    prepared...): one evidence event and one audit event, no change of
+    state. ``step`` is one of :data:`EVIDENCE_STEPS`; ``data`` must hold
+    no secret (never the code itself)."""
+    if step not in EVIDENCE_STEPS:
+        raise ValueError(f"unknown evidence step {step!r}")
+    with transaction.atomic():
+        event = _event(contract, step, actor=person, request=request, data=data)
+        audit_record(
+            name="contracts.contract.evidence_added",
+            actor=person,
+            subject=contract,
+            data={"contract": str(contract.public_id), "step": step, **(data or {})},
+            request=request,
+        )
+    return event
+
+
+# --- The sender's side -------------------------------------------------------------------
+
+
+def contract_revoke(
+    *,
+    contract: Contract,
+    reason: str = "",
+    actor: Person | None = None,
+    api_key: ApiKey | None = None,
+    request: HttpRequest | None = None,
+) -> Contract:
+    """The sender withdraws the contract (until it is signed); a recipient
+    who had received it is told by e-mail. Refuses a signed contract
+    (``already_signed``) and one that is already closed (``final``)."""
+    with transaction.atomic():
+        locked = _lock(contract)
+        was_sent = locked.status in SIGNABLE
+        _transition(
+            locked,
+            ContractStatus.REVOKED,
+            actor=actor,
+            api_key=api_key,
+            request=request,
+            data={"reason": (reason or "").strip()[:1000]},
+        )
+        if was_sent:
+            language = (
+                locked.language if locked.language in Language.values else settings.LANGUAGE_CODE
+            )
+            email_send(
+                to=locked.recipient_email,
+                template="contract_revoked",
+                context={
+                    "name": locked.recipient_name,
+                    "sender": locked.sender.name,
+                    "title": locked.title,
+                },
+                language=language,
+                person=locked.recipient,
+            )
+    return locked
+
+
+def contract_expire(*, contract: Contract, now: dt.datetime | None = None) -> bool:
+    """Archive ``contract`` as ``not_signed`` if its deadline passed while
+    it waited for a signature; tells the sender (webhook
+    ``contract.expired`` and an e-mail to its contact address). Returns
+    whether it did."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(contract)
+        if locked.status not in (ContractStatus.CREATED, *SIGNABLE) or locked.deadline > now:
+            return False
+        _expire_locked(locked)
+    return True
+
+
+def contracts_expire_due(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Archive every contract whose deadline passed (the periodic task and
+    ``paraph contracts-expire``); returns how many. Safe to run at any time
+    and on several workers at once: each contract is re-checked under its
+    lock."""
+    now = now or timezone.now()
+    due = Contract.objects.filter(
+        status__in=[ContractStatus.CREATED, *SIGNABLE], deadline__lte=now
+    ).order_by("deadline", "pk")[:limit]
+    return sum(1 for contract in due if contract_expire(contract=contract, now=now))
+
+
+def contract_download_record(
+    *,
+    contract: Contract,
+    what: str,
+    actor: Person | None = None,
+    api_key: ApiKey | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Audit that the sender's staff or systems downloaded ``what``
+    (``original``, ``document``, ``signed``, ``evidence``)."""
+    with transaction.atomic():
+        _audit(
+            "contracts.contract.downloaded",
+            contract,
+            actor=actor,
+            api_key=api_key,
+            request=request,
+            data={"what": what},
+        )
+
+
+# --- Merging adminboxes (ES-12) ------------------------------------------------------------
+
+
+def recipient_alias_add(
+    *,
+    person: Person,
+    email: str,
+    actor: Person | None = None,
+    request: HttpRequest | None = None,
+) -> RecipientAlias:
+    """Attach ``email`` to ``person``: contracts sent to it from now on
+    reach their adminbox. Refuses (``ValidationError``) an invalid address,
+    the person's own, and one already attached to someone."""
+    email = Person.objects.normalize_email((email or "").strip())
+    validate_email(email)
+    if email.lower() == person.email.lower():
+        raise ValidationError(gettext("This is already the person's address."), code="own")
+    if RecipientAlias.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            gettext("This address is already attached to an adminbox."), code="taken"
+        )
+    with transaction.atomic():
+        alias = RecipientAlias.objects.create(person=person, email=email)
+        audit_record(
+            name="contracts.alias.added",
+            actor=actor,
+            subject=person,
+            data={"email": email},
+            request=request,
+        )
+    return alias
+
+
+def contracts_move(
+    *,
+    source: Person,
+    target: Person,
+    actor: Person | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """Move every contract (and its links) of ``source`` to ``target``, as
+    one evidence event per contract and one audit event; returns how many.
+    The merge decides first that both boxes are one person's."""
+    if source.pk == target.pk:
+        raise ValueError("cannot move contracts to the same person")
+    with transaction.atomic():
+        contracts = list(Contract.objects.select_for_update().filter(recipient=source))
+        Contract.objects.filter(pk__in=[c.pk for c in contracts]).update(recipient=target)
+        AccessLink.objects.filter(person=source).update(person=target)
+        ContractEvent.objects.bulk_create(
+            [
+                ContractEvent(
+                    contract=c,
+                    name="recipient_moved",
+                    actor=actor,
+                    actor_label=_actor_label(actor, None),
+                    ip=client_ip(request),
+                    user_agent=user_agent(request),
+                    data={"from_person": source.pk, "to_person": target.pk},
+                )
+                for c in contracts
+            ]
+        )
+        audit_record(
+            name="contracts.recipient.moved",
+            actor=actor,
+            subject=target,
+            data={"from_person": source.pk, "contracts": [str(c.public_id) for c in contracts]},
+            request=request,
+        )
+    return len(contracts)
+
+
+# --- Bulk sending -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkEntry:
+    """One contract of a bulk send: its fields as received (a
+    :class:`ContractIn` as a dict) and its PDF (None: missing, e.g. a CSV
+    row naming a file the zip does not hold; ``pdf_error`` says why)."""
+
+    data: dict[str, Any]
+    pdf: bytes | None
+    pdf_error: str = ""
+
+
+def batch_create(
+    *,
+    sender: Sender,
+    entries: list[BulkEntry],
+    source: str,
+    actor: Person | None = None,
+    api_key: ApiKey | None = None,
+    request: HttpRequest | None = None,
+) -> BulkBatch:
+    """Keep the entries (fields and PDFs) and queue their processing: each
+    becomes a contract, or a list of errors, in :func:`batch_process`.
+    Answers at once; progress is on the batch."""
+    if source not in ("api", "csv"):
+        raise ValueError(f"unknown batch source {source!r}")
+    if not entries:
+        raise ContractInvalid(
+            [FieldError("contracts", "required", gettext("Send at least one contract."))]
+        )
+    if len(entries) > settings.CONTRACT_BULK_MAX:
+        raise ContractInvalid(
+            [
+                FieldError(
+                    "contracts",
+                    "too_many",
+                    gettext("At most %(max)d contracts per bulk send.")
+                    % {"max": settings.CONTRACT_BULK_MAX},
+                )
+            ]
+        )
+    from paraph.contracts.tasks import batch_process_task
+
+    with _files_removed_on_failure() as written, transaction.atomic():
+        batch = BulkBatch.objects.create(
+            sender=sender, source=source, total=len(entries), created_by=actor, api_key=api_key
+        )
+        for index, entry in enumerate(entries):
+            item = BulkItem(batch=batch, index=index, data=entry.data)
+            if entry.pdf is not None:
+                item.pdf.save(f"{index:05d}.pdf", ContentFile(entry.pdf), save=False)
+                written.append(item.pdf.name)
+            elif entry.pdf_error:
+                item.errors = [FieldError("pdf", "missing", entry.pdf_error).as_dict()]
+            item.save()
+        audit_record(
+            name="contracts.batch.created",
+            actor=actor,
+            subject=batch,
+            data={"sender": sender.pk, "total": len(entries), "source": source},
+            request=request,
+            actor_label=_actor_label(actor, api_key) if actor is None else "",
+        )
+        batch_id = batch.pk
+        transaction.on_commit(lambda: batch_process_task.enqueue(batch_id))
+    return batch
+
+
+def _item_process(batch: BulkBatch, item: BulkItem) -> None:
+    from pydantic import ValidationError as PydanticError
+
+    errors: list[FieldError] = [FieldError(**e) for e in item.errors]
+    contract = None
+    if not errors:
+        try:
+            parsed = ContractIn.model_validate(item.data)
+        except PydanticError as exc:
+            errors = pydantic_errors(exc)
+        else:
+            pdf = b""
+            if item.pdf:
+                with item.pdf.open("rb") as handle:
+                    pdf = handle.read()
+            try:
+                contract = contract_create(
+                    sender=batch.sender,
+                    data=ContractData.from_input(parsed),
+                    pdf=pdf,
+                    actor=batch.created_by,
+                    api_key=batch.api_key,
+                    batch=batch,
+                )
+            except ContractInvalid as exc:
+                errors = exc.errors
+            except ContractError as exc:
+                errors = [FieldError("", exc.code, str(exc))]
+    with transaction.atomic():
+        item.status = BulkItemStatus.CREATED if contract else BulkItemStatus.FAILED
+        item.contract = contract
+        item.errors = [e.as_dict() for e in errors]
+        staged = item.pdf.name if item.pdf else ""
+        item.pdf = None
+        item.save(update_fields=["status", "contract", "errors", "pdf"])
+        BulkBatch.objects.filter(pk=batch.pk).update(
+            processed=F("processed") + 1,
+            succeeded=F("succeeded") + (1 if contract else 0),
+            failed=F("failed") + (0 if contract else 1),
+        )
+        if staged:
+            transaction.on_commit(lambda: default_storage.delete(staged))
+
+
+def batch_process(*, batch_id: int) -> BulkBatch | None:
+    """Make the contracts of a batch, one by one, each in its own
+    transaction (a refused one does not stop the others). Resumable: a
+    batch interrupted by a stopped worker continues where it was when the
+    task runs again; a finished batch is left alone."""
+    claimed = BulkBatch.objects.filter(
+        pk=batch_id, status__in=[BatchStatus.PENDING, BatchStatus.RUNNING]
+    ).update(status=BatchStatus.RUNNING)
+    if not claimed:
+        return None
+    batch = BulkBatch.objects.select_related("sender", "created_by", "api_key").get(pk=batch_id)
+    for item in (
+        batch.items.filter(status=BulkItemStatus.PENDING).order_by("index").iterator(chunk_size=100)
+    ):
+        try:
+            _item_process(batch, item)
+        except Exception:
+            logger.exception("batch %s item %s failed unexpectedly", batch.pk, item.index)
+            with transaction.atomic():
+                BulkItem.objects.filter(pk=item.pk).update(
+                    status=BulkItemStatus.FAILED,
+                    errors=[
+                        FieldError(
+                            "", "internal", gettext("An unexpected error occurred.")
+                        ).as_dict()
+                    ],
+                )
+                BulkBatch.objects.filter(pk=batch.pk).update(
+                    processed=F("processed") + 1, failed=F("failed") + 1
+                )
+    with transaction.atomic():
+        batch.refresh_from_db()
+        batch.status = BatchStatus.DONE
+        batch.finished_at = timezone.now()
+        batch.save(update_fields=["status", "finished_at"])
+        audit_record(
+            name="contracts.batch.finished",
+            subject=batch,
+            data={"total": batch.total, "succeeded": batch.succeeded, "failed": batch.failed},
+        )
+    return batch
+
+
+def pydantic_errors(exc: Any) -> list[FieldError]:
+    """A pydantic ``ValidationError`` as field errors named like the JSON."""
+    result = []
+    for error in exc.errors():
+        loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        result.append(FieldError(loc, str(error.get("type", "invalid")), str(error.get("msg", ""))))
+    return result

@@ -1,0 +1,111 @@
+"""Senders in the back office (/backoffice/): the contact centre registers
+an organisation and gives its staff access; keys and webhooks are read
+here and managed by the sender itself (/sender/). Every change audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from paraph.core.admin import AuditedModelAdmin
+from paraph.core.sealing import seal
+from paraph.senders.models import ApiKey, Sender, SenderMembership, WebhookDelivery, WebhookEndpoint
+from paraph.senders.services import (
+    api_key_revoke,
+    enterprise_number_normalize,
+    webhook_secret_generate,
+)
+
+
+class SenderForm(forms.ModelForm):
+    # Typed as printed (BE 0403.170.701); stored as its ten digits.
+    enterprise_number = forms.CharField(label=_("enterprise number"), max_length=20)
+
+    class Meta:
+        model = Sender
+        fields = ["name", "enterprise_number", "contact_email", "is_active"]
+
+    def clean_enterprise_number(self) -> str:
+        try:
+            return enterprise_number_normalize(self.cleaned_data.get("enterprise_number", ""))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+
+class MembershipInline(admin.TabularInline[SenderMembership, Sender]):
+    model = SenderMembership
+    extra = 1
+    raw_id_fields = ["person"]
+    fields = ["person", "role", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Sender)
+class SenderAdmin(AuditedModelAdmin[Sender]):
+    form = SenderForm
+    list_display = ["name", "enterprise_number_display", "contact_email", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "enterprise_number", "contact_email"]
+    inlines = [MembershipInline]
+    audit_secret_fields = frozenset({"webhook_secret_sealed"})
+
+    def save_model(self, request: HttpRequest, obj: Sender, form: Any, change: bool) -> None:
+        if not change:
+            obj.webhook_secret_sealed = seal({"secret": webhook_secret_generate()})
+        super().save_model(request, obj, form, change)
+
+
+class ReadOnlyAdmin(AuditedModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdmin):
+    list_display = ["name", "display_prefix", "sender", "scopes", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "sender__name"]
+    list_select_related = ["sender"]
+    exclude = ["secret_hash"]
+    actions = ["revoke_keys"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Needed for the revoke action; every field stays read-only.
+        return bool(request.user.has_perm("senders.change_apikey"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in ApiKey._meta.fields if f.name != "secret_hash"]
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for key in queryset:
+            api_key_revoke(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+        messages.success(request, _("The keys were revoked."))
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    list_display = ["url", "sender", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "sender__name"]
+    list_select_related = ["sender"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event", "endpoint", "status", "attempts", "response_status"]
+    list_filter = ["status", "event"]
+    search_fields = ["event_id", "endpoint__url"]
+    list_select_related = ["endpoint"]

@@ -1,0 +1,3 @@
+"""Fixtures: see paraph/contracts/tests/fixtures.py."""
+
+from paraph.contracts.tests.fixtures import *  # noqa: F403
