@@ -723,6 +723,33 @@ def _code_for(check: CodeCheck, channel: str, destination: str) -> bool:
     )
 
 
+def _registration_code_verify(
+    locked: RegistrationAttempt,
+    *,
+    binding_token: str,
+    purpose: str,
+    channel: str,
+    destination: str,
+    value: str,
+    request: HttpRequest,
+) -> CodeCheck:
+    """Verify a registration code. A right code sent to another destination
+    than the attempt's counts as unknown; a wrong one is audited."""
+    check = code_verify(binding_token=binding_token, purpose=purpose, value=value, request=request)
+    if check.outcome == CodeOutcome.OK:
+        if _code_for(check, channel, destination):
+            return check
+        return CodeCheck(CodeOutcome.UNKNOWN, 0)
+    if check.outcome == CodeOutcome.WRONG:
+        audit_record(
+            name="identity.registration.code_failed",
+            subject=locked.person,
+            data={"attempt": str(locked.pk), "channel": channel},
+            request=request,
+        )
+    return check
+
+
 def registration_phone_code_check(
     *, attempt: RegistrationAttempt, binding_token: str, value: str, request: HttpRequest
 ) -> CodeCheck:
@@ -732,13 +759,16 @@ def registration_phone_code_check(
         locked = _attempt_locked(attempt, RegistrationState.PHONE)
         if locked is None:
             return CodeCheck(CodeOutcome.UNKNOWN, 0)
-        check = code_verify(
+        check = _registration_code_verify(
+            locked,
             binding_token=binding_token,
             purpose=CodePurpose.PHONE_VERIFY,
+            channel=CodeChannel.SMS,
+            destination=locked.phone,
             value=value,
             request=request,
         )
-        if check.outcome == CodeOutcome.OK and _code_for(check, CodeChannel.SMS, locked.phone):
+        if check.outcome == CodeOutcome.OK:
             locked.phone_verified_at = timezone.now()
             locked.state = RegistrationState.EMAIL
             locked.expires_at = _expires()
@@ -747,16 +777,6 @@ def registration_phone_code_check(
                 name="identity.registration.phone_verified",
                 subject=locked.person,
                 data={"attempt": str(locked.pk), "phone": phone_mask(locked.phone)},
-                request=request,
-            )
-            return check
-        if check.outcome == CodeOutcome.OK:
-            return CodeCheck(CodeOutcome.UNKNOWN, 0)
-        if check.outcome == CodeOutcome.WRONG:
-            audit_record(
-                name="identity.registration.code_failed",
-                subject=locked.person,
-                data={"attempt": str(locked.pk), "channel": CodeChannel.SMS},
                 request=request,
             )
     return check
@@ -815,13 +835,16 @@ def registration_email_code_check(
         locked = _attempt_locked(attempt, RegistrationState.EMAIL)
         if locked is None or not locked.email:
             return CodeCheck(CodeOutcome.UNKNOWN, 0)
-        check = code_verify(
+        check = _registration_code_verify(
+            locked,
             binding_token=binding_token,
             purpose=CodePurpose.EMAIL_VERIFY,
+            channel=CodeChannel.EMAIL,
+            destination=locked.email,
             value=value,
             request=request,
         )
-        if check.outcome == CodeOutcome.OK and _code_for(check, CodeChannel.EMAIL, locked.email):
+        if check.outcome == CodeOutcome.OK:
             locked.email_verified_at = timezone.now()
             locked.save()
             audit_record(
@@ -831,16 +854,6 @@ def registration_email_code_check(
                     "attempt": str(locked.pk),
                     "email": mask_destination(CodeChannel.EMAIL, locked.email),
                 },
-                request=request,
-            )
-            return check
-        if check.outcome == CodeOutcome.OK:
-            return CodeCheck(CodeOutcome.UNKNOWN, 0)
-        if check.outcome == CodeOutcome.WRONG:
-            audit_record(
-                name="identity.registration.code_failed",
-                subject=locked.person,
-                data={"attempt": str(locked.pk), "channel": CodeChannel.EMAIL},
                 request=request,
             )
     return check

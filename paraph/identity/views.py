@@ -478,6 +478,25 @@ def _code_binding(request: HttpRequest, key: str, attempt: RegistrationAttempt) 
     return ""
 
 
+def _register_code_resend(
+    request: HttpRequest,
+    *,
+    state: str,
+    session_key: str,
+    resend: Callable[..., CodeResend],
+    code_url: str,
+) -> HttpResponse:
+    """Send the registration code of step ``state`` again, then back to the
+    code page ``code_url``."""
+    attempt, elsewhere = _attempt_at(request, state)
+    if attempt is None:
+        assert elsewhere is not None
+        return elsewhere
+    binding = _code_binding(request, session_key, attempt)
+    result = resend(attempt=attempt, binding_token=binding, request=request)
+    return _resend_message(request, result) or redirect(code_url)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register_phone(request: HttpRequest) -> HttpResponse:
@@ -577,15 +596,13 @@ def register_phone_code(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def register_phone_resend(request: HttpRequest) -> HttpResponse:
-    attempt, elsewhere = _attempt_at(request, RegistrationState.PHONE)
-    if attempt is None:
-        assert elsewhere is not None
-        return elsewhere
-    binding = _code_binding(request, PHONE_CODE_KEY, attempt)
-    result = services.registration_phone_code_resend(
-        attempt=attempt, binding_token=binding, request=request
+    return _register_code_resend(
+        request,
+        state=RegistrationState.PHONE,
+        session_key=PHONE_CODE_KEY,
+        resend=services.registration_phone_code_resend,
+        code_url="identity:register_phone_code",
     )
-    return _resend_message(request, result) or redirect("identity:register_phone_code")
 
 
 @never_cache
@@ -666,15 +683,13 @@ def register_email_code(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_POST
 def register_email_resend(request: HttpRequest) -> HttpResponse:
-    attempt, elsewhere = _attempt_at(request, RegistrationState.EMAIL)
-    if attempt is None:
-        assert elsewhere is not None
-        return elsewhere
-    binding = _code_binding(request, EMAIL_CODE_KEY, attempt)
-    result = services.registration_email_code_resend(
-        attempt=attempt, binding_token=binding, request=request
+    return _register_code_resend(
+        request,
+        state=RegistrationState.EMAIL,
+        session_key=EMAIL_CODE_KEY,
+        resend=services.registration_email_code_resend,
+        code_url="identity:register_email_code",
     )
-    return _resend_message(request, result) or redirect("identity:register_email_code")
 
 
 # --- Log-in and step-up with a provider ------------------------------------------
