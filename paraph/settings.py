@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "paraph.signing",
     "paraph.senders",
     "paraph.contracts",
+    "paraph.mandates",
+    "paraph.adminbox",
     "paraph.api",
     # django-ninja's templates and static files: the API docs page then
     # loads Swagger UI from Paraph itself (the CSP allows no CDN).

@@ -16,6 +16,9 @@ urlpatterns = [
     path("verify/", include("paraph.signing.urls")),
     path("pki/", include("paraph.signing.pki_urls")),
     path("sender/", include("paraph.senders.urls")),
+    # The person's adminbox (ES-5) and their mandate for password signing (ES-7)
+    path("adminbox/", include("paraph.mandates.urls")),
+    path("adminbox/", include("paraph.adminbox.urls")),
     path("api/", include("paraph.api.urls")),
     path("backoffice/", admin.site.urls),
 ]

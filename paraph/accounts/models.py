@@ -64,6 +64,13 @@ class PersonManager(BaseUserManager["Person"]):
         return self.create_user(email, password, **fields)
 
 
+class NotificationChannel(models.TextChoices):
+    """How a person with an active adminbox hears of a new document (ES-9)."""
+
+    EMAIL = "email", _("by e-mail")
+    SMS = "sms", _("by SMS (with a short link)")
+
+
 class Person(AbstractBaseUser, PermissionsMixin):
     first_name = models.CharField(_("first name"), max_length=150)
     last_name = models.CharField(_("last name"), max_length=150)
@@ -96,6 +103,14 @@ class Person(AbstractBaseUser, PermissionsMixin):
     )
     consent_phone_other_uses_at = models.DateTimeField(
         _("consent for other messages given"), null=True, blank=True
+    )
+
+    # ES-9: chosen in the adminbox's preferences (and when signing a mandate).
+    notification_channel = models.CharField(
+        _("new documents announced"),
+        max_length=5,
+        choices=NotificationChannel.choices,
+        default=NotificationChannel.EMAIL,
     )
 
     is_active = models.BooleanField(_("active"), default=True)

@@ -1,0 +1,3 @@
+from django.utils.functional import Promise
+
+EVENTS: dict[str, Promise | str] = {}
