@@ -112,7 +112,7 @@ WSGI_APPLICATION = "paraph.wsgi.application"
 ASGI_APPLICATION = "paraph.asgi.application"
 AUTH_USER_MODEL = "accounts.Person"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "notifications:inbox"
+LOGIN_REDIRECT_URL = "adminbox:tasks"
 
 TEMPLATES = [
     {

@@ -21,6 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.http import urlencode
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
@@ -46,6 +47,7 @@ from paraph.api.schemas import (
     webhook_out,
 )
 from paraph.api.services import idempotency_begin, idempotency_finish, idempotency_release
+from paraph.contracts.evidence import contract_evidence_pdf, evidence_pdf_response
 from paraph.contracts.inputs import ContractIn, ContractJsonIn, ReofferIn, ReofferJsonIn
 from paraph.contracts.models import Contract, ContractStatus
 from paraph.contracts.selectors import (
@@ -83,6 +85,7 @@ from paraph.senders.services import (
     webhook_endpoint_create,
     webhook_endpoint_set_active,
 )
+from paraph.signing.exceptions import SigningError
 
 logger = logging.getLogger(__name__)
 
@@ -673,12 +676,40 @@ def contracts_document_pdf(request: HttpRequest, contract_id: str) -> FileRespon
 def contracts_evidence(request: HttpRequest, contract_id: str) -> HttpResponse:
     """Hashes of the documents, every event with its time, actor, IP address
     and browser, the signing method and mandate, the e-mails' delivery, and
-    the audit events with their hashes. JSON for now (a sealed evidence PDF
-    is planned). Needs `contracts:read`."""
+    the audit events with their hashes, as JSON (the same evidence as a
+    sealed PDF: `GET /contracts/{id}/evidence.pdf`). Needs `contracts:read`."""
     key = _key(request, ApiScope.CONTRACTS_READ)
     contract = _contract(key, contract_id)
     contract_download_record(contract=contract, what="evidence", api_key=key, request=request)
     return _json(contract_evidence(contract=contract))
+
+
+@api.get(
+    "/contracts/{contract_id}/evidence.pdf",
+    response={200: bytes},
+    summary="Download the evidence as a PDF sealed by Paraph",
+    tags=["contracts"],
+)
+def contracts_evidence_pdf(request: HttpRequest, contract_id: str) -> HttpResponse:
+    """The evidence in words, in the language of the `Accept-Language`
+    header (fr, nl, de or en; French otherwise), sealed by Paraph: a
+    certified PDF that no one can change without breaking the seal. Made
+    at each request from the evidence as it is then. 503 when the seal is
+    unavailable for a moment. Needs `contracts:read`."""
+    key = _key(request, ApiScope.CONTRACTS_READ)
+    contract = _contract(key, contract_id)
+    try:
+        data = contract_evidence_pdf(
+            contract=contract,
+            language=translation.get_language(),
+            api_key=key,
+            request=request,
+        )
+    except SigningError:
+        raise Problem(
+            503, "seal_unavailable", "Paraph's seal is unavailable for a moment; try again later."
+        ) from None
+    return evidence_pdf_response(contract, data)
 
 
 # --- Bulk sends -------------------------------------------------------------------------------

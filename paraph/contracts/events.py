@@ -15,6 +15,10 @@ EVENTS = {
     "contracts.link.used": _("A link from a contract e-mail was used"),
     "contracts.alias.added": _("An e-mail address was attached to a person as an alias"),
     "contracts.recipient.moved": _("A person's contracts were moved to another person"),
+    "contracts.adminbox.merge_requested": _(
+        "A person asked to merge another address's adminbox into theirs"
+    ),
+    "contracts.adminbox.merged": _("Two adminboxes of one person were merged into one"),
     "contracts.batch.created": _("A sender started a bulk send"),
     "contracts.batch.finished": _("A bulk send finished"),
 }

@@ -274,13 +274,24 @@ class RecipientAlias(models.Model):
 class LinkPurpose(models.TextChoices):
     ACTIVATE = "activate", _("activate the adminbox")
     OPEN_CONTRACT = "open_contract", _("open the contract")
+    # The short link of an SMS (ES-9): a shorter token, resolved only by the
+    # rate-limited short-link route, that leads to the contract behind log-in.
+    SHORT_CONTRACT = "short_contract", _("open the contract (short link)")
+    # Merging two adminboxes (ES-12): sent to the other address, confirmed
+    # from the adminbox that asked.
+    MERGE = "merge", _("merge two adminboxes")
+
+
+# Links that work once.
+SINGLE_USE = frozenset({LinkPurpose.ACTIVATE, LinkPurpose.MERGE})
 
 
 class AccessLink(models.Model):
-    """A link sent by e-mail: one purpose, bound to one person (and, for a
-    contract link, one contract), expiring. Only an HMAC of its token is
-    stored. An activation link works once; a contract link works until it
-    expires (the person may click it again)."""
+    """A link sent by e-mail or SMS: one purpose, bound to one person (and,
+    for a contract link, one contract; for a merge link, the ``other_person``
+    whose adminbox would be merged into ``person``'s), expiring. Only an HMAC
+    of its token is stored. Activation and merge links work once; a contract
+    link works until it expires (the person may click it again)."""
 
     token_hash = models.CharField(max_length=64, unique=True)
     purpose = models.CharField(_("purpose"), max_length=20, choices=LinkPurpose.choices)
@@ -298,6 +309,14 @@ class AccessLink(models.Model):
         related_name="access_links",
         verbose_name=_("contract"),
     )
+    other_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("other adminbox (merge)"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"), db_index=True)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
@@ -308,9 +327,13 @@ class AccessLink(models.Model):
         verbose_name_plural = _("access links")
         constraints = [
             models.CheckConstraint(
-                condition=Q(purpose="activate") | Q(contract__isnull=False),
+                condition=Q(purpose__in=["activate", "merge"]) | Q(contract__isnull=False),
                 name="access_link_contract_needs_contract",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose="merge") | Q(other_person__isnull=False),
+                name="access_link_merge_needs_other_person",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,7 +341,7 @@ class AccessLink(models.Model):
 
     @property
     def single_use(self) -> bool:
-        return self.purpose == LinkPurpose.ACTIVATE
+        return self.purpose in SINGLE_USE
 
 
 class BatchStatus(models.TextChoices):

@@ -46,7 +46,13 @@ from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
-from paraph.accounts.models import AssuranceLevel, Language, Person, RegistrationMethod
+from paraph.accounts.models import (
+    AssuranceLevel,
+    Language,
+    NotificationChannel,
+    Person,
+    RegistrationMethod,
+)
 from paraph.audit.services import audit_record
 from paraph.contracts.inputs import BRUSSELS, ContractIn
 from paraph.contracts.models import (
@@ -67,7 +73,14 @@ from paraph.contracts.models import (
 from paraph.contracts.selectors import adminbox_is_active, recipient_find
 from paraph.core.belgium import national_number_normalize, phone_normalize
 from paraph.core.http import client_ip, user_agent
-from paraph.notifications.services import email_send
+from paraph.core.ratelimit import ratelimit_hit
+from paraph.notifications.models import SmsPurpose
+from paraph.notifications.services import (
+    SmsNotAllowed,
+    email_send,
+    sms_check_allowed,
+    sms_send,
+)
 from paraph.senders.models import ApiKey, Sender, WebhookEvent
 from paraph.senders.services import webhook_event_emit
 from paraph.signing import engine
@@ -658,7 +671,12 @@ def access_link_url(purpose: str, token: str) -> str:
 
 
 def _link_create(
-    *, person: Person, purpose: str, contract: Contract | None, expires_at: dt.datetime
+    *,
+    person: Person,
+    purpose: str,
+    contract: Contract | None,
+    expires_at: dt.datetime,
+    other_person: Person | None = None,
 ) -> str:
     token = secrets.token_urlsafe(32)
     AccessLink.objects.create(
@@ -666,6 +684,7 @@ def _link_create(
         purpose=purpose,
         person=person,
         contract=contract,
+        other_person=other_person,
         expires_at=expires_at,
     )
     return token
@@ -738,6 +757,73 @@ def access_link_use(*, link: AccessLink, request: HttpRequest | None = None) -> 
     return locked
 
 
+# Short links (ES-9): 10 characters of a 32-letter alphabet without look-alikes
+# (no 0/o, no 1/l), 50 bits. A short link is no credential: it leads to
+# the contract page, which needs the person logged in; its route is rate-limited.
+SHORT_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+SHORT_LENGTH = 10
+# Per client address: follows in a window, and unknown codes in a longer one.
+SHORT_RATE = (60, 600)
+SHORT_FAILURE_RATE = (20, 3600)
+
+
+class ShortLinkRateLimited(ContractError):
+    """Too many short links followed (or guessed) from one address."""
+
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many short links followed", code="rate_limited")
+        self.retry_after = retry_after
+
+
+def short_link_url(code: str) -> str:
+    try:
+        path = reverse("adminbox:short", args=[code])
+    except NoReverseMatch:
+        path = f"/adminbox/l/{code}/"
+    return f"{settings.BASE_URL}{path}"
+
+
+def short_link_create(*, person: Person, contract: Contract, expires_at: dt.datetime) -> str:
+    """A short link to ``contract`` for an SMS; only its HMAC is stored."""
+    code = "".join(secrets.choice(SHORT_ALPHABET) for _ in range(SHORT_LENGTH))
+    AccessLink.objects.create(
+        token_hash=_link_hash(code),
+        purpose=LinkPurpose.SHORT_CONTRACT,
+        person=person,
+        contract=contract,
+        expires_at=expires_at,
+    )
+    return code
+
+
+def short_link_follow(*, code: str, request: HttpRequest | None = None) -> AccessLink:
+    """The short link ``code`` names, recorded as followed; raises
+    :class:`ShortLinkRateLimited` when its client followed too many links,
+    or guessed too many wrong ones, and :class:`AccessLinkInvalid` for an
+    unknown or expired code."""
+    ip = client_ip(request) or "unknown"
+    limit, window = SHORT_RATE
+    verdict = ratelimit_hit(scope="contracts.short.ip", key=ip, limit=limit, window_seconds=window)
+    if not verdict.allowed:
+        raise ShortLinkRateLimited(verdict.retry_after)
+    code = (code or "").strip().lower()
+    try:
+        if len(code) != SHORT_LENGTH:
+            raise AccessLinkInvalid("unknown link", code="unknown")
+        link = access_link_resolve(token=code, purpose=LinkPurpose.SHORT_CONTRACT)
+    except AccessLinkInvalid:
+        limit, window = SHORT_FAILURE_RATE
+        failures = ratelimit_hit(
+            scope="contracts.short.fail", key=ip, limit=limit, window_seconds=window
+        )
+        if not failures.allowed:
+            raise ShortLinkRateLimited(failures.retry_after) from None
+        raise
+    return access_link_use(link=link, request=request)
+
+
 # --- Sending ---------------------------------------------------------------------------
 
 
@@ -749,6 +835,29 @@ def _format_moment(value: dt.datetime, language: str) -> str:
         )
 
 
+def _sms_announce(person: Person) -> bool:
+    """Whether a new contract is announced to ``person`` by SMS (ES-9):
+    their adminbox is active, they chose SMS, their phone is verified, and
+    RG-7 allows a notification on it (they consented); otherwise by
+    e-mail."""
+    if person.notification_channel != NotificationChannel.SMS or not adminbox_is_active(person):
+        return False
+    try:
+        sms_check_allowed(person=person, to=person.phone, purpose=SmsPurpose.NOTIFICATION)
+    except SmsNotAllowed:
+        return False
+    return True
+
+
+def _preferences_url() -> str:
+    """Where a person identifies another address of theirs (ES-12)."""
+    try:
+        path = reverse("adminbox:preferences")
+    except NoReverseMatch:
+        path = reverse("adminbox:merge_request")
+    return f"{settings.BASE_URL}{path}"
+
+
 def _send_locked(
     contract: Contract,
     *,
@@ -758,6 +867,39 @@ def _send_locked(
 ) -> Contract:
     person = contract.recipient
     expires_at = timezone.now() + dt.timedelta(days=settings.CONTRACT_LINK_DAYS)
+    language = person.language if person.language in Language.values else settings.LANGUAGE_CODE
+    superseded = contract.supersedes_id is not None
+    if _sms_announce(person):
+        # ES-9: one SMS with a short link to the contract behind log-in.
+        code = short_link_create(person=person, contract=contract, expires_at=expires_at)
+        message = sms_send(
+            to=person.phone,
+            template="contract_new",
+            context={
+                "sender": contract.sender.name,
+                "title": contract.title,
+                "deadline": _format_moment(contract.deadline, language),
+                "url": short_link_url(code),
+                "new_version": superseded,
+            },
+            language=language,
+            person=person,
+            secret=True,
+            purpose=SmsPurpose.NOTIFICATION,
+        )
+        return _transition(
+            contract,
+            ContractStatus.SENT,
+            actor=actor,
+            api_key=api_key,
+            request=request,
+            data={
+                "to": person.phone,
+                "channel": "sms",
+                "links": [LinkPurpose.SHORT_CONTRACT.value],
+                "message": message.pk,
+            },
+        )
     contract_token = _link_create(
         person=person,
         purpose=LinkPurpose.OPEN_CONTRACT,
@@ -779,8 +921,6 @@ def _send_locked(
             ),
         )
         links.insert(0, LinkPurpose.ACTIVATE.value)
-    language = person.language if person.language in Language.values else settings.LANGUAGE_CODE
-    superseded = contract.supersedes_id is not None
     message = email_send(
         to=contract.recipient_email,
         template="contract_new",
@@ -791,6 +931,8 @@ def _send_locked(
             "deadline": _format_moment(contract.deadline, language),
             "activate_url": activate_url,
             "contract_url": access_link_url(LinkPurpose.OPEN_CONTRACT, contract_token),
+            # A new address may be a second adminbox of someone (ES-12).
+            "identify_url": _preferences_url() if activate_url else "",
             "new_version": superseded,
         },
         language=language,
@@ -803,7 +945,12 @@ def _send_locked(
         actor=actor,
         api_key=api_key,
         request=request,
-        data={"to": contract.recipient_email, "links": links, "message": message.pk},
+        data={
+            "to": contract.recipient_email,
+            "channel": "email",
+            "links": links,
+            "message": message.pk,
+        },
     )
 
 
@@ -1354,6 +1501,18 @@ def contract_download_record(
 # --- Merging adminboxes (ES-12) ------------------------------------------------------------
 
 
+def _alias_clean(person: Person, email: str) -> str:
+    email = Person.objects.normalize_email((email or "").strip())
+    validate_email(email)
+    if email.lower() == person.email.lower():
+        raise ValidationError(gettext("This is already the person's address."), code="own")
+    if RecipientAlias.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            gettext("This address is already attached to an adminbox."), code="taken"
+        )
+    return email
+
+
 def recipient_alias_add(
     *,
     person: Person,
@@ -1364,14 +1523,7 @@ def recipient_alias_add(
     """Attach ``email`` to ``person``: contracts sent to it from now on
     reach their adminbox. Refuses (``ValidationError``) an invalid address,
     the person's own, and one already attached to someone."""
-    email = Person.objects.normalize_email((email or "").strip())
-    validate_email(email)
-    if email.lower() == person.email.lower():
-        raise ValidationError(gettext("This is already the person's address."), code="own")
-    if RecipientAlias.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            gettext("This address is already attached to an adminbox."), code="taken"
-        )
+    email = _alias_clean(person, email)
     with transaction.atomic():
         alias = RecipientAlias.objects.create(person=person, email=email)
         audit_record(
@@ -1384,6 +1536,34 @@ def recipient_alias_add(
     return alias
 
 
+def _contracts_move_locked(
+    *, source: Person, target: Person, actor: Person | None, request: HttpRequest | None
+) -> list[Contract]:
+    """Move the contracts and links of ``source`` to ``target`` with one
+    evidence event per contract, in the caller's transaction (no audit
+    event: the caller writes the one that names the whole change)."""
+    if source.pk == target.pk:
+        raise ValueError("cannot move contracts to the same person")
+    contracts = list(Contract.objects.select_for_update().filter(recipient=source).order_by("pk"))
+    Contract.objects.filter(pk__in=[c.pk for c in contracts]).update(recipient=target)
+    AccessLink.objects.filter(person=source).update(person=target)
+    ContractEvent.objects.bulk_create(
+        [
+            ContractEvent(
+                contract=c,
+                name="recipient_moved",
+                actor=actor,
+                actor_label=_actor_label(actor, None),
+                ip=client_ip(request),
+                user_agent=user_agent(request),
+                data={"from_person": source.pk, "to_person": target.pk},
+            )
+            for c in contracts
+        ]
+    )
+    return contracts
+
+
 def contracts_move(
     *,
     source: Person,
@@ -1394,25 +1574,9 @@ def contracts_move(
     """Move every contract (and its links) of ``source`` to ``target``, as
     one evidence event per contract and one audit event; returns how many.
     The merge decides first that both boxes are one person's."""
-    if source.pk == target.pk:
-        raise ValueError("cannot move contracts to the same person")
     with transaction.atomic():
-        contracts = list(Contract.objects.select_for_update().filter(recipient=source))
-        Contract.objects.filter(pk__in=[c.pk for c in contracts]).update(recipient=target)
-        AccessLink.objects.filter(person=source).update(person=target)
-        ContractEvent.objects.bulk_create(
-            [
-                ContractEvent(
-                    contract=c,
-                    name="recipient_moved",
-                    actor=actor,
-                    actor_label=_actor_label(actor, None),
-                    ip=client_ip(request),
-                    user_agent=user_agent(request),
-                    data={"from_person": source.pk, "to_person": target.pk},
-                )
-                for c in contracts
-            ]
+        contracts = _contracts_move_locked(
+            source=source, target=target, actor=actor, request=request
         )
         audit_record(
             name="contracts.recipient.moved",

@@ -15,8 +15,10 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from paraph.core.admin import _CHANGES_ATTR, AuditedModelAdmin
+from paraph.identity.idnow_services import idnow_outcome, idnow_refusal
 from paraph.identity.models import (
     ClientReference,
     CustomerRecord,
@@ -155,12 +157,14 @@ class RegistrationAttemptAdmin(ReadOnlyAdmin):
 
 @admin.register(IdnowIdentification)
 class IdnowIdentificationAdmin(ReadOnlyAdmin):
-    list_display = ("transaction_number", "status", "person", "country", "created_at")
+    list_display = ("transaction_number", "status", "refusal", "person", "country", "created_at")
     list_filter = ("status", "sandbox")
     search_fields = ("transaction_number", "person__email")
+    readonly_fields = ("refusal",)
     fields = (
         "transaction_number",
         "status",
+        "refusal",
         "person",
         "registration_attempt",
         "country",
@@ -170,3 +174,20 @@ class IdnowIdentificationAdmin(ReadOnlyAdmin):
         "created_at",
         "updated_at",
     )
+
+    @admin.display(description=_("why refused"))
+    def refusal(self, obj: IdnowIdentification) -> str:
+        """For the contact centre: the refusal's code and reason, IDnow's
+        own (a cancellation's cause) or Paraph's document checks' (an
+        expired document, an MRZ check digit, a name that differs)."""
+        outcome = idnow_outcome(obj)
+        if outcome not in ("refused", "failed"):
+            return ""
+        code, _message = idnow_refusal(obj)
+        if outcome == "failed":
+            reason = str(
+                ((obj.result or {}).get("identificationprocess") or {}).get("reason") or ""
+            )
+        else:
+            reason = str(((obj.document or {}).get("check") or {}).get("reason") or "")
+        return f"{code}: {reason}" if reason else code

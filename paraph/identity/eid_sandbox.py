@@ -4,8 +4,11 @@ A small Belgian-like PKI is generated in ``settings.EID_SANDBOX_DIR`` on
 first use: "SANDBOX Belgium Root", "SANDBOX Citizen CA" (whose OCSP
 responder is Paraph itself, :func:`ocsp_respond`), and one card for each
 demo person of ``paraph demo``, plus a revoked and an expired card to try
-refusals. Each card holds an authentication key and certificate (and a
-signature key and certificate, as a real card does).
+refusals. Each card holds an authentication key and certificate and a
+signature key and certificate, as a real card does; the "minor" card
+(a holder under 18) has a signature certificate that is not active for
+signing: its key usage lacks nonRepudiation, so it is refused for signing
+as a Belgian minor's card is (its authentication works).
 
 The card keys stay on the server. The page's virtual card reader
 (``identity/eid-virtual-reader.js``) answers the Web eID extension's
@@ -13,7 +16,10 @@ messages; when the person types the PIN, it asks :func:`card_authenticate`
 to sign the challenge for the page's origin, exactly what a card does
 behind the Web eID extension, and hands the token back to the page. The
 token is then validated by :mod:`paraph.identity.webeid` like any other.
-The PIN is 1234; three wrong PINs in a row block the card, as on a real
+For signing, :func:`card_signing_certificate` gives the card's signature
+certificate (no PIN, as with a real card) and :func:`card_sign` signs a
+hash once the PIN is right. The PIN is 1234, one PIN for both keys as on a
+real card (one wrong-PIN counter); three wrong PINs in a row block the card, as on a real
 card (:func:`card_unblock` plays the municipality's PUK).
 """
 
@@ -54,7 +60,7 @@ class SandboxCard:
     surname: str
     national_number: str
     key_type: str  # "rsa2048" (applet 1.7) or "p384" (applet 1.8)
-    state: str = "valid"  # "valid", "revoked" or "expired"
+    state: str = "valid"  # "valid", "revoked", "expired" or "minor" (no active signature)
 
 
 def sandbox_cards() -> list[SandboxCard]:
@@ -73,11 +79,14 @@ def sandbox_cards() -> list[SandboxCard]:
     ]
     cards.append(SandboxCard("revoked", "Luc", "Janssens", "70041204526", "p384", "revoked"))
     cards.append(SandboxCard("expired", "Sofie", "Maes", "01031506640", "p384", "expired"))
+    cards.append(SandboxCard("minor", "Lotte", "Willems", "11031512495", "p384", "minor"))
     return cards
 
 
 class CardError(Exception):
-    """``code``: "unknown_card", "pin_wrong" (``tries_left`` set) or "pin_blocked"."""
+    """``code``: "unknown_card", "pin_wrong" (``tries_left`` set), "pin_blocked",
+    or, when signing, "wrong_certificate" (the certificate is not this card's)
+    and "bad_hash" (not a hash of the named function)."""
 
     def __init__(self, code: str, tries_left: int = 0) -> None:
         super().__init__(code)
@@ -136,6 +145,8 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
 
 
 def _generate(directory: Path, ocsp_url: str) -> None:
+    # Dated a year back: a test's moved clock, or a machine's clock a little
+    # wrong, still finds the sandbox cards valid.
     now = datetime.now(tz=UTC).replace(microsecond=0)
     root_key = _key("p384")
     root_name = _name("SANDBOX Belgium Root CA")
@@ -145,7 +156,7 @@ def _generate(directory: Path, ocsp_url: str) -> None:
         .issuer_name(root_name)
         .public_key(root_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
+        .not_valid_before(now - timedelta(days=365))
         .not_valid_after(now + timedelta(days=365 * 20))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
@@ -159,7 +170,7 @@ def _generate(directory: Path, ocsp_url: str) -> None:
         .issuer_name(root_name)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
+        .not_valid_before(now - timedelta(days=365))
         .not_valid_after(now + timedelta(days=365 * 15))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
@@ -185,10 +196,16 @@ def _generate(directory: Path, ocsp_url: str) -> None:
         if card.state == "expired":
             start, end = now - timedelta(days=365 * 10), now - timedelta(days=30)
         else:
-            start, end = now - timedelta(days=30), now + timedelta(days=365 * 10)
+            start, end = now - timedelta(days=300), now + timedelta(days=365 * 10)
+        # A minor's signature certificate: not active for signing (no nonRepudiation).
+        sign_usage = (
+            _usage(digital_signature=True)
+            if card.state == "minor"
+            else _usage(content_commitment=True)
+        )
         for role, usage, label in (
             ("auth", _usage(digital_signature=True), "Authentication"),
-            ("sign", _usage(content_commitment=True), "Signature"),
+            ("sign", sign_usage, "Signature"),
         ):
             key = _key(card.key_type)
             cert = (
@@ -305,15 +322,9 @@ def card_unblock(card_id: str) -> None:
         counters.pop(card_id, None)
 
 
-# --- Signing the challenge ---------------------------------------------------
-
-
-def card_authenticate(*, card_id: str, pin: str, challenge: str, origin: str) -> dict[str, str]:
-    """The Web eID authentication token the card would give: its
-    authentication certificate and its signature over
-    ``hash(origin) || hash(challenge)``. A wrong PIN counts, a blocked card
-    refuses every PIN (:class:`CardError`)."""
-    card, folder = _card(card_id)
+def _pin_verify(card: SandboxCard, pin: str) -> None:
+    """The card's PIN check: a wrong PIN counts, the right one resets the
+    count, a blocked card refuses every PIN (one counter for both keys)."""
     with _pin_counters() as counters:
         wrong = int(counters.get(card.id, 0))
         if wrong >= PIN_TRIES:
@@ -324,6 +335,18 @@ def card_authenticate(*, card_id: str, pin: str, challenge: str, origin: str) ->
                 raise CardError("pin_blocked")
             raise CardError("pin_wrong", tries_left=PIN_TRIES - wrong - 1)
         counters.pop(card.id, None)
+
+
+# --- Signing the challenge ---------------------------------------------------
+
+
+def card_authenticate(*, card_id: str, pin: str, challenge: str, origin: str) -> dict[str, str]:
+    """The Web eID authentication token the card would give: its
+    authentication certificate and its signature over
+    ``hash(origin) || hash(challenge)``. A wrong PIN counts, a blocked card
+    refuses every PIN (:class:`CardError`)."""
+    card, folder = _card(card_id)
+    _pin_verify(card, pin)
     key = serialization.load_pem_private_key((folder / "auth.key.pem").read_bytes(), None)
     cert = x509.load_pem_x509_certificate((folder / "auth.pem").read_bytes())
     hash_class: type[hashes.HashAlgorithm]
@@ -347,6 +370,70 @@ def card_authenticate(*, card_id: str, pin: str, challenge: str, origin: str) ->
         "signature": base64.b64encode(signature).decode(),
         "format": TOKEN_FORMAT,
         "appVersion": APP_VERSION,
+    }
+
+
+# --- Signing a document's hash (Web eID's getSigningCertificate and sign) ----------
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "SHA-256": hashes.SHA256,
+    "SHA-384": hashes.SHA384,
+    "SHA-512": hashes.SHA512,
+}
+
+
+def _signature_algorithm(key: Any, hash_function: str) -> dict[str, str]:
+    if isinstance(key, rsa.RSAPrivateKey):
+        return {"cryptoAlgorithm": "RSA", "hashFunction": hash_function, "paddingScheme": "PKCS1.5"}
+    return {"cryptoAlgorithm": "ECC", "hashFunction": hash_function, "paddingScheme": "NONE"}
+
+
+def card_signing_certificate(card_id: str) -> dict[str, Any]:
+    """What Web eID's ``getSigningCertificate`` answers for this card: its
+    signature certificate (base64 DER; no PIN needed, as with a real card)
+    and the signature algorithms it supports."""
+    _card_found, folder = _card(card_id)
+    key = serialization.load_pem_private_key((folder / "sign.key.pem").read_bytes(), None)
+    cert = x509.load_pem_x509_certificate((folder / "sign.pem").read_bytes())
+    return {
+        "certificate": base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode(),
+        "supportedSignatureAlgorithms": [_signature_algorithm(key, name) for name in _HASHES],
+    }
+
+
+def card_sign(
+    *, card_id: str, pin: str, certificate: str, hash_value: str, hash_function: str
+) -> dict[str, Any]:
+    """What Web eID's ``sign`` answers: the card's signature over the hash
+    (base64) with its signature key, once the PIN is right; a raw r||s
+    value for an elliptic-curve card, as cards give it. Refuses a
+    certificate that is not this card's signature certificate and a value
+    that is not a hash of ``hash_function`` (:class:`CardError`)."""
+    card, folder = _card(card_id)
+    cert = x509.load_pem_x509_certificate((folder / "sign.pem").read_bytes())
+    try:
+        given = base64.b64decode(certificate, validate=True)
+        digest = base64.b64decode(hash_value, validate=True)
+    except ValueError:
+        raise CardError("bad_hash") from None
+    if given != cert.public_bytes(serialization.Encoding.DER):
+        raise CardError("wrong_certificate")
+    hash_class = _HASHES.get(hash_function)
+    if hash_class is None or len(digest) != hash_class.digest_size:
+        raise CardError("bad_hash")
+    _pin_verify(card, pin)
+    key = serialization.load_pem_private_key((folder / "sign.key.pem").read_bytes(), None)
+    prehashed = utils.Prehashed(hash_class())
+    if isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(digest, padding.PKCS1v15(), prehashed)
+    else:
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        r, s = utils.decode_dss_signature(key.sign(digest, ec.ECDSA(prehashed)))
+        size = (key.curve.key_size + 7) // 8
+        signature = r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    return {
+        "signature": base64.b64encode(signature).decode(),
+        "signatureAlgorithm": _signature_algorithm(key, hash_function),
     }
 
 

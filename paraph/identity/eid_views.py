@@ -167,22 +167,75 @@ def sandbox_sign(request: HttpRequest) -> HttpResponse:
             card_id=card, pin=pin, challenge=challenge, origin=origin
         )
     except eid_sandbox.CardError as exc:
-        if exc.code == "pin_wrong":
-            message = ngettext(
-                "Wrong PIN code. %(count)d try left before the card is blocked.",
-                "Wrong PIN code. %(count)d tries left before the card is blocked.",
-                exc.tries_left,
-            ) % {"count": exc.tries_left}
-        elif exc.code == "pin_blocked":
-            message = _(
-                "This card is blocked: its PIN code was wrong three times. "
-                "A real card is unblocked at your municipality with its PUK code."
-            )
-        else:
-            message = _("There is no such card in the virtual reader.")
-        # The card answered (a wrong PIN is no HTTP error): the reader shows it.
-        return JsonResponse({"code": exc.code, "message": message, "triesLeft": exc.tries_left})
+        return _card_error(exc)
     return JsonResponse({"authToken": token})
+
+
+def _card_error(exc: Any) -> JsonResponse:
+    """The virtual card's refusal, in words for its reader's window. The
+    card answered (a wrong PIN is no HTTP error): the reader shows it."""
+    if exc.code == "pin_wrong":
+        message = ngettext(
+            "Wrong PIN code. %(count)d try left before the card is blocked.",
+            "Wrong PIN code. %(count)d tries left before the card is blocked.",
+            exc.tries_left,
+        ) % {"count": exc.tries_left}
+    elif exc.code == "pin_blocked":
+        message = _(
+            "This card is blocked: its PIN code was wrong three times. "
+            "A real card is unblocked at your municipality with its PUK code."
+        )
+    elif exc.code == "wrong_certificate":
+        message = _(
+            "The card in the reader is not the one whose certificate was read. Start again."
+        )
+    elif exc.code == "bad_hash":
+        message = _("The card cannot sign this value.")
+    else:
+        message = _("There is no such card in the virtual reader.")
+    return JsonResponse({"code": exc.code, "message": message, "triesLeft": exc.tries_left})
+
+
+@never_cache
+@require_POST
+def sandbox_signing_certificate(request: HttpRequest) -> HttpResponse:
+    """The virtual card's signature certificate (Web eID's
+    ``getSigningCertificate``; a real card gives it without a PIN)."""
+    _sandbox_only()
+    from paraph.identity import eid_sandbox
+
+    try:
+        answer = eid_sandbox.card_signing_certificate(str(_json_body(request).get("card", "")))
+    except eid_sandbox.CardError as exc:
+        return _card_error(exc)
+    return JsonResponse(answer)
+
+
+@never_cache
+@require_POST
+def sandbox_sign_hash(request: HttpRequest) -> HttpResponse:
+    """The virtual card signs a document's hash once the right PIN is typed
+    (Web eID's ``sign``); the same PIN counter as for authentication."""
+    _sandbox_only()
+    from paraph.identity import eid_sandbox
+
+    body = _json_body(request)
+    card, pin = str(body.get("card", "")), str(body.get("pin", ""))
+    certificate, hash_value = str(body.get("certificate", "")), str(body.get("hash", ""))
+    hash_function = str(body.get("hashFunction", ""))
+    if not (0 < len(certificate) <= 10_000 and 0 < len(hash_value) <= 200 and len(pin) <= 12):
+        return JsonResponse({"code": "bad_request"}, status=400)
+    try:
+        answer = eid_sandbox.card_sign(
+            card_id=card,
+            pin=pin,
+            certificate=certificate,
+            hash_value=hash_value,
+            hash_function=hash_function,
+        )
+    except eid_sandbox.CardError as exc:
+        return _card_error(exc)
+    return JsonResponse(answer)
 
 
 @never_cache

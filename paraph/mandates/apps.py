@@ -8,7 +8,7 @@ class MandatesConfig(AppConfig):
     verbose_name = _("Mandates")
 
     def ready(self) -> None:
-        from paraph.mandates.events import EVENTS
         from paraph.audit.registry import register_events
+        from paraph.mandates.events import EVENTS
 
         register_events(EVENTS)

@@ -28,6 +28,11 @@ urlpatterns = [
         name="contract_evidence",
     ),
     path(
+        "contracts/<uuid:contract_id>/evidence.pdf",
+        views.contract_evidence_pdf_view,
+        name="contract_evidence_pdf",
+    ),
+    path(
         "contracts/<uuid:contract_id>/<slug:what>.pdf",
         views.contract_file,
         name="contract_file",

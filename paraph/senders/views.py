@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from paraph.contracts.evidence import contract_evidence_pdf, evidence_pdf_response
 from paraph.contracts.models import BulkBatch, Contract, ContractStatus
 from paraph.contracts.selectors import (
     batch_get_for_sender,
@@ -70,6 +71,7 @@ from paraph.senders.services import (
     webhook_endpoint_set_active,
     webhook_secret_rotate,
 )
+from paraph.signing.exceptions import SigningError
 from paraph.support.services import TicketRateLimited, ticket_create
 
 SESSION_SENDER = "paraph_sender_id"
@@ -398,6 +400,26 @@ def contract_evidence_view(request: HttpRequest, contract_id: Any) -> HttpRespon
     response["Content-Disposition"] = f'attachment; filename="evidence-{contract.public_id}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+@sender_required()
+@require_safe
+def contract_evidence_pdf_view(request: HttpRequest, contract_id: Any) -> HttpResponse:
+    """The evidence as a PDF sealed by Paraph, in the page's language."""
+    contract = _get_contract(request, contract_id)
+    try:
+        data = contract_evidence_pdf(
+            contract=contract,
+            language=translation.get_language(),
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+    except SigningError:
+        messages.error(
+            request, _("Paraph's seal is unavailable for a moment: try again in a few minutes.")
+        )
+        return redirect("senders:contract_detail", contract_id=contract.public_id)
+    return evidence_pdf_response(contract, data)
 
 
 # --- Bulk sends -------------------------------------------------------------------------

@@ -40,6 +40,18 @@ def _sandbox() -> SandboxPki | None:
     return sandbox_pki(Path(settings.DATA_DIR))
 
 
+def _eid_sandbox() -> tuple[str, str] | None:
+    """The virtual eID cards' root and citizen CA (``paraph.identity.eid_sandbox``),
+    in sandbox mode when no eID CAs are configured: cards from the sandbox's
+    virtual reader then sign, and their signatures validate, like real ones."""
+    if not settings.SANDBOX or settings.SIGNING_EID_CAS:
+        return None
+    from paraph.identity import eid_sandbox
+
+    directory = eid_sandbox.sandbox_dir()
+    return str(directory / "root.pem"), str(directory / "citizen-ca.pem")
+
+
 def trust() -> Trust:
     """The configured trust, plus Paraph's own current CRL from the database:
     Paraph's validator knows at once that a retired key is revoked, and
@@ -59,11 +71,15 @@ def _static_trust() -> Trust:
     sandbox = _sandbox()
     if sandbox is not None and not roots:
         roots.append(str(sandbox.root))
+    eid_cas = list(settings.SIGNING_EID_CAS)
+    eid_sandbox = _eid_sandbox()
+    if eid_sandbox is not None:
+        roots.append(eid_sandbox[0])
+        eid_cas.append(eid_sandbox[1])
     return Trust(
         roots=tuple(_read_certificate(p) for p in roots),
         intermediates=tuple(
-            _read_certificate(p)
-            for p in [*settings.SIGNING_INTERMEDIATES, *settings.SIGNING_EID_CAS]
+            _read_certificate(p) for p in [*settings.SIGNING_INTERMEDIATES, *eid_cas]
         ),
         allow_fetching=settings.SIGNING_FETCH_REVOCATION,
     )
@@ -71,6 +87,10 @@ def _static_trust() -> Trust:
 
 @functools.cache
 def eid_cas() -> tuple[bytes, ...]:
+    """The CAs that issue the eID cards accepted for signing."""
+    eid_sandbox = _eid_sandbox()
+    if eid_sandbox is not None:
+        return (_read_certificate(eid_sandbox[1]),)
     return tuple(_read_certificate(p) for p in settings.SIGNING_EID_CAS)
 
 
@@ -161,5 +181,5 @@ def reset() -> None:
 
 @receiver(setting_changed)
 def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("SIGNING_") or setting in ("SANDBOX", "DATA_DIR"):
+    if setting.startswith("SIGNING_") or setting in ("SANDBOX", "DATA_DIR", "EID_SANDBOX_DIR"):
         reset()

@@ -123,7 +123,7 @@ def test_an_agent_creates_a_person_who_can_then_log_in(
     start_login(person_browser, "0470 98 76 54")
     response = submit_code(person_browser, last_code("+32470987654"))
     assert response.status_code == 302
-    assert response["Location"] == "/messages/"
+    assert response["Location"] == "/adminbox/"
     assert person_browser.session["_auth_user_id"] == str(lotte.pk)
 
 

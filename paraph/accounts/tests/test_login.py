@@ -56,7 +56,7 @@ def test_a_person_logs_in_with_the_code_sent_to_their_phone(en_client, start_log
 
     response = submit_code(en_client, last_code(PHONE))
     assert response.status_code == 302
-    assert response["Location"] == "/messages/"
+    assert response["Location"] == "/adminbox/"
     assert _logged_in_as(en_client) == anne
     assert AuditEvent.objects.filter(
         name="accounts.login.succeeded", subject_id=str(anne.pk)
@@ -95,7 +95,7 @@ def test_a_safe_next_page_is_honoured_and_another_site_is_not(start_login, anne,
 
     other = english_client()
     start_login(other, PHONE, next="https://evil.example/steal")
-    assert submit_code(other, last_code(PHONE))["Location"] == "/messages/"
+    assert submit_code(other, last_code(PHONE))["Location"] == "/adminbox/"
 
 
 def test_a_wrong_code_says_how_many_tries_are_left(en_client, start_login, anne):

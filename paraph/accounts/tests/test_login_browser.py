@@ -38,5 +38,5 @@ def test_a_person_logs_in_on_a_phone_with_the_code_from_the_sms(
     code = re.search(r"\b(\d{6})\b", sms.body_text).group(1)
     page.get_by_label("Code", exact=True).fill(f"{code[:3]} {code[3:]}")
     page.get_by_role("button", name="Log in", exact=True).click()
-    page.wait_for_url("**/messages/")
+    page.wait_for_url("**/adminbox/")
     assert console_errors == []

@@ -77,9 +77,24 @@ def test_the_database_worker_delivers_a_queued_email(settings, probe_templates):
     assert task.status == "SUCCESSFUL"
 
 
+@pytest.fixture
+def rq_admin_forgotten_afterwards():
+    """Installing django_rq for one test registers its models in the admin
+    site; they must go with it, or every later back-office page of this
+    process lists an app that is no longer installed (and fails)."""
+    yield
+    from django.contrib import admin
+
+    rq_apps = ("django_rq", "django_tasks_rq")
+    for model in [m for m in admin.site._registry if m._meta.app_label in rq_apps]:
+        admin.site.unregister(model)
+
+
 @pytest.mark.redis  # with REDIS_URL only: the production queue
 @pytest.mark.django_db(transaction=True)
-def test_the_redis_worker_delivers_a_queued_email(settings, probe_templates):
+def test_the_redis_worker_delivers_a_queued_email(
+    settings, probe_templates, rq_admin_forgotten_afterwards
+):
     settings.INSTALLED_APPS = [*django_settings.INSTALLED_APPS, "django_rq", "django_tasks_rq"]
     settings.RQ_QUEUES = {
         name: {"URL": os.environ["REDIS_URL"]} for name in ("default", "notifications")

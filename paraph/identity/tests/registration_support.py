@@ -102,3 +102,57 @@ class StaticProvider:
 
 
 STATIC_PROVIDER = "paraph.identity.tests.registration_support.StaticProvider"
+
+
+# --- In a real browser ----------------------------------------------------------
+
+
+def inbox_text(page_factory: Any, recipient: str, *, subject: str = "") -> str:
+    """Open the sandbox inbox in another tab, as the person would on their
+    phone, and read the newest message to ``recipient``: an SMS, or with
+    ``subject`` the newest e-mail of that subject."""
+    from urllib.parse import quote
+
+    inbox = page_factory(viewport=(360, 740), locale="en-GB")
+    inbox.goto(f"/sandbox/inbox/?to={quote(recipient)}")
+    if subject:
+        inbox.get_by_role("link", name=subject).first.click()
+        text = str(inbox.get_by_test_id("message-text").inner_text())
+    else:
+        text = str(inbox.get_by_test_id("sms-body").first.inner_text())
+    inbox.close()
+    return text
+
+
+def inbox_code(page_factory: Any, recipient: str, *, email: bool = False) -> str:
+    """The newest code sent to ``recipient``, read in the sandbox inbox."""
+    text = inbox_text(
+        page_factory, recipient, subject="Your Paraph verification code" if email else ""
+    )
+    match = re.search(r"\b(\d{6})\b", text)
+    assert match, text
+    return match.group(1)
+
+
+def no_sideways_scroll(page: Any) -> None:
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+
+
+def type_pin(page: Any, pin: str = "1234") -> None:
+    """Type the PIN in the virtual card reader's prompt, then Enter."""
+    pin_input = page.get_by_test_id("eid-vr-pin")
+    pin_input.fill("")
+    pin_input.focus()
+    page.keyboard.type(pin)
+    page.keyboard.press("Enter")
+
+
+def read_virtual_card(page: Any, holder: str = "", pin: str = "1234") -> None:
+    """On the eID page: wait for the reader, read the card of ``holder``
+    (the first card when empty) and type the PIN."""
+    page.get_by_test_id("eid-status").filter(has_text="Ready").wait_for()
+    page.get_by_test_id("eid-read").click()
+    page.get_by_test_id("eid-virtual-reader").wait_for()
+    if holder:
+        page.get_by_label(holder).check()
+    type_pin(page, pin)

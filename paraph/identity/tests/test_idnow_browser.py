@@ -102,7 +102,7 @@ def test_sanne_registers_with_the_sandbox_idnow_on_a_phone(
     page.get_by_label("Code", exact=True).fill(_code_from_inbox(page_factory, EMAIL, email=True))
     page.get_by_role("button", name="Confirm").click()
 
-    page.wait_for_url("**/messages/")
+    page.wait_for_url("**/adminbox/")
     person = Person.objects.get(email=EMAIL)
     assert person.assurance_level == AssuranceLevel.SUBSTANTIAL
     assert person.registration_method == "idnow"

@@ -310,3 +310,30 @@ def test_the_sandbox_pages_answer_404_outside_sandbox_mode(client, db, settings)
     assert (
         client.post("/register/idnow/sandbox/decide/", {"decision": "approve"}).status_code == 404
     )
+
+
+# --- In the back office ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outcome", "shown"),
+    [
+        ("expired", "document_expired: the document expired on"),
+        ("cancel", "CANCELED: Cancelled by the person (sandbox)"),
+    ],
+)
+def test_the_back_office_says_why_an_identification_was_refused(
+    client, db, person_factory, outcome, shown
+):
+    from paraph.accounts.tests.backoffice import staff_login
+
+    identification = sandbox_start(client)
+    client.post("/register/idnow/sandbox/", {"outcome": outcome})
+    staff = staff_login(Client(), person_factory(is_staff=True, is_superuser=True))
+
+    listing = staff.get("/backoffice/identity/idnowidentification/").content.decode()
+    page = staff.get(
+        f"/backoffice/identity/idnowidentification/{identification.pk}/change/"
+    ).content.decode()
+
+    assert shown in listing and shown in page

@@ -37,6 +37,7 @@ from paraph.identity.tests.registration_support import (
     wrong,
 )
 from paraph.notifications.models import Channel, SandboxMessage
+from paraph.notifications.tests.conftest import find
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +151,7 @@ def test_a_new_phone_after_an_itsme_log_in(client, send, anne):
     assert response["Location"] == "/register/new-phone/code/"
     response = send(client.post, "/register/new-phone/code/", {"code": sms_code(NEW_PHONE)})
 
-    assert response["Location"] == "/messages/"
+    assert response["Location"] == "/adminbox/"
     anne.refresh_from_db()
     assert anne.phone == NEW_PHONE and anne.phone_verified_at == T0
     event = AuditEvent.objects.get(name="accounts.phone.changed")
@@ -252,7 +253,7 @@ def test_a_new_eid_card_logs_in_at_once_and_is_recorded_next_to_the_old_one(
     response = card_client.post("/identity/login/eid/")
     response = card_client.get(response["Location"])
 
-    assert response["Location"] == "/messages/"
+    assert response["Location"] == "/adminbox/"
     assert card_client.get("/messages/").status_code == 200
     certificates = EidCertificate.objects.filter(person=jan)
     assert certificates.count() == 2
@@ -318,10 +319,31 @@ def test_an_itsme_account_made_anew_is_linked_again(client, anne):
 
     response = sandbox_itsme(client, "anne", start="/identity/login/itsme/")
 
-    assert response["Location"] == "/messages/"
+    assert response["Location"] == "/adminbox/"
     link = IdentityLink.objects.get(person=anne, method="itsme")
     assert link.subject == ANNE.subject
     assert AuditEvent.objects.filter(name="identity.link.rebound", subject_id=str(anne.pk)).exists()
+
+
+def test_the_log_in_page_offers_itsme_and_the_card_and_sends_idnow_people_to_the_sms(client):
+    page = client.get("/account/login/?next=/adminbox/")
+    html = page.content.decode()
+
+    (card,) = find(page.content, "form", action="/identity/login/eid/")
+    (itsme,) = find(page.content, "form", action="/identity/login/itsme/")
+    assert "Log in with your eID card" in card.text and "Log in with itsme" in itsme.text
+    # the SMS form, the card's and itsme's all keep where to go afterwards
+    assert len(find(page.content, "input", name="next", value="/adminbox/")) == 3
+    assert "Registered with IDnow? Log in with the code we send by SMS" in html
+
+
+def test_the_log_in_page_itsme_button_logs_in_and_goes_to_next(client, anne):
+    response = sandbox_itsme(
+        client, "anne", start="/identity/login/itsme/", data={"next": "/adminbox/"}
+    )
+
+    assert response["Location"] == "/adminbox/"
+    assert int(client.session["_auth_user_id"]) == anne.pk
 
 
 def test_logging_in_with_itsme_needs_a_registration(client):

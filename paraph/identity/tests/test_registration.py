@@ -122,7 +122,7 @@ def test_marie_is_found_by_her_national_number_and_registers(client, send):
     finish_phone(client, send, "+32470555666", typed="0470 55 56 66")
     response = finish_email(client, send, "marie.dubois@example.be")
 
-    assert response.status_code == 302 and response["Location"] == "/messages/"
+    assert response.status_code == 302 and response["Location"] == "/adminbox/"
     person = Person.objects.get(national_number=MARIE.national_number)
     assert (person.first_name, person.last_name) == ("Marie", "Dubois")
     assert person.email == "marie.dubois@example.be" and person.email_verified_at == T0
@@ -420,7 +420,7 @@ def test_cancelling_forgets_the_claims(client):
 
 def test_a_logged_in_person_is_not_asked_to_register(client):
     client.force_login(Person.objects.get(national_number=ANNE.national_number))
-    assert client.get(REGISTER)["Location"] == "/messages/"
+    assert client.get(REGISTER)["Location"] == "/adminbox/"
 
 
 def _request_with_session():

@@ -87,7 +87,7 @@ def test_pieter_registers_with_the_sandbox_itsme_on_a_phone(
     page.get_by_label("Code", exact=True).fill(_code_from_inbox(page_factory, EMAIL, email=True))
     page.get_by_role("button", name="Confirm").click()
 
-    page.wait_for_url("**/messages/")
+    page.wait_for_url("**/adminbox/")
     assert "you are registered and logged in" in page.content()
     _no_sideways_scroll(page)
     person = Person.objects.get(email=EMAIL)

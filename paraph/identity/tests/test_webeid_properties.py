@@ -148,7 +148,7 @@ def test_the_genuine_token_always_passes(pki, card):
     assert len(identity.national_number) == 11 and identity.national_number.isdigit()
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)  # timing varies on a loaded machine
 @given(
     scheme=st.sampled_from(["http", "https", "HTTP", "Https"]),
     host=st.from_regex(
@@ -170,7 +170,7 @@ def test_an_origin_is_stable_and_has_no_default_port_or_path(scheme, host, port,
     )
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)  # timing varies on a loaded machine
 @given(st.integers(1, 20))
 def test_challenges_are_distinct_256_bit_values(count):
     nonces = [webeid.challenge_issue({}) for _ in range(count)]

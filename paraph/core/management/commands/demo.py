@@ -28,10 +28,14 @@ DEMO_PEOPLE = [
     },
 ]
 # The customer file (paraph.identity.CustomerRecord) for the demo: the two
-# demo people, and two people of the sandbox itsme who have not registered
-# yet: Marie (found by her national number) and Pieter (no national number
-# in the file: found by his address or his client reference 12/3456-789).
-# Léa, the sandbox itsme's fifth identity, is deliberately not in the file.
+# demo people, two people of the sandbox itsme who have not registered yet:
+# Marie (found by her national number) and Pieter (no national number in
+# the file: found by his address or his client reference 12/3456-789), and
+# Sanne, the sandbox IDnow's Dutch passport holder (IDnow proves no Belgian
+# national number: found by her client reference 40/5060-708). Léa, the
+# sandbox itsme's fifth identity, is deliberately not in the file (three
+# wrong tries send her to the contact centre, RG-5; or she registers as a
+# new customer).
 DEMO_CUSTOMERS: list[dict[str, Any]] = [
     {
         "external_id": "C-1001",
@@ -83,7 +87,28 @@ DEMO_CUSTOMERS: list[dict[str, Any]] = [
         "municipality": "Gent",
         "references": ("12/3456-789",),
     },
+    {
+        # paraph.identity.providers.idnow_sandbox.DEMO_IDENTITY
+        "external_id": "C-2001",
+        "national_number": "",
+        "first_name": "Sanne",
+        "last_name": "de Vries",
+        "birth_date": "1991-04-18",
+        "references": ("40/5060-708",),
+    },
 ]
+# How to try each registration path in the sandbox (printed by the command).
+DEMO_PATHS = (
+    "Register at /register/ (codes and e-mails land in the sandbox inbox, /sandbox/inbox/):",
+    "  itsme, found by national number: Marie Dubois.",
+    "  itsme, found by address: Pieter Claes (type 'bte 3' and 'Gand' if you like).",
+    "  itsme, found by client reference: Pieter Claes, 123456789 or 12.3456.789.",
+    "  itsme, not in the file: Léa Wouters (new customer; or three wrong"
+    " references: the contact centre).",
+    "  IDnow (sandbox): Sanne de Vries, Dutch passport, then reference 405060708.",
+    "  eID card (virtual reader, PIN 1234): Anne Martin and Jan Peeters are"
+    " registered: log in with the card, or change phone at /register/new-phone/.",
+)
 DEMO_AGENT = {
     "email": "agent@demo.paraph.be",
     "first_name": "Camille",
@@ -196,9 +221,8 @@ class Command(BaseCommand):
             f"Sender back office (/sender/): {staff.first_name} {staff.last_name}, "
             f"log in with {DEMO_AGENT['phone']} and the SMS code; API docs at /api/docs"
         )
-        self.stdout.write(
-            "Register at /register/ with the sandbox itsme: Marie, Pieter and Léa are not registered yet."
-        )
+        for line in DEMO_PATHS:
+            self.stdout.write(line)
 
     def _customers(self) -> None:
         import datetime as dt

@@ -1,13 +1,23 @@
 // Sandbox only: a virtual card reader that answers the Web eID extension's
 // messages on this page, as the extension and the Web eID software would
-// with a card in the reader. It shows a PIN prompt labelled "Sandbox —
-// virtual eID card"; the card's keys stay on the server, which signs the
-// challenge for this page's origin once the PIN is right. The token it
-// relays is validated by Paraph like any real card's.
+// with a card in the reader. It shows a window labelled "Sandbox — virtual
+// eID card"; the card's keys stay on the server.
+//
+// - "web-eid:authenticate": card choice and PIN; the server signs the
+//   challenge for this page's origin (the dialog's data-sign-url).
+// - "web-eid:get-signing-certificate": card choice, no PIN (as a real card);
+//   the server gives the card's signature certificate (data-certificate-url).
+// - "web-eid:sign": PIN for the card whose certificate was read; the server
+//   signs the hash with the card's signature key (data-sign-hash-url).
+// One PIN counter per card for both keys, as on a real card: three wrong
+// PINs block it; data-unblock-url plays the municipality's PUK.
+// Elements of the dialog with data-vr-mode="sign authenticate" are shown only
+// for those operations. Everything it relays is checked by Paraph like a
+// real card's answer.
 (function () {
   "use strict";
 
-  var dialog, form, pinInput, pinError, originLine, unblockButton, current = null;
+  var dialog, form, pinInput, pinError, unblockButton, current = null, signingCard = "";
 
   function reply(action, payload) {
     var message = payload || {};
@@ -16,7 +26,8 @@
   }
 
   function csrfToken() {
-    var input = document.querySelector("#eid input[name=csrfmiddlewaretoken]");
+    var input = document.querySelector("#eid input[name=csrfmiddlewaretoken]") ||
+      document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
 
@@ -42,7 +53,7 @@
     pinInput.setAttribute("aria-invalid", "true");
     unblockButton.hidden = !blocked;
     pinInput.value = "";
-    pinInput.focus();
+    if (!pinInput.closest("[hidden]")) { pinInput.focus(); }
   }
 
   function clearPinError() {
@@ -52,47 +63,93 @@
     unblockButton.hidden = true;
   }
 
-  function finish(action, payload) {
+  function finish(outcome, payload) {
     var request = current;
     current = null;
     if (dialog.open) { dialog.close(); }
-    if (request) { reply(action, payload); }
+    if (request) { reply(request.action + "-" + outcome, payload); }
   }
 
-  function authenticate(message) {
+  function operation(name) {
+    // "authenticate", "certificate" or "sign"
+    return { "web-eid:authenticate": "authenticate", "web-eid:get-signing-certificate": "certificate",
+             "web-eid:sign": "sign" }[name];
+  }
+
+  function open(message) {
+    var mode = operation(message.action);
     current = message;
     clearPinError();
     pinInput.value = "";
-    originLine.textContent = window.location.origin;
+    Array.prototype.forEach.call(dialog.querySelectorAll("[data-vr-mode]"), function (node) {
+      node.hidden = node.dataset.vrMode.split(" ").indexOf(mode) < 0;
+    });
+    Array.prototype.forEach.call(dialog.querySelectorAll(".eid-vr-origin, #eid-vr-origin"), function (node) {
+      node.textContent = window.location.origin;
+    });
+    // Signing uses the card whose certificate was read: the card stays in the reader.
+    Array.prototype.forEach.call(form.querySelectorAll("input[name=card]"), function (input) {
+      input.disabled = mode === "sign" && signingCard !== "" && input.value !== signingCard;
+      if (mode === "sign" && input.value === signingCard) { input.checked = true; }
+    });
     dialog.showModal();
-    pinInput.focus();
+    if (mode === "certificate") {
+      document.getElementById("eid-vr-ok").focus();
+    } else {
+      pinInput.focus();
+    }
   }
 
-  function submitPin(event) {
+  function answered(answer, successKey) {
+    if (answer.ok && answer.data[successKey]) {
+      finish("success", answer.data);
+    } else {
+      showPinError(answer.data.message || "", answer.data.code === "pin_blocked");
+    }
+  }
+
+  function unreachable() {
+    finish("failure", {
+      error: { code: "ERR_WEBEID_NATIVE_FATAL", message: "virtual card reader unreachable" }
+    });
+  }
+
+  function submit(event) {
     event.preventDefault();
     if (!current) { return; }
-    post(dialog.dataset.signUrl, {
-      card: selectedCard(),
-      pin: pinInput.value,
-      challengeNonce: current.challengeNonce,
-      origin: window.location.origin
-    }).then(function (answer) {
-      if (answer.ok && answer.data.authToken) {
-        finish("web-eid:authenticate-success", answer.data.authToken);
-      } else {
-        showPinError(answer.data.message || "", answer.data.code === "pin_blocked");
-      }
-    }, function () {
-      finish("web-eid:authenticate-failure", {
-        error: { code: "ERR_WEBEID_NATIVE_FATAL", message: "virtual card reader unreachable" }
-      });
-    });
+    var mode = operation(current.action);
+    var card = selectedCard();
+    if (mode === "authenticate") {
+      post(dialog.dataset.signUrl, {
+        card: card,
+        pin: pinInput.value,
+        challengeNonce: current.challengeNonce,
+        origin: window.location.origin
+      }).then(function (answer) {
+        if (answer.ok && answer.data.authToken) {
+          finish("success", answer.data.authToken);
+        } else {
+          showPinError(answer.data.message || "", answer.data.code === "pin_blocked");
+        }
+      }, unreachable);
+    } else if (mode === "certificate") {
+      post(dialog.dataset.certificateUrl, { card: card }).then(function (answer) {
+        if (answer.ok && answer.data.certificate) { signingCard = card; }
+        answered(answer, "certificate");
+      }, unreachable);
+    } else if (mode === "sign") {
+      post(dialog.dataset.signHashUrl, {
+        card: card,
+        pin: pinInput.value,
+        certificate: current.certificate,
+        hash: current.hash,
+        hashFunction: current.hashFunction
+      }).then(function (answer) { answered(answer, "signature"); }, unreachable);
+    }
   }
 
   function cancel() {
-    finish("web-eid:authenticate-failure", {
-      error: { code: "ERR_WEBEID_USER_CANCELLED", message: "user cancelled" }
-    });
+    finish("failure", { error: { code: "ERR_WEBEID_USER_CANCELLED", message: "user cancelled" } });
   }
 
   window.addEventListener("message", function (event) {
@@ -103,9 +160,13 @@
       reply("web-eid:status-success", {
         library: event.data.libraryVersion, extension: "sandbox", nativeApp: "sandbox"
       });
-    } else if (action === "web-eid:authenticate") {
-      reply("web-eid:authenticate-ack");
-      authenticate(event.data);
+    } else if (operation(action)) {
+      reply(action + "-ack");
+      if (current) {
+        reply(action + "-failure", { error: { code: "ERR_WEBEID_ACTION_PENDING", message: "busy" } });
+        return;
+      }
+      open(event.data);
     }
   });
 
@@ -115,9 +176,8 @@
     form = document.getElementById("eid-vr-form");
     pinInput = document.getElementById("eid-vr-pin");
     pinError = document.getElementById("eid-vr-pin-error");
-    originLine = document.getElementById("eid-vr-origin");
     unblockButton = document.getElementById("eid-vr-unblock");
-    form.addEventListener("submit", submitPin);
+    form.addEventListener("submit", submit);
     document.getElementById("eid-vr-cancel").addEventListener("click", cancel);
     dialog.addEventListener("cancel", function (event) { // Escape
       event.preventDefault();

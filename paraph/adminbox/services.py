@@ -1,0 +1,290 @@
+"""Changes made from the adminbox: activating it from the e-mail of a
+contract (ES-3, ES-4) and the person's preferences (ES-9).
+
+Activation follows FLOWS.md, "Adminbox activation": the e-mail link proves
+the address, an SMS code proves the mobile phone, and then the person is
+logged in. Nothing changes before the right code is typed: a mail scanner
+that follows the link, or a person who stops halfway, leaves the link
+working and the account as it was."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from paraph.accounts.hashing import destination_hash
+from paraph.accounts.models import CodeChannel, CodePurpose, NotificationChannel, Person
+from paraph.accounts.services import (
+    CodeOutcome,
+    CodeRateLimited,
+    CodeResend,
+    RateRule,
+    ResendOutcome,
+    _login_failed,
+    _login_succeeded,
+    code_issue,
+    code_resend,
+    code_verify,
+)
+from paraph.audit.services import audit_record
+from paraph.contracts.models import AccessLink
+from paraph.contracts.selectors import adminbox_is_active
+from paraph.contracts.services import AccessLinkInvalid, access_link_use
+from paraph.core.belgium import phone_mask
+from paraph.core.http import client_ip
+
+# Codes asked for from one IP address and for one adminbox, and code checks
+# from one IP address: the same sizes as the SMS log-in's.
+ACTIVATION_PER_IP = RateRule("adminbox.activation.ip", 30, 15 * 60)
+ACTIVATION_PER_PERSON = RateRule("adminbox.activation.person", 10, 60 * 60)
+ACTIVATION_CHECKS_PER_IP = RateRule("adminbox.activation.check_ip", 60, 15 * 60)
+
+
+class ActivationOutcome(StrEnum):
+    CODE_SENT = "code_sent"
+    OK = "ok"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    USED = "used"
+    EXHAUSTED = "exhausted"
+    UNKNOWN = "unknown"
+    LOCKED = "locked"
+    RATE_LIMITED = "rate_limited"
+    ALREADY_ACTIVE = "already_active"
+    LINK_USED = "link_used"
+
+
+@dataclass(frozen=True)
+class ActivationStep:
+    """The result of one activation step; ``binding_token`` (after a code
+    was sent) goes into the session."""
+
+    outcome: ActivationOutcome
+    binding_token: str = ""
+    tries_left: int = 0
+    retry_after: int = 0
+    locked_until: datetime | None = None
+
+
+def _phone_taken() -> ValidationError:
+    return ValidationError(
+        {
+            "phone": ValidationError(
+                gettext(
+                    "This phone number belongs to another person. Each person needs their "
+                    "own number. Give your own number, or call the contact centre."
+                ),
+                code="taken",
+            )
+        }
+    )
+
+
+def adminbox_activation_code_send(
+    *, person: Person, phone: str, request: HttpRequest
+) -> ActivationStep:
+    """Send the SMS code that proves ``phone`` (E.164) is the person's, to
+    activate their adminbox; the step carries the attempt's token for the
+    session.
+
+    Refuses, with a ``ValidationError`` on ``phone``, a number of another
+    person; answers ``already_active``, ``locked`` (the person's log-in
+    lock-out) and ``rate_limited`` (this IP address, this adminbox or this
+    number asked too often) without sending anything."""
+    if adminbox_is_active(person):
+        return ActivationStep(ActivationOutcome.ALREADY_ACTIVE)
+    if Person.objects.filter(phone=phone).exclude(pk=person.pk).exists():
+        raise _phone_taken()
+    for rule, key in (
+        (ACTIVATION_PER_IP, client_ip(request) or "unknown"),
+        (ACTIVATION_PER_PERSON, str(person.pk)),
+    ):
+        limit = rule.hit(key)
+        if not limit.allowed:
+            return ActivationStep(ActivationOutcome.RATE_LIMITED, retry_after=limit.retry_after)
+    if person.is_locked():
+        return ActivationStep(ActivationOutcome.LOCKED, locked_until=person.locked_until)
+    try:
+        _code, token = code_issue(
+            purpose=CodePurpose.PHONE_VERIFY,
+            channel=CodeChannel.SMS,
+            destination=phone,
+            person=person,
+            language=person.language,
+            request=request,
+            audit_name="adminbox.activation.code_sent",
+        )
+    except CodeRateLimited as exc:
+        return ActivationStep(ActivationOutcome.RATE_LIMITED, retry_after=exc.retry_after)
+    return ActivationStep(ActivationOutcome.CODE_SENT, binding_token=token)
+
+
+def adminbox_activation_code_resend(
+    *, person: Person, phone: str, binding_token: str, request: HttpRequest
+) -> CodeResend:
+    """A new code for the attempt in the session, to the same number."""
+    limit = ACTIVATION_PER_PERSON.hit(str(person.pk))
+    if not limit.allowed:
+        return CodeResend(ResendOutcome.LIMITED, retry_after=limit.retry_after)
+    if person.is_locked():
+        return CodeResend(ResendOutcome.LOCKED, locked_until=person.locked_until)
+    return code_resend(
+        binding_token=binding_token,
+        purpose=CodePurpose.PHONE_VERIFY,
+        destination=phone,
+        language=person.language,
+        request=request,
+        audit_name="adminbox.activation.code_sent",
+    )
+
+
+def adminbox_activate(
+    *,
+    person: Person,
+    phone: str,
+    consent_other_uses: bool,
+    binding_token: str,
+    value: str,
+    links: list[AccessLink],
+    request: HttpRequest,
+) -> ActivationStep:
+    """Activate the adminbox when ``value`` is the SMS code sent to
+    ``phone``: the e-mail address (the link came to it) and the phone are
+    proven together, the RG-7 consent is kept, the ``links`` that brought
+    the person here are used up (an activation link works once), and the
+    person is logged in as the SMS log-in does.
+
+    A wrong code costs one of the attempt's tries and counts toward the
+    person's log-in lock-out (LG-2). Refuses a locked person even with the
+    right code, an activation link used meanwhile (``link_used``) and a
+    number another person took meanwhile (``ValidationError`` on
+    ``phone``)."""
+    limit = ACTIVATION_CHECKS_PER_IP.hit(client_ip(request) or "unknown")
+    if not limit.allowed:
+        return ActivationStep(ActivationOutcome.RATE_LIMITED, retry_after=limit.retry_after)
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if locked.is_locked():
+            return ActivationStep(ActivationOutcome.LOCKED, locked_until=locked.locked_until)
+        check = code_verify(
+            binding_token=binding_token,
+            purpose=CodePurpose.PHONE_VERIFY,
+            value=value,
+            request=request,
+        )
+        if check.outcome == CodeOutcome.WRONG:
+            locked_until = _login_failed(
+                target=locked, request=request, method="adminbox_activation", to=phone_mask(phone)
+            )
+            if locked_until is not None:
+                return ActivationStep(ActivationOutcome.LOCKED, locked_until=locked_until)
+            return ActivationStep(ActivationOutcome.WRONG, tries_left=check.tries_left)
+        if check.outcome != CodeOutcome.OK:
+            return ActivationStep(
+                ActivationOutcome(check.outcome.value), tries_left=check.tries_left
+            )
+        code = check.code
+        if (
+            code is None
+            or code.person_id != locked.pk
+            or code.destination_hash != destination_hash(CodeChannel.SMS, phone)
+        ):
+            return ActivationStep(ActivationOutcome.UNKNOWN)
+        try:
+            for link in links:
+                access_link_use(link=link, request=request)
+        except AccessLinkInvalid:
+            transaction.set_rollback(True)
+            return ActivationStep(ActivationOutcome.LINK_USED)
+        now = timezone.now()
+        old_phone = locked.phone
+        locked.phone = phone
+        locked.phone_verified_at = now
+        fields = ["phone", "phone_verified_at"]
+        if locked.email_verified_at is None:
+            locked.email_verified_at = now
+            fields.append("email_verified_at")
+        if consent_other_uses and not locked.consent_phone_other_uses:
+            locked.consent_phone_other_uses = True
+            locked.consent_phone_other_uses_at = now
+            fields += ["consent_phone_other_uses", "consent_phone_other_uses_at"]
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=fields)
+        except IntegrityError as exc:  # the number was taken meanwhile
+            raise _phone_taken() from exc
+        audit_record(
+            name="adminbox.activation.activated",
+            actor=locked,
+            subject=locked,
+            data={
+                "phone": phone_mask(phone),
+                "phone_changed": bool(old_phone) and old_phone != phone,
+                "consent_other_uses": locked.consent_phone_other_uses,
+                "links": [link.purpose for link in links],
+            },
+            request=request,
+        )
+        _login_succeeded(
+            person=locked,
+            request=request,
+            name="accounts.login.succeeded",
+            method="adminbox_activation",
+        )
+    for name in fields:
+        setattr(person, name, getattr(locked, name))
+    return ActivationStep(ActivationOutcome.OK)
+
+
+def person_notification_channel_set(
+    *, person: Person, channel: str, request: HttpRequest | None = None
+) -> Person:
+    """The person chooses how a new document is announced (ES-9): by e-mail,
+    or by SMS with a short link. Choosing SMS is consent to messages other
+    than codes on the phone (RG-7), and needs a verified phone; refuses
+    otherwise with a ``ValidationError`` on ``notification_channel``."""
+    if channel not in NotificationChannel.values:
+        raise ValueError(f"unknown notification channel {channel!r}")
+    with transaction.atomic():
+        locked = Person.objects.select_for_update().get(pk=person.pk)
+        if channel == NotificationChannel.SMS and (
+            not locked.phone or locked.phone_verified_at is None
+        ):
+            raise ValidationError(
+                {
+                    "notification_channel": ValidationError(
+                        gettext(
+                            "To be told by SMS, your mobile phone must be verified first. "
+                            "Choose e-mail, or contact the contact centre."
+                        ),
+                        code="no_phone",
+                    )
+                }
+            )
+        if locked.notification_channel == channel:
+            return person
+        old = locked.notification_channel
+        locked.notification_channel = channel
+        fields = ["notification_channel"]
+        if channel == NotificationChannel.SMS and not locked.consent_phone_other_uses:
+            locked.consent_phone_other_uses = True
+            locked.consent_phone_other_uses_at = timezone.now()
+            fields += ["consent_phone_other_uses", "consent_phone_other_uses_at"]
+        locked.save(update_fields=fields)
+        audit_record(
+            name="adminbox.preferences.channel_changed",
+            actor=locked,
+            subject=locked,
+            data={"old": old, "new": channel},
+            request=request,
+        )
+    for name in fields:
+        setattr(person, name, getattr(locked, name))
+    return person

@@ -1,0 +1,633 @@
+"""The adminbox: activation from a contract's e-mail (ES-3, ES-4), the
+tasks, documents and preferences tabs (ES-5, ES-9), and the contract page
+where the person reads a contract before signing or refusing it (ES-10).
+
+Every page about a contract reads it through the person's own contracts:
+another person's contract, page image or download is a 404."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from paraph.accounts.forms import CodeForm
+from paraph.accounts.models import CodePurpose, NotificationChannel, Person
+from paraph.accounts.selectors import code_resend_wait
+from paraph.accounts.services import ResendOutcome
+from paraph.accounts.views import locked_response, rate_limited_response
+from paraph.adminbox import rendering
+from paraph.adminbox.forms import (
+    ActivationPhoneForm,
+    DocumentFilterForm,
+    NotificationForm,
+    RefuseForm,
+)
+from paraph.adminbox.selectors import (
+    DOCUMENT_STATUSES,
+    adminbox_documents,
+    adminbox_tasks,
+    contract_successor_for_person,
+    page_number,
+)
+from paraph.adminbox.services import (
+    ActivationOutcome,
+    adminbox_activate,
+    adminbox_activation_code_resend,
+    adminbox_activation_code_send,
+    person_notification_channel_set,
+)
+from paraph.contracts.models import AccessLink, Contract, ContractStatus, LinkPurpose
+from paraph.contracts.selectors import adminbox_is_active, contract_get_for_person
+from paraph.contracts.services import (
+    AccessLinkInvalid,
+    ContractAccessDenied,
+    ContractNotSignable,
+    access_link_resolve,
+    access_link_use,
+    contract_check_signable,
+    contract_download_record,
+    contract_open,
+    contract_refuse,
+)
+from paraph.core.belgium import phone_mask, phone_normalize
+
+# The activation in progress: the person, the links that brought them, the
+# contract to open afterwards, the phone and the code attempt. Kept in the
+# session, so the code only works in the browser that followed the link;
+# the link's token itself is never kept.
+ACTIVATION_KEY = "paraph_adminbox_activation"
+
+
+def _person(request: HttpRequest) -> Person:
+    person = request.user
+    assert isinstance(person, Person)
+    return person
+
+
+# --- Links from the e-mail --------------------------------------------------
+
+
+def _link_refused(request: HttpRequest, code: str, *, purpose: str) -> HttpResponse:
+    """Each refusal in its own words: an unknown, expired or used link, or
+    an adminbox that is already active."""
+    status = {"unknown": 404, "expired": 410, "used": 410, "active": 410}.get(code, 404)
+    return render(
+        request,
+        "adminbox/link_refused.html",
+        {"code": code, "purpose": purpose, "link_days": settings.CONTRACT_LINK_DAYS},
+        status=status,
+    )
+
+
+def _activation_start(request: HttpRequest, link: AccessLink) -> HttpResponse:
+    contract = link.contract
+    request.session[ACTIVATION_KEY] = {
+        "person": link.person_id,
+        "links": [link.pk] if link.purpose == LinkPurpose.ACTIVATE else [],
+        "contract_link": link.pk if link.purpose == LinkPurpose.OPEN_CONTRACT else None,
+        "contract": str(contract.public_id) if contract is not None else "",
+        "phone": "",
+        "consent": False,
+        "binding": "",
+    }
+    return redirect("adminbox:activation_phone")
+
+
+@never_cache
+@require_GET
+def activate(request: HttpRequest, token: str) -> HttpResponse:
+    """The "activate your adminbox" link of a contract's e-mail (ES-3).
+    Following it changes nothing yet (a mail scanner may follow links too):
+    the activation happens when the SMS code is typed."""
+    try:
+        link = access_link_resolve(token=token, purpose=LinkPurpose.ACTIVATE)
+    except AccessLinkInvalid as exc:
+        return _link_refused(request, exc.code, purpose="activate")
+    if adminbox_is_active(link.person):
+        return _link_refused(request, "active", purpose="activate")
+    return _activation_start(request, link)
+
+
+@never_cache
+@require_GET
+def contract_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The "your contract" link of the e-mail. An adminbox not yet active is
+    activated first, then the contract opens (ES-4); an active one needs its
+    owner logged in: the link logs nobody in by itself (ES-13)."""
+    try:
+        link = access_link_resolve(token=token, purpose=LinkPurpose.OPEN_CONTRACT)
+    except AccessLinkInvalid as exc:
+        return _link_refused(request, exc.code, purpose="contract")
+    contract = link.contract
+    assert contract is not None
+    if not adminbox_is_active(link.person):
+        return _activation_start(request, link)
+    target = reverse("adminbox:contract", args=[contract.public_id])
+    user = request.user
+    if not user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+    if user.pk != link.person_id:
+        return render(request, "adminbox/link_other_person.html", status=403)
+    access_link_use(link=link, request=request)
+    return redirect(target)
+
+
+# --- Activation: phone, then code -------------------------------------------
+
+
+def _activation(request: HttpRequest) -> tuple[dict[str, Any], Person] | None:
+    state = request.session.get(ACTIVATION_KEY)
+    if not isinstance(state, dict) or not state.get("person"):
+        return None
+    person = Person.objects.filter(pk=state["person"], is_active=True).first()
+    if person is None:
+        return None
+    return state, person
+
+
+def _activation_links(state: dict[str, Any]) -> list[AccessLink] | None:
+    """The links that started the activation, if they still work."""
+    ids = list(state.get("links") or [])
+    if state.get("contract_link"):
+        ids.append(state["contract_link"])
+    links = list(AccessLink.objects.select_related("contract").filter(pk__in=ids))
+    now = timezone.now()
+    for link in links:
+        if link.expires_at <= now or (link.single_use and link.used_at is not None):
+            return None
+    return links if len(links) == len(ids) else None
+
+
+def _activation_ended(request: HttpRequest) -> HttpResponse:
+    request.session.pop(ACTIVATION_KEY, None)
+    return render(request, "adminbox/activation_ended.html", status=410)
+
+
+def _activation_done_url(state: dict[str, Any]) -> str:
+    if state.get("contract"):
+        return reverse("adminbox:contract", args=[state["contract"]])
+    return reverse("adminbox:tasks")
+
+
+def _steps(current: int) -> list[dict[str, Any]]:
+    labels = [_("E-mail address"), _("Mobile phone"), _("Code")]
+    return [
+        {"label": label, "done": n < current, "current": n == current}
+        for n, label in enumerate(labels)
+    ]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activation_phone(request: HttpRequest) -> HttpResponse:
+    """Step 2 of the activation: the mobile phone for the log-in codes."""
+    found = _activation(request)
+    if found is None:
+        return _activation_ended(request)
+    state, person = found
+    if adminbox_is_active(person):
+        request.session.pop(ACTIVATION_KEY, None)
+        return _link_refused(request, "active", purpose="activate")
+    links = _activation_links(state)
+    if links is None:
+        return _activation_ended(request)
+    if request.method == "POST":
+        form = ActivationPhoneForm(request.POST)
+        if form.is_valid():
+            phone = form.cleaned_data["phone"]
+            if person.phone_verified_at and person.phone and phone != person.phone:
+                form.add_error(
+                    "phone",
+                    _(
+                        "Your account already has a verified mobile number (%(phone)s). "
+                        "Type that number, or call the contact centre to change it."
+                    )
+                    % {"phone": phone_mask(person.phone)},
+                )
+            else:
+                try:
+                    step = adminbox_activation_code_send(
+                        person=person, phone=phone, request=request
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    if step.outcome == ActivationOutcome.RATE_LIMITED:
+                        return rate_limited_response(request, step.retry_after)
+                    if step.outcome == ActivationOutcome.LOCKED:
+                        return locked_response(request, step.locked_until)
+                    if step.outcome == ActivationOutcome.ALREADY_ACTIVE:
+                        request.session.pop(ACTIVATION_KEY, None)
+                        return _link_refused(request, "active", purpose="activate")
+                    state.update(
+                        phone=phone,
+                        consent=bool(form.cleaned_data["consent_other_uses"]),
+                        binding=step.binding_token,
+                    )
+                    request.session[ACTIVATION_KEY] = state
+                    return redirect("adminbox:activation_code")
+    else:
+        initial = state.get("phone") or person.phone
+        contract = next((link.contract for link in links if link.contract is not None), None)
+        if contract is not None and contract.recipient_phone:
+            initial = state.get("phone") or contract.recipient_phone
+        try:
+            initial = phone_normalize(initial) if initial else ""
+        except ValidationError:
+            initial = ""
+        form = ActivationPhoneForm(
+            initial={"phone": initial, "consent_other_uses": state.get("consent")}
+        )
+    return render(
+        request,
+        "adminbox/activation_phone.html",
+        {"form": form, "person": person, "steps": _steps(1)},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def activation_code(request: HttpRequest) -> HttpResponse:
+    """Step 3: the SMS code. The right code activates the adminbox, logs the
+    person in and opens the contract that brought them."""
+    found = _activation(request)
+    if found is None:
+        return _activation_ended(request)
+    state, person = found
+    if not state.get("binding"):
+        return redirect("adminbox:activation_phone")
+    links = _activation_links(state)
+    if links is None:
+        return _activation_ended(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done_url = _activation_done_url(state)
+        try:
+            step = adminbox_activate(
+                person=person,
+                phone=state["phone"],
+                consent_other_uses=bool(state.get("consent")),
+                binding_token=state["binding"],
+                value=form.cleaned_data["code"],
+                links=links,
+                request=request,
+            )
+        except ValidationError as exc:
+            state["binding"] = ""
+            request.session[ACTIVATION_KEY] = state
+            messages.error(request, " ".join(exc.messages))
+            return redirect("adminbox:activation_phone")
+        outcome = step.outcome
+        if outcome == ActivationOutcome.OK:
+            request.session.pop(ACTIVATION_KEY, None)
+            messages.success(request, _("Your adminbox is active. Welcome!"))
+            return redirect(done_url)
+        if outcome == ActivationOutcome.RATE_LIMITED:
+            return rate_limited_response(request, step.retry_after)
+        if outcome == ActivationOutcome.LOCKED:
+            request.session.pop(ACTIVATION_KEY, None)
+            return locked_response(request, step.locked_until)
+        if outcome == ActivationOutcome.LINK_USED:
+            request.session.pop(ACTIVATION_KEY, None)
+            return _link_refused(request, "used", purpose="activate")
+        if outcome == ActivationOutcome.WRONG and step.tries_left > 0:
+            form.add_error(
+                "code",
+                ngettext(
+                    "This code is not correct. You can try %(count)d more time.",
+                    "This code is not correct. You can try %(count)d more times.",
+                    step.tries_left,
+                )
+                % {"count": step.tries_left},
+            )
+        elif outcome == ActivationOutcome.EXPIRED:
+            form.add_error(
+                "code", _("This code has expired. Ask for a new code with the button below.")
+            )
+        else:
+            state["binding"] = ""
+            request.session[ACTIVATION_KEY] = state
+            messages.error(
+                request,
+                _("This code can no longer be used. Check your number and ask for a new code."),
+            )
+            return redirect("adminbox:activation_phone")
+    return render(
+        request,
+        "identity/code.html",
+        {
+            "form": form,
+            "steps": _steps(2),
+            "title": _("Enter the code we sent by SMS"),
+            "lead": _("We sent a code by SMS to %(phone)s.")
+            % {"phone": phone_mask(state["phone"])},
+            "ttl_minutes": max(1, settings.CODE_TTL_SECONDS // 60),
+            "action_url": reverse("adminbox:activation_code"),
+            "resend_url": reverse("adminbox:activation_resend"),
+            "resend_wait": code_resend_wait(
+                binding_token=state["binding"], purpose=CodePurpose.PHONE_VERIFY
+            ),
+            "restart_url": reverse("adminbox:activation_phone"),
+        },
+    )
+
+
+@never_cache
+@require_POST
+def activation_resend(request: HttpRequest) -> HttpResponse:
+    found = _activation(request)
+    if found is None:
+        return _activation_ended(request)
+    state, person = found
+    if not state.get("binding"):
+        return redirect("adminbox:activation_phone")
+    result = adminbox_activation_code_resend(
+        person=person, phone=state["phone"], binding_token=state["binding"], request=request
+    )
+    if result.outcome == ResendOutcome.SENT:
+        messages.success(request, _("A new code is on its way. The previous code no longer works."))
+    elif result.outcome == ResendOutcome.COOLDOWN:
+        messages.info(
+            request,
+            ngettext(
+                "You can ask for a new code in %(count)d second.",
+                "You can ask for a new code in %(count)d seconds.",
+                result.retry_after,
+            )
+            % {"count": result.retry_after},
+        )
+    elif result.outcome == ResendOutcome.LOCKED:
+        request.session.pop(ACTIVATION_KEY, None)
+        return locked_response(request, result.locked_until)
+    elif result.outcome == ResendOutcome.LIMITED and result.retry_after:
+        return rate_limited_response(request, result.retry_after)
+    else:
+        state["binding"] = ""
+        request.session[ACTIVATION_KEY] = state
+        messages.error(
+            request, _("This code can no longer be used. Check your number and ask for a new code.")
+        )
+        return redirect("adminbox:activation_phone")
+    return redirect("adminbox:activation_code")
+
+
+# --- Tabs -------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def tasks(request: HttpRequest) -> HttpResponse:
+    """What waits for the person's signature, soonest deadline first."""
+    page = adminbox_tasks(person=_person(request), number=page_number(request.GET.get("page")))
+    return render(
+        request, "adminbox/tasks.html", {"tab": "tasks", "page": page, "tasks": page.items}
+    )
+
+
+@never_cache
+@login_required
+@require_GET
+def documents(request: HttpRequest) -> HttpResponse:
+    """Everything received, from every sender, in any state."""
+    form = DocumentFilterForm(request.GET or None, statuses=[str(s) for s in DOCUMENT_STATUSES])
+    status = search = ""
+    if form.is_valid():
+        status, search = form.cleaned_data["status"], form.cleaned_data["q"]
+    page = adminbox_documents(
+        person=_person(request),
+        number=page_number(request.GET.get("page")),
+        status=status,
+        search=search,
+    )
+    query = urlencode({k: v for k, v in (("status", status), ("q", search)) if v})
+    return render(
+        request,
+        "adminbox/documents.html",
+        {
+            "tab": "documents",
+            "page": page,
+            "form": form,
+            "query": query,
+            "filtered": bool(status or search),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    """How new documents are announced (ES-9) and the language; the mandate
+    and merging parts are included from their owners."""
+    person = _person(request)
+    phone_ok = bool(person.phone and person.phone_verified_at)
+    if request.method == "POST":
+        form = NotificationForm(request.POST)
+        if form.is_valid():
+            try:
+                person_notification_channel_set(
+                    person=person,
+                    channel=form.cleaned_data["notification_channel"],
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Your choice is saved."))
+                return redirect("adminbox:preferences")
+    else:
+        form = NotificationForm(initial={"notification_channel": person.notification_channel})
+    return render(
+        request,
+        "adminbox/preferences.html",
+        {
+            "tab": "preferences",
+            "form": form,
+            "person": person,
+            "phone_ok": phone_ok,
+            "phone_masked": phone_mask(person.phone) if person.phone else "",
+            "sms": NotificationChannel.SMS,
+        },
+    )
+
+
+# --- A contract ---------------------------------------------------------------
+
+
+def _contract_or_404(request: HttpRequest, public_id: Any) -> Contract:
+    try:
+        return contract_get_for_person(person=_person(request), public_id=public_id)
+    except Contract.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _shown_pdf(contract: Contract) -> tuple[Any, str]:
+    """The file the person sees: the signed PDF once signed, else the
+    document to sign; with its SHA-256."""
+    if contract.signed_pdf and contract.signed_sha256:
+        return contract.signed_pdf, contract.signed_sha256
+    return contract.document_pdf, contract.document_sha256
+
+
+def _read(field: Any) -> bytes:
+    with field.open("rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+@never_cache
+@login_required
+@require_GET
+def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The contract to read (ES-10), then sign or refuse."""
+    person = _person(request)
+    contract = _contract_or_404(request, public_id)
+    try:
+        contract = contract_open(contract=contract, person=person, request=request)
+    except ContractAccessDenied as exc:
+        raise Http404 from exc
+    reason = None
+    try:
+        contract_check_signable(contract=contract, person=person)
+    except ContractNotSignable as exc:
+        reason = exc
+    field, sha256 = _shown_pdf(contract)
+    count = rendering.page_count(data=_read(field), sha256=sha256)
+    successor = None
+    if contract.status == ContractStatus.SUPERSEDED:
+        successor = contract_successor_for_person(person=person, contract=contract)
+    return render(
+        request,
+        "adminbox/contract.html",
+        {
+            "contract": contract,
+            "signable": reason is None,
+            "reason": reason,
+            "successor": successor,
+            "pages": range(1, count + 1),
+            "page_count": count,
+            "tab": "tasks",
+        },
+    )
+
+
+@login_required
+@require_GET
+def contract_page_image(request: HttpRequest, public_id: Any, number: int) -> HttpResponse:
+    """One page of the contract as a PNG, for the person's eyes only."""
+    contract = _contract_or_404(request, public_id)
+    field, sha256 = _shown_pdf(contract)
+    try:
+        png = rendering.page_png(load=lambda: _read(field), sha256=sha256, number=number)
+    except rendering.PageNotFound as exc:
+        raise Http404 from exc
+    response = HttpResponse(png, content_type="image/png")
+    # The image never changes for this hash; only this person's browser keeps it.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def _filename(contract: Contract, suffix: str) -> str:
+    stem = _UNSAFE.sub("-", contract.title).strip("-")[:80] or "contract"
+    return f"{stem}{suffix}.pdf"
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, public_id: Any) -> FileResponse:
+    """The signed PDF once signed, else the document to sign."""
+    person = _person(request)
+    contract = _contract_or_404(request, public_id)
+    signed = bool(contract.signed_pdf)
+    field = contract.signed_pdf if signed else contract.document_pdf
+    contract_download_record(
+        contract=contract, what="signed" if signed else "document", actor=person, request=request
+    )
+    response = FileResponse(
+        field.open("rb"),
+        as_attachment=True,
+        filename=_filename(contract, "-signed" if signed else ""),
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+@login_required
+@require_GET
+def report(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The validation report of the signed PDF, as /verify/ gives it."""
+    from paraph.signing.exceptions import DocumentRejected
+    from paraph.signing.selectors import signature_report
+
+    contract = _contract_or_404(request, public_id)
+    if not contract.signed_pdf:
+        raise Http404
+    problem = None
+    result = None
+    try:
+        result = signature_report(_read(contract.signed_pdf))
+    except DocumentRejected:
+        problem = _("This document could not be read to check its signatures.")
+    return render(
+        request,
+        "adminbox/report.html",
+        {"contract": contract, "report": result, "problem": problem, "tab": "documents"},
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def refuse(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """Refuse to sign, after a confirmation, with an optional reason."""
+    person = _person(request)
+    contract = _contract_or_404(request, public_id)
+    contract_url = reverse("adminbox:contract", args=[contract.public_id])
+    try:
+        contract_check_signable(contract=contract, person=person)
+    except ContractNotSignable as exc:
+        messages.error(request, str(exc))
+        return redirect(contract_url)
+    form = RefuseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract_refuse(
+                contract=contract,
+                person=person,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ContractNotSignable as exc:
+            messages.error(request, str(exc))
+            return redirect(contract_url)
+        messages.success(
+            request,
+            _("You refused to sign “%(title)s”. %(sender)s is told.")
+            % {"title": contract.title, "sender": contract.sender.name},
+        )
+        return redirect("adminbox:documents")
+    return render(
+        request,
+        "adminbox/refuse.html",
+        {"contract": contract, "form": form, "tab": "tasks"},
+    )
