@@ -1,7 +1,6 @@
 // Signing a PDF with the Belgian eID card through the Web eID browser
-// extension (the messages web-eid.js wraps: window.postMessage of
-// "web-eid:status", "web-eid:get-signing-certificate" and "web-eid:sign",
-// each answered by "-ack" at once, then "-success" or "-failure"). Generic:
+// extension ("web-eid:status", "web-eid:get-signing-certificate" and
+// "web-eid:sign", sent through identity/webeid.js, loaded first). Generic:
 // any page can use it (a contract, a mandate PDF) by following this contract.
 //
 // The root element: data-eid-sign, and
@@ -37,56 +36,12 @@
 (function () {
   "use strict";
 
-  var LIBRARY_VERSION = "2.0.0";
-  var LOAD_DELAY = 1000; // the extension's content script may load after the page
-  var ACK_TIMEOUT = 3000; // no acknowledgement: no extension
-  var STATUS_TIMEOUT = 10000;
-  var USER_TIMEOUT = 5 * 60 * 1000; // choosing the certificate, typing the PIN
+  var webEid = window.ParaphWebEid; // identity/webeid.js, loaded first
+  var send = webEid.send;
+  var LIBRARY_VERSION = webEid.LIBRARY_VERSION;
+  var USER_TIMEOUT = webEid.USER_TIMEOUT; // choosing the certificate, typing the PIN
   var RETRYABLE = ["signature_mismatch", "prepared_expired", "prepared_unknown",
     "ocsp_unavailable", "too_many_tries", "unavailable", "bad_request", "bad_certificate"];
-
-  var pending = {};
-
-  window.addEventListener("message", function (event) {
-    if (event.source !== window || !event.data || typeof event.data.action !== "string") { return; }
-    var match = /^(web-eid:[a-z-]+?)-(ack|success|failure)$/.exec(event.data.action);
-    if (!match || !pending[match[1]]) { return; }
-    var call = pending[match[1]];
-    if (match[2] === "ack") {
-      window.clearTimeout(call.ackTimer);
-      return;
-    }
-    delete pending[match[1]];
-    window.clearTimeout(call.ackTimer);
-    window.clearTimeout(call.replyTimer);
-    if (match[2] === "success") {
-      call.resolve(event.data);
-    } else {
-      call.reject(event.data.error || { code: "ERR_WEBEID_UNKNOWN_ERROR" });
-    }
-  });
-
-  // One request to the extension: resolves with its success message.
-  function send(message, replyTimeout) {
-    return new Promise(function (resolve, reject) {
-      if (pending[message.action]) {
-        reject({ code: "ERR_WEBEID_ACTION_PENDING" });
-        return;
-      }
-      var call = { resolve: resolve, reject: reject };
-      pending[message.action] = call;
-      call.ackTimer = window.setTimeout(function () {
-        delete pending[message.action];
-        window.clearTimeout(call.replyTimer);
-        reject({ code: "ERR_WEBEID_EXTENSION_UNAVAILABLE" });
-      }, ACK_TIMEOUT);
-      call.replyTimer = window.setTimeout(function () {
-        delete pending[message.action];
-        reject({ code: "ERR_WEBEID_ACTION_TIMEOUT" });
-      }, replyTimeout);
-      window.postMessage(message, "*");
-    });
-  }
 
   function setUp(root) {
     var part = function (name) { return root.querySelector("[data-eid-sign-" + name + "]"); };
@@ -131,39 +86,13 @@
       errorBox.focus();
     }
     function webEidProblem(error) {
-      var code = (error && error.code) || "";
+      var problem = webEid.problem(error);
       button.disabled = false;
-      if (code === "ERR_WEBEID_EXTENSION_UNAVAILABLE") {
-        say("missing");
-        missing.hidden = false;
-      } else if (code === "ERR_WEBEID_NATIVE_UNAVAILABLE" || code === "ERR_WEBEID_VERSION_MISMATCH") {
-        say("native");
-        missing.hidden = false;
-      } else if (code === "ERR_WEBEID_USER_CANCELLED") {
-        say("cancelled");
-      } else if (code === "ERR_WEBEID_USER_TIMEOUT" || code === "ERR_WEBEID_ACTION_TIMEOUT") {
-        say("timeout");
-      } else {
-        say("failed");
-      }
+      say(problem.key);
+      if (problem.guidance) { missing.hidden = false; }
     }
     function postJson(url, body) {
-      return window.fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: {
-          "Content-Type": "application/json",
-          "Accept": "application/json",
-          "X-CSRFToken": csrf
-        },
-        body: JSON.stringify(body)
-      }).then(function (response) {
-        return response.json().then(function (data) {
-          return { ok: response.ok, data: data };
-        }, function () {
-          return { ok: false, data: {} };
-        });
-      });
+      return webEid.postJson(url, body, csrf);
     }
 
     // The four steps; each stops the chain (returns null) when it failed.
@@ -172,7 +101,7 @@
       missing.hidden = true;
       clearError();
       say("certificate");
-      var userTimeout = ACK_TIMEOUT + 2 * USER_TIMEOUT;
+      var userTimeout = webEid.ACK_TIMEOUT + 2 * USER_TIMEOUT;
       send({ action: "web-eid:get-signing-certificate", libraryVersion: LIBRARY_VERSION, options: options },
         userTimeout).then(function (card) {
         say("preparing");
@@ -216,12 +145,12 @@
     button.addEventListener("click", sign);
 
     window.setTimeout(function () {
-      send({ action: "web-eid:status", libraryVersion: LIBRARY_VERSION }, STATUS_TIMEOUT)
+      send({ action: "web-eid:status", libraryVersion: LIBRARY_VERSION }, webEid.STATUS_TIMEOUT)
         .then(function () {
           button.disabled = false;
           say("ready");
         }, webEidProblem);
-    }, LOAD_DELAY);
+    }, webEid.LOAD_DELAY);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
