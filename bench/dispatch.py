@@ -21,8 +21,7 @@ Prints contracts per second for both and ends with
 the price of sealing, evidence and audit per contract).
 
 The adminbox page timing of the issue's benchmark
-(``adminbox_10000_over_10``) belongs to the adminbox's pages and is added
-with them.
+(``adminbox_10000_over_10``) is ``bench/adminbox.py``.
 """
 
 from __future__ import annotations

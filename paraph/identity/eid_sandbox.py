@@ -77,6 +77,10 @@ def sandbox_cards() -> list[SandboxCard]:
         )
         for n, person in enumerate(DEMO_PEOPLE, start=1)
     ]
+    # Customers not registered yet, to try registering with the card: Marie is
+    # found by her national number, Pieter by his address or client reference.
+    cards.append(SandboxCard("marie", "Marie", "Dubois", "90021400227", "rsa2048"))
+    cards.append(SandboxCard("pieter", "Pieter", "Claes", "88041212335", "p384"))
     cards.append(SandboxCard("revoked", "Luc", "Janssens", "70041204526", "p384", "revoked"))
     cards.append(SandboxCard("expired", "Sofie", "Maes", "01031506640", "p384", "expired"))
     cards.append(SandboxCard("minor", "Lotte", "Willems", "11031512495", "p384", "minor"))

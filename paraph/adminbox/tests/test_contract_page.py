@@ -6,6 +6,7 @@ person's contract, page image or download is a 404."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from paraph.adminbox.tests.helpers import copies, hours
 from paraph.audit.models import AuditEvent
@@ -103,9 +104,13 @@ def test_a_signed_contract_says_so_and_offers_the_report(contract, client):
         status="signed",
         signed_pdf=contract.document_pdf.name,
         signed_sha256=contract.document_sha256,
+        signed_at=timezone.now(),
+        signing_method="password",
+        mandate_ref="M-2026-000042",
     )
     body = client.get(_url(contract)).content.decode()
     assert "This contract is already signed." in body
+    assert "password under a mandate (M-2026-000042)" in body
     assert "Read the contract again" not in body
     report = client.get(_url(contract, "report/"))
     assert report.status_code == 200

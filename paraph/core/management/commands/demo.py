@@ -106,8 +106,10 @@ DEMO_PATHS = (
     "  itsme, not in the file: Léa Wouters (new customer; or three wrong"
     " references: the contact centre).",
     "  IDnow (sandbox): Sanne de Vries, Dutch passport, then reference 405060708.",
-    "  eID card (virtual reader, PIN 1234): Anne Martin and Jan Peeters are"
-    " registered: log in with the card, or change phone at /register/new-phone/.",
+    "  eID card (virtual reader, PIN 1234): register as Marie Dubois (found by"
+    " national number) or Pieter Claes (then his address or client reference);"
+    " Anne Martin and Jan Peeters are registered: log in with the card, or change"
+    " phone at /register/new-phone/.",
 )
 DEMO_AGENT = {
     "email": "agent@demo.paraph.be",
