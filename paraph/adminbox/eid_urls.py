@@ -17,9 +17,4 @@ urlpatterns: list[URLPattern] = [
         eid_views.sign_eid_finish,
         name="sign_eid_finish",
     ),
-    path(
-        "contract/<uuid:public_id>/sign/eid/signed/",
-        eid_views.sign_eid_done,
-        name="sign_eid_done",
-    ),
 ]

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -97,28 +97,13 @@ def _contract(request: HttpRequest, public_id: Any) -> tuple[Person, Contract]:
         raise Http404 from None
 
 
-def _url(name: str, public_id: Any) -> str | None:
-    """A page of another part of the adminbox, if it exists: with the
-    contract's id, else without."""
-    for args in ([public_id], []):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return None
-
-
-def password_url(contract: Contract) -> str | None:
-    """The password path (a mandate, then the password), when it exists."""
-    return _url("mandates:sign_password", contract.public_id)
+def password_url(contract: Contract) -> str:
+    """The password path (a mandate first when there is none)."""
+    return reverse("mandates:sign_password", args=[contract.public_id])
 
 
 def contract_url(contract: Contract) -> str:
-    """The contract's page, or this page's own confirmation."""
-    try:
-        return reverse("adminbox:contract", args=[contract.public_id])
-    except NoReverseMatch:
-        return reverse("adminbox:sign_eid_done", args=[contract.public_id])
+    return reverse("adminbox:contract", args=[contract.public_id])
 
 
 # --- The page ----------------------------------------------------------------
@@ -158,17 +143,6 @@ def sign_eid(request: HttpRequest, public_id: Any) -> HttpResponse:
         context["sandbox_sign_hash_url"] = reverse("identity:eid_sandbox_sign_hash")
         context["sandbox_unblock_url"] = reverse("identity:eid_sandbox_unblock")
     return render(request, "adminbox/sign_eid.html", context)
-
-
-@never_cache
-@login_required
-@require_GET
-def sign_eid_done(request: HttpRequest, public_id: Any) -> HttpResponse:
-    """The confirmation after signing (when the adminbox has no contract page)."""
-    _person, contract = _contract(request, public_id)
-    if contract.status != ContractStatus.SIGNED:
-        raise Http404
-    return render(request, "adminbox/sign_eid_done.html", {"contract": contract})
 
 
 # --- The two JSON steps -----------------------------------------------------------

@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -41,17 +39,8 @@ class IdentifyAddressForm(forms.Form):
     )
 
 
-def url_or(name: str, fallback: str, args: list[Any] | None = None) -> str:
-    """The address of an adminbox page built by another module, or
-    ``fallback`` until it exists."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return fallback
-
-
 def _documents_url() -> str:
-    return url_or("adminbox:documents", url_or("adminbox:home", "/adminbox/"))
+    return reverse("adminbox:documents")
 
 
 @login_required
@@ -91,7 +80,7 @@ def merge_request(request: HttpRequest) -> HttpResponse:
         {
             "tab": "preferences",
             "form": form,
-            "preferences_url": url_or("adminbox:preferences", _documents_url()),
+            "preferences_url": reverse("adminbox:preferences"),
         },
         status=status,
     )
@@ -213,10 +202,4 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404 from None
     contract = link.contract
     assert contract is not None
-    return redirect(
-        url_or(
-            "adminbox:contract",
-            f"/adminbox/contract/{contract.public_id}/",
-            args=[contract.public_id],
-        )
-    )
+    return redirect("adminbox:contract", public_id=contract.public_id)

@@ -26,7 +26,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -103,11 +103,7 @@ def _language(person: Person) -> str:
 
 
 def merge_link_url(token: str) -> str:
-    try:
-        path = reverse("adminbox:merge_link", args=[token])
-    except NoReverseMatch:
-        path = f"/adminbox/merge/{token}/"
-    return f"{settings.BASE_URL}{path}"
+    return f"{settings.BASE_URL}{reverse('adminbox:merge_link', args=[token])}"
 
 
 def adminbox_merge_request(

@@ -41,7 +41,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
@@ -656,18 +656,12 @@ def _link_hash(token: str) -> str:
 
 
 def access_link_url(purpose: str, token: str) -> str:
-    """The full address of a link: the adminbox's page when it exists
-    (``adminbox:activate`` / ``adminbox:contract_link``), else the path
-    those pages will have, under ``BASE_URL``."""
-    name, fallback = {
-        LinkPurpose.ACTIVATE: ("adminbox:activate", "/adminbox/activate/{}/"),
-        LinkPurpose.OPEN_CONTRACT: ("adminbox:contract_link", "/adminbox/contracts/{}/"),
+    """The full address of a link sent by e-mail, under ``BASE_URL``."""
+    name = {
+        LinkPurpose.ACTIVATE: "adminbox:activate",
+        LinkPurpose.OPEN_CONTRACT: "adminbox:contract_link",
     }[LinkPurpose(purpose)]
-    try:
-        path = reverse(name, args=[token])
-    except NoReverseMatch:
-        path = fallback.format(token)
-    return f"{settings.BASE_URL}{path}"
+    return f"{settings.BASE_URL}{reverse(name, args=[token])}"
 
 
 def _link_create(
@@ -778,11 +772,7 @@ class ShortLinkRateLimited(ContractError):
 
 
 def short_link_url(code: str) -> str:
-    try:
-        path = reverse("adminbox:short", args=[code])
-    except NoReverseMatch:
-        path = f"/adminbox/l/{code}/"
-    return f"{settings.BASE_URL}{path}"
+    return f"{settings.BASE_URL}{reverse('adminbox:short', args=[code])}"
 
 
 def short_link_create(*, person: Person, contract: Contract, expires_at: dt.datetime) -> str:
@@ -851,11 +841,7 @@ def _sms_announce(person: Person) -> bool:
 
 def _preferences_url() -> str:
     """Where a person identifies another address of theirs (ES-12)."""
-    try:
-        path = reverse("adminbox:preferences")
-    except NoReverseMatch:
-        path = reverse("adminbox:merge_request")
-    return f"{settings.BASE_URL}{path}"
+    return f"{settings.BASE_URL}{reverse('adminbox:preferences')}"
 
 
 def _send_locked(

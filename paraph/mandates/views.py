@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -55,16 +55,8 @@ NEXT_MAX = 500
 # --- helpers ----------------------------------------------------------------------
 
 
-def _url(name: str, **kwargs: Any) -> str | None:
-    """The address of page ``name``, or None while that page does not exist."""
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return None
-
-
 def _tasks_url() -> str:
-    return _url("adminbox:tasks") or reverse(settings.LOGIN_REDIRECT_URL)
+    return reverse("adminbox:tasks")
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str:
@@ -194,7 +186,7 @@ def _start_page(request: HttpRequest, *, renew: bool) -> HttpResponse:
             "channels": channels,
             "next": next_url,
             "steps": _steps(1),
-            "preferences_url": _url("adminbox:preferences"),
+            "preferences_url": reverse("adminbox:preferences"),
         },
     )
 
@@ -393,7 +385,7 @@ def revoke(request: HttpRequest) -> HttpResponse:
                     "You can still sign with your eID card, or sign a new mandate."
                 ),
             )
-        return redirect(_url("adminbox:preferences") or reverse("mandates:start"))
+        return redirect(reverse("adminbox:preferences"))
     return render(request, "mandates/revoke.html", {"mandate": mandate})
 
 
@@ -503,9 +495,9 @@ def sign_password(request: HttpRequest, public_id: Any) -> HttpResponse:
             "problem": problem,
             "locked": bool(locked),
             "can_sign": contract.status in SIGNABLE and not locked,
-            "contract_url": _url("adminbox:contract", public_id=contract.public_id),
-            "eid_url": _url("adminbox:sign_eid", public_id=contract.public_id),
-            "download_url": _url("adminbox:download", public_id=contract.public_id)
+            "contract_url": reverse("adminbox:contract", kwargs={"public_id": contract.public_id}),
+            "eid_url": reverse("adminbox:sign_eid", kwargs={"public_id": contract.public_id}),
+            "download_url": reverse("adminbox:download", kwargs={"public_id": contract.public_id})
             if contract.status == "signed"
             else None,
             "tasks_url": _tasks_url(),
@@ -525,7 +517,7 @@ def signed(request: HttpRequest, public_id: Any) -> HttpResponse:
         "mandates/signed.html",
         {
             "contract": contract,
-            "download_url": _url("adminbox:download", public_id=contract.public_id),
+            "download_url": reverse("adminbox:download", kwargs={"public_id": contract.public_id}),
             "tasks_url": _tasks_url(),
         },
     )
@@ -599,7 +591,9 @@ def batch_done(request: HttpRequest) -> HttpResponse:
         return redirect(_tasks_url())
     for result in results:
         result["download_url"] = (
-            _url("adminbox:download", public_id=result["id"]) if result["signed"] else None
+            reverse("adminbox:download", kwargs={"public_id": result["id"]})
+            if result["signed"]
+            else None
         )
     return render(
         request,
