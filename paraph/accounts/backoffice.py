@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
+from paraph.accounts.feedback import tell_wrong_code
 from paraph.accounts.forms import CodeForm, StaffLoginForm
 from paraph.accounts.models import CodePurpose
 from paraph.accounts.selectors import code_resend_wait
@@ -184,15 +185,7 @@ def make_staff_login(site: AdminSite) -> Any:
                 form.add_error(None, _wait_message(result.retry_after))
                 status = 429
             elif result.outcome == LoginOutcome.WRONG and result.tries_left > 0:
-                form.add_error(
-                    "code",
-                    ngettext(
-                        "This code is not correct. You can try %(count)d more time.",
-                        "This code is not correct. You can try %(count)d more times.",
-                        result.tries_left,
-                    )
-                    % {"count": result.tries_left},
-                )
+                tell_wrong_code(form, result.tries_left)
             elif result.outcome == LoginOutcome.EXPIRED:
                 form.add_error("code", _("This code has expired. Ask for a new code."))
             else:

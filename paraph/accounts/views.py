@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from paraph.accounts.feedback import tell_expired_code, tell_resend_cooldown, tell_wrong_code
 from paraph.accounts.forms import CodeForm, LoginForm
 from paraph.accounts.models import CodePurpose, Person
 from paraph.accounts.selectors import code_resend_wait, person_recent_logins
@@ -134,19 +134,9 @@ def login_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(LOGIN_ATTEMPT_KEY, None)
             return locked_response(request, result.locked_until)
         if outcome == LoginOutcome.WRONG and result.tries_left > 0:
-            form.add_error(
-                "code",
-                ngettext(
-                    "This code is not correct. You can try %(count)d more time.",
-                    "This code is not correct. You can try %(count)d more times.",
-                    result.tries_left,
-                )
-                % {"count": result.tries_left},
-            )
+            tell_wrong_code(form, result.tries_left)
         elif outcome == LoginOutcome.EXPIRED:
-            form.add_error(
-                "code", _("This code has expired. Ask for a new code with the button below.")
-            )
+            tell_expired_code(form)
         elif outcome in (LoginOutcome.WRONG, LoginOutcome.EXHAUSTED):
             return _attempt_ended(
                 request, _("The code was wrong too many times. Please start again.")
@@ -186,15 +176,7 @@ def login_code_resend_view(request: HttpRequest) -> HttpResponse:
             ),
         )
     elif outcome == ResendOutcome.COOLDOWN:
-        messages.info(
-            request,
-            ngettext(
-                "You can ask for a new code in %(count)d second.",
-                "You can ask for a new code in %(count)d seconds.",
-                result.retry_after,
-            )
-            % {"count": result.retry_after},
-        )
+        tell_resend_cooldown(request, result.retry_after)
     elif outcome == ResendOutcome.LOCKED:
         request.session.pop(LOGIN_ATTEMPT_KEY, None)
         return locked_response(request, result.locked_until)

@@ -20,10 +20,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from paraph.accounts.feedback import tell_expired_code, tell_resend_cooldown, tell_wrong_code
 from paraph.accounts.forms import CodeForm
 from paraph.accounts.models import CodePurpose, NotificationChannel, Person
 from paraph.accounts.selectors import code_resend_wait
@@ -305,19 +305,9 @@ def activation_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(ACTIVATION_KEY, None)
             return _link_refused(request, "used", purpose="activate")
         if outcome == ActivationOutcome.WRONG and step.tries_left > 0:
-            form.add_error(
-                "code",
-                ngettext(
-                    "This code is not correct. You can try %(count)d more time.",
-                    "This code is not correct. You can try %(count)d more times.",
-                    step.tries_left,
-                )
-                % {"count": step.tries_left},
-            )
+            tell_wrong_code(form, step.tries_left)
         elif outcome == ActivationOutcome.EXPIRED:
-            form.add_error(
-                "code", _("This code has expired. Ask for a new code with the button below.")
-            )
+            tell_expired_code(form)
         else:
             state["binding"] = ""
             request.session[ACTIVATION_KEY] = state
@@ -361,15 +351,7 @@ def activation_resend(request: HttpRequest) -> HttpResponse:
     if result.outcome == ResendOutcome.SENT:
         messages.success(request, _("A new code is on its way. The previous code no longer works."))
     elif result.outcome == ResendOutcome.COOLDOWN:
-        messages.info(
-            request,
-            ngettext(
-                "You can ask for a new code in %(count)d second.",
-                "You can ask for a new code in %(count)d seconds.",
-                result.retry_after,
-            )
-            % {"count": result.retry_after},
-        )
+        tell_resend_cooldown(request, result.retry_after)
     elif result.outcome == ResendOutcome.LOCKED:
         request.session.pop(ACTIVATION_KEY, None)
         return locked_response(request, result.locked_until)

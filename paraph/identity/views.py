@@ -25,14 +25,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from paraph.accounts.feedback import code_refusal, resend_feedback
 from paraph.accounts.models import AssuranceLevel, CodePurpose, Person
 from paraph.accounts.selectors import code_resend_wait
 from paraph.accounts.services import (
-    CodeCheck,
     CodeOutcome,
     CodeRateLimited,
     CodeResend,
-    ResendOutcome,
 )
 from paraph.accounts.views import rate_limited_response, safe_next
 from paraph.core.belgium import phone_mask
@@ -139,53 +138,10 @@ def _fail(request: HttpRequest, message: str, *, retry_url: str = "") -> HttpRes
     return _error_page(request, message, retry_url=retry_url)
 
 
-def _code_error(form: CodeForm, check: CodeCheck) -> str:
-    """Put the reason a code was refused on the form; returns a message when
-    the attempt is over and must start again."""
-    outcome = check.outcome
-    if outcome == CodeOutcome.WRONG and check.tries_left > 0:
-        form.add_error(
-            "code",
-            ngettext(
-                "This code is not correct. You can try %(count)d more time.",
-                "This code is not correct. You can try %(count)d more times.",
-                check.tries_left,
-            )
-            % {"count": check.tries_left},
-        )
-        return ""
-    if outcome == CodeOutcome.EXPIRED:
-        form.add_error(
-            "code", _("This code has expired. Ask for a new code with the button below.")
-        )
-        return ""
-    if outcome in (CodeOutcome.WRONG, CodeOutcome.EXHAUSTED):
-        return _("The code was wrong too many times. Ask for a new code.")
-    if outcome == CodeOutcome.USED:
-        return _("This code was already used. Ask for a new code.")
-    return _("This code no longer works. Ask for a new code.")
-
-
 def _resend_message(request: HttpRequest, result: CodeResend) -> HttpResponse | None:
-    if result.outcome == ResendOutcome.SENT:
-        messages.success(request, _("A new code is on its way. The previous code no longer works."))
-    elif result.outcome == ResendOutcome.COOLDOWN:
-        messages.info(
-            request,
-            ngettext(
-                "You can ask for a new code in %(count)d second.",
-                "You can ask for a new code in %(count)d seconds.",
-                result.retry_after,
-            )
-            % {"count": result.retry_after},
-        )
-    elif result.outcome == ResendOutcome.LIMITED and result.retry_after:
-        return rate_limited_response(request, result.retry_after)
-    else:
-        messages.error(
-            request, _("No new code can be sent for this attempt. Start this step again.")
-        )
-    return None
+    return resend_feedback(
+        request, result, ended=_("No new code can be sent for this attempt. Start this step again.")
+    )
 
 
 # --- Choosing a method (RG-1, RG-6, RG-10) --------------------------------------
@@ -574,7 +530,7 @@ def register_phone_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PHONE_CODE_KEY, None)
             messages.success(request, _("Your mobile phone number is verified."))
             return redirect("identity:register_email")
-        ended = _code_error(form, check)
+        ended = code_refusal(form, check)
         if ended:
             request.session.pop(PHONE_CODE_KEY, None)
             messages.error(request, ended)
@@ -661,7 +617,7 @@ def register_email_code(request: HttpRequest) -> HttpResponse:
                 % {"name": person.first_name},
             )
             return redirect(settings.LOGIN_REDIRECT_URL)
-        ended = _code_error(form, check)
+        ended = code_refusal(form, check)
         if ended:
             request.session.pop(EMAIL_CODE_KEY, None)
             messages.error(request, ended)
@@ -821,7 +777,7 @@ def new_phone_code(request: HttpRequest) -> HttpResponse:
                 % {"phone": phone_mask(data["phone"])},
             )
             return redirect(settings.LOGIN_REDIRECT_URL)
-        ended = _code_error(form, check)
+        ended = code_refusal(form, check)
         if ended:
             request.session[NEW_PHONE_KEY] = {
                 k: v for k, v in data.items() if k not in ("binding", "phone")
@@ -919,7 +875,7 @@ def email_change_code(request: HttpRequest) -> HttpResponse:
                 request, _("Your e-mail address is now %(email)s.") % {"email": person.email}
             )
             return redirect("accounts:security")
-        ended = _code_error(form, check)
+        ended = code_refusal(form, check)
         if ended:
             request.session.pop(EMAIL_CHANGE_KEY, None)
             messages.error(request, ended)

@@ -21,14 +21,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from paraph.accounts.feedback import code_refusal, resend_feedback
 from paraph.accounts.models import CodePurpose, Person
 from paraph.accounts.selectors import code_resend_wait
 from paraph.accounts.services import (
-    CodeCheck,
     CodeOutcome,
     CodeRateLimited,
     CodeResend,
-    ResendOutcome,
 )
 from paraph.accounts.views import rate_limited_response
 from paraph.contracts.models import SIGNABLE, Contract
@@ -94,50 +93,10 @@ def _steps(current: int) -> list[dict[str, Any]]:
     ]
 
 
-def _code_error(form: ChannelForm | Any, check: CodeCheck) -> str:
-    """Put why a code was refused on the form; returns a message when the
-    attempt is over and the person must ask for a new code."""
-    if check.outcome == CodeOutcome.WRONG and check.tries_left > 0:
-        form.add_error(
-            "code",
-            ngettext(
-                "This code is not correct. You can try %(count)d more time.",
-                "This code is not correct. You can try %(count)d more times.",
-                check.tries_left,
-            )
-            % {"count": check.tries_left},
-        )
-        return ""
-    if check.outcome == CodeOutcome.EXPIRED:
-        form.add_error(
-            "code", _("This code has expired. Ask for a new code with the button below.")
-        )
-        return ""
-    if check.outcome in (CodeOutcome.WRONG, CodeOutcome.EXHAUSTED):
-        return _("The code was wrong too many times. Ask for a new code.")
-    if check.outcome == CodeOutcome.USED:
-        return _("This code was already used. Ask for a new code.")
-    return _("This code no longer works. Ask for a new code.")
-
-
 def _resend_message(request: HttpRequest, result: CodeResend) -> HttpResponse | None:
-    if result.outcome == ResendOutcome.SENT:
-        messages.success(request, _("A new code is on its way. The previous code no longer works."))
-    elif result.outcome == ResendOutcome.COOLDOWN:
-        messages.info(
-            request,
-            ngettext(
-                "You can ask for a new code in %(count)d second.",
-                "You can ask for a new code in %(count)d seconds.",
-                result.retry_after,
-            )
-            % {"count": result.retry_after},
-        )
-    elif result.outcome == ResendOutcome.LIMITED and result.retry_after:
-        return rate_limited_response(request, result.retry_after)
-    else:
-        messages.error(request, _("No new code can be sent for this mandate. Start again."))
-    return None
+    return resend_feedback(
+        request, result, ended=_("No new code can be sent for this mandate. Start again.")
+    )
 
 
 # --- start, renew ---------------------------------------------------------------------
@@ -253,7 +212,7 @@ def code(request: HttpRequest) -> HttpResponse:
             if check.outcome == CodeOutcome.OK:
                 messages.success(request, _("Your mandate is signed."))
                 return redirect("mandates:password")
-            ended = _code_error(form, check)
+            ended = code_refusal(form, check)
             if ended:
                 messages.error(request, ended)
     channel = flow.get("channel", "sms")
