@@ -272,6 +272,51 @@ def mandate_code_resend(
     )
 
 
+def _signed(
+    locked: Mandate,
+    *,
+    method: str,
+    pdf: bytes,
+    at: datetime,
+    evidence: dict[str, Any],
+    signed_key: str,
+    request: HttpRequest | None,
+) -> None:
+    """Record ``locked`` as signed by ``method`` with its signed (or sealed)
+    ``pdf`` and the ``evidence``, completed with the address, the browser
+    and both hashes (the signed one under ``signed_key``); one audit event."""
+    locked.status = MandateStatus.SIGNED
+    locked.signed_with = method
+    locked.signed_pdf = pdf
+    locked.signed_sha256 = hashlib.sha256(pdf).hexdigest()
+    locked.signed_at = at
+    locked.evidence = {
+        "method": str(method),
+        **evidence,
+        "ip": client_ip(request),
+        "user_agent": user_agent(request),
+        "document_sha256": locked.document_sha256,
+        signed_key: locked.signed_sha256,
+    }
+    locked.save(
+        update_fields=[
+            "status",
+            "signed_with",
+            "signed_pdf",
+            "signed_sha256",
+            "signed_at",
+            "evidence",
+        ]
+    )
+    audit_record(
+        name="mandates.mandate.signed",
+        actor=locked.person,
+        subject=locked,
+        data={"reference": locked.reference, **locked.evidence},
+        request=request,
+    )
+
+
 def mandate_sign_with_code(
     *, mandate: Mandate, binding_token: str, value: str, request: HttpRequest | None = None
 ) -> CodeCheck:
@@ -318,37 +363,18 @@ def mandate_sign_with_code(
                 if code.channel == CodeChannel.SMS
                 else MandateSignMethod.EMAIL_CODE
             )
-            locked.status = MandateStatus.SIGNED
-            locked.signed_with = method
-            locked.signed_pdf = sealed
-            locked.signed_sha256 = hashlib.sha256(sealed).hexdigest()
-            locked.signed_at = now
-            locked.evidence = {
-                "method": str(method),
-                "channel": code.channel,
-                "to": code.destination_masked,
-                "code_sent_at": code.last_sent_at.isoformat(),
-                "verified_at": now.isoformat(),
-                "ip": client_ip(request),
-                "user_agent": user_agent(request),
-                "document_sha256": locked.document_sha256,
-                "sealed_sha256": locked.signed_sha256,
-            }
-            locked.save(
-                update_fields=[
-                    "status",
-                    "signed_with",
-                    "signed_pdf",
-                    "signed_sha256",
-                    "signed_at",
-                    "evidence",
-                ]
-            )
-            audit_record(
-                name="mandates.mandate.signed",
-                actor=locked.person,
-                subject=locked,
-                data={"reference": locked.reference, **locked.evidence},
+            _signed(
+                locked,
+                method=method,
+                pdf=sealed,
+                at=now,
+                evidence={
+                    "channel": code.channel,
+                    "to": code.destination_masked,
+                    "code_sent_at": code.last_sent_at.isoformat(),
+                    "verified_at": now.isoformat(),
+                },
+                signed_key="sealed_sha256",
                 request=request,
             )
     except SigningError as exc:
@@ -411,36 +437,17 @@ def mandate_sign_with_eid(
             request=request,
         )
         now = timezone.now()
-        locked.status = MandateStatus.SIGNED
-        locked.signed_with = MandateSignMethod.EID
-        locked.signed_pdf = signed
-        locked.signed_sha256 = hashlib.sha256(signed).hexdigest()
-        locked.signed_at = now
-        locked.evidence = {
-            "method": str(MandateSignMethod.EID),
-            **(evidence or {}),
-            "prepared_id": prepared_id,
-            "signed_at": now.isoformat(),
-            "ip": client_ip(request),
-            "user_agent": user_agent(request),
-            "document_sha256": locked.document_sha256,
-            "signed_sha256": locked.signed_sha256,
-        }
-        locked.save(
-            update_fields=[
-                "status",
-                "signed_with",
-                "signed_pdf",
-                "signed_sha256",
-                "signed_at",
-                "evidence",
-            ]
-        )
-        audit_record(
-            name="mandates.mandate.signed",
-            actor=locked.person,
-            subject=locked,
-            data={"reference": locked.reference, **locked.evidence},
+        _signed(
+            locked,
+            method=MandateSignMethod.EID,
+            pdf=signed,
+            at=now,
+            evidence={
+                **(evidence or {}),
+                "prepared_id": prepared_id,
+                "signed_at": now.isoformat(),
+            },
+            signed_key="signed_sha256",
             request=request,
         )
     return _refresh(mandate, locked)
