@@ -82,6 +82,13 @@ from paraph.signing.providers import SigningKey, TimestampAuthority
 
 log = logging.getLogger(__name__)
 
+# What a signature report says is wrong (English; pages show them translated
+# through the signing app's ``problem_text`` filter).
+PROBLEM_UNVALIDATABLE = "the signature cannot be validated"
+PROBLEM_CERTIFICATION = "the document was changed in a way its certification forbids"
+PROBLEM_SEED_VALUE = "the signature breaks its field's seed value constraints"
+PROBLEM_TIMESTAMP = "the signature's time-stamp is not valid or not trusted"
+
 T = TypeVar("T")
 
 __all__ = [
@@ -1438,7 +1445,7 @@ async def _validate_one(
                 status, revocation = soft, "revoked"
                 revoked_at = soft.revocation_details.revocation_date
     except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
-        problems.append(f"the signature cannot be validated: {exc}")
+        problems.append(f"{PROBLEM_UNVALIDATABLE}: {exc}")
         return SignatureReport(
             field_name=field_name,
             kind="document_timestamp" if is_doc_ts else "signature",
@@ -1462,9 +1469,9 @@ async def _validate_one(
     modifications = modification_level.name.lower() if modification_level is not None else "none"
     if not is_doc_ts:
         if status.docmdp_ok is False:
-            problems.append("the document was changed in a way its certification forbids")
+            problems.append(PROBLEM_CERTIFICATION)
         if not status.seed_value_ok:
-            problems.append("the signature breaks its field's seed value constraints")
+            problems.append(PROBLEM_SEED_VALUE)
     if is_doc_ts:
         ts_time, tsa = status.timestamp, _name_attr(signer_cert.subject, "common_name")
         signing_time = status.timestamp
@@ -1475,7 +1482,7 @@ async def _validate_one(
         tsa = _name_attr(ts.signing_cert.subject, "common_name") if ts is not None else ""
         signing_time = status.signer_reported_dt
         if ts is not None and not (ts.intact and ts.valid and ts.trusted):
-            problems.append("the signature's time-stamp is not valid or not trusted")
+            problems.append(PROBLEM_TIMESTAMP)
         level = Level.B_T if ts is not None else Level.B_B
         if level == Level.B_T and dss is not None:
             level = Level.B_LT
