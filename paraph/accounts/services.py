@@ -292,6 +292,8 @@ CODE_MAX_SENDS_PER_ATTEMPT = 5
 _CODE_TEMPLATES: dict[str, str] = {
     CodePurpose.LOGIN: "login_code",
     CodePurpose.STAFF_LOGIN: "login_code",
+    # says what the code authorises: a mandate, a year of password signing
+    CodePurpose.MANDATE_SIGN: "mandate_code",
 }
 
 

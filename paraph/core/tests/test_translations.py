@@ -199,7 +199,9 @@ def test_english_stays_available(client, fresh_translations, path):
 
 
 @pytest.mark.parametrize("language", [*TRANSLATED, "en"])
-@pytest.mark.parametrize("template", ["login_code", "verify_code", "test_code", "test_message"])
+@pytest.mark.parametrize(
+    "template", ["login_code", "verify_code", "mandate_code", "test_code", "test_message"]
+)
 @pytest.mark.parametrize("minutes", [1, 10, 60])
 def test_an_sms_fits_one_segment_in_every_language(fresh_translations, template, language, minutes):
     text = render_sms(

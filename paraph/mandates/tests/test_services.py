@@ -18,6 +18,7 @@ from paraph.mandates.selectors import mandate_current, mandate_status_for
 from paraph.mandates.services import MandateError
 from paraph.mandates.tests.conftest import CODE, PASSWORD
 from paraph.mandates.tests.helpers import pdf_text, reminders_to
+from paraph.notifications.models import SandboxMessage
 from paraph.signing.exceptions import KeyUnavailable
 from paraph.signing.models import PersonSigningKey
 from paraph.signing.selectors import signature_report
@@ -80,6 +81,20 @@ def test_renewing_needs_an_active_mandate(anne, clock):
 
 
 # --- the code ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_the_code_says_it_signs_a_mandate(anne, clock, fixed_code, sandbox_email, deliver, channel):
+    mandate = services.mandate_start(person=anne)
+    with deliver():
+        services.mandate_code_send(mandate=mandate, channel=channel)
+
+    sent = SandboxMessage.objects.get(channel=channel)
+    # Anne reads French: what the code authorises, in her language.
+    assert CODE in sent.body_text
+    assert "signer votre mandat" in sent.body_text
+    if channel == "email":
+        assert sent.subject == "Votre code pour signer votre mandat Paraph"
 
 
 def test_a_code_goes_only_to_a_verified_address(person_factory, clock, fixed_code):
