@@ -66,7 +66,7 @@ def documents(draw: Any, *, numbers: str = "any") -> dict[str, Any]:
     }
 
 
-@settings(max_examples=300, deadline=None)  # timing varies on a loaded machine
+@settings(max_examples=300)
 @given(documents())
 def test_a_built_zone_reads_back_to_the_same_values(doc):
     mrz = mrz_parse(mrz_build(**doc), today=TODAY)
@@ -113,7 +113,7 @@ def checked_positions(fmt: str) -> dict[tuple[int, int], str]:
     return fields
 
 
-@settings(max_examples=500, deadline=None)  # timing varies on a loaded machine
+@settings(max_examples=500)
 @given(documents(numbers="short"), st.data())
 def test_any_changed_character_of_a_checked_field_is_caught_and_named(doc, data):
     lines = list(mrz_build(**doc))
@@ -133,7 +133,7 @@ def test_any_changed_character_of_a_checked_field_is_caught_and_named(doc, data)
     assert caught.value.field == positions[(line, column)]
 
 
-@settings(max_examples=200, deadline=None)  # timing varies on a loaded machine
+@settings(max_examples=200)
 @given(documents(numbers="long"), st.data())
 def test_any_changed_character_of_a_long_document_number_is_caught(doc, data):
     lines = list(mrz_build(**doc))

@@ -26,9 +26,7 @@ from paraph.identity.tests.webeid_support import (  # noqa: F401 - fixture
     pki,
 )
 
-SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+SETTINGS = settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 CARDS = st.sampled_from(["jan", "marie", "ahmed"])
 
 
@@ -148,7 +146,7 @@ def test_the_genuine_token_always_passes(pki, card):
     assert len(identity.national_number) == 11 and identity.national_number.isdigit()
 
 
-@settings(max_examples=200, deadline=None)  # timing varies on a loaded machine
+@settings(max_examples=200)
 @given(
     scheme=st.sampled_from(["http", "https", "HTTP", "Https"]),
     host=st.from_regex(
@@ -170,7 +168,7 @@ def test_an_origin_is_stable_and_has_no_default_port_or_path(scheme, host, port,
     )
 
 
-@settings(max_examples=50, deadline=None)  # timing varies on a loaded machine
+@settings(max_examples=50)
 @given(st.integers(1, 20))
 def test_challenges_are_distinct_256_bit_values(count):
     nonces = [webeid.challenge_issue({}) for _ in range(count)]
