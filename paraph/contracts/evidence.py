@@ -26,6 +26,7 @@ from django.utils.translation import gettext, pgettext
 from paraph.accounts.models import Language, Person
 from paraph.contracts.inputs import BRUSSELS
 from paraph.contracts.models import Contract, ContractStatus, SigningMethod
+from paraph.contracts.samplepdf import escape_string, pdf_file
 from paraph.contracts.selectors import contract_evidence
 from paraph.contracts.services import contract_download_record
 from paraph.core.belgium import national_number_format
@@ -75,10 +76,6 @@ def _wrap(text: str, *, font: str, size: float, width: float) -> list[bytes]:
     return lines
 
 
-def _escape(raw: bytes) -> bytes:
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
 @dataclass
 class _Page:
     ops: list[bytes]
@@ -102,7 +99,7 @@ class TextDocument:
         self.y -= size * 1.3
         self.pages[-1].ops.append(
             b"BT /%s %.1f Tf %.2f %.2f Td (%s) Tj ET"
-            % (_FONTS[font], size, x, self.y, _escape(raw))
+            % (_FONTS[font], size, x, self.y, escape_string(raw))
         )
 
     def text(
@@ -152,7 +149,7 @@ class TextDocument:
             foot = stamplayout.to_winansi(footer.format(page=number, pages=count))
             ops = [
                 *page.ops,
-                b"BT /F1 7.5 Tf %.2f 24 Td (%s) Tj ET" % (MARGIN, _escape(foot)),
+                b"BT /F1 7.5 Tf %.2f 24 Td (%s) Tj ET" % (MARGIN, escape_string(foot)),
             ]
             stream = zlib.compress(b"\n".join(ops))
             content_ref = first_page + 2 * (number - 1) + 1
@@ -166,20 +163,7 @@ class TextDocument:
                 + stream
                 + b"\nendstream"
             )
-        out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        offsets = []
-        for number, body in enumerate(objects, start=1):
-            offsets.append(len(out))
-            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-        xref = len(out)
-        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-        for offset in offsets:
-            out += b"%010d 00000 n \n" % offset
-        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-            len(objects) + 1,
-            xref,
-        )
-        return bytes(out)
+        return pdf_file(objects)
 
 
 # --- The evidence, in words ------------------------------------------------------------
