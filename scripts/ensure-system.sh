@@ -20,6 +20,8 @@ NEEDED=(
   "command -v pdfsig|poppler-utils"
   "command -v qpdf|qpdf"
   "command -v certutil|libnss3-tools"
+  # The SQLite run moves the clock far ahead for every process (issue 9).
+  "command -v faketime|faketime"
   # The itsme test peer (npm's oidc-provider); its packages come from `npm ci`.
   "command -v node && command -v npm|nodejs npm"
 )

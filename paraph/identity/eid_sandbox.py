@@ -46,6 +46,8 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
+from paraph.core.sandbox import SANDBOX_EXPIRED_CARD_UNTIL, SANDBOX_VALID_FROM
+
 PIN = "1234"
 PIN_TRIES = 3
 TOKEN_FORMAT = "web-eid:1.0"
@@ -149,8 +151,6 @@ def _write_cert(path: Path, cert: x509.Certificate) -> None:
 
 
 def _generate(directory: Path, ocsp_url: str) -> None:
-    # Dated a year back: a test's moved clock, or a machine's clock a little
-    # wrong, still finds the sandbox cards valid.
     now = datetime.now(tz=UTC).replace(microsecond=0)
     root_key = _key("p384")
     root_name = _name("SANDBOX Belgium Root CA")
@@ -160,7 +160,7 @@ def _generate(directory: Path, ocsp_url: str) -> None:
         .issuer_name(root_name)
         .public_key(root_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=365))
+        .not_valid_before(SANDBOX_VALID_FROM)
         .not_valid_after(now + timedelta(days=365 * 20))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
@@ -174,7 +174,7 @@ def _generate(directory: Path, ocsp_url: str) -> None:
         .issuer_name(root_name)
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=365))
+        .not_valid_before(SANDBOX_VALID_FROM)
         .not_valid_after(now + timedelta(days=365 * 15))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_usage(key_cert_sign=True, crl_sign=True), critical=True)
@@ -198,9 +198,12 @@ def _generate(directory: Path, ocsp_url: str) -> None:
         folder = directory / "cards" / card.id
         folder.mkdir(parents=True)
         if card.state == "expired":
-            start, end = now - timedelta(days=365 * 10), now - timedelta(days=30)
+            start, end = (
+                SANDBOX_EXPIRED_CARD_UNTIL - timedelta(days=3650),
+                SANDBOX_EXPIRED_CARD_UNTIL,
+            )
         else:
-            start, end = now - timedelta(days=300), now + timedelta(days=365 * 10)
+            start, end = SANDBOX_VALID_FROM, now + timedelta(days=365 * 10)
         # A minor's signature certificate: not active for signing (no nonRepudiation).
         sign_usage = (
             _usage(digital_signature=True)

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from paraph.core.sandbox import SANDBOX_VALID_FROM
+
 
 @dataclass(frozen=True)
 class SandboxPki:
@@ -63,9 +65,7 @@ def _certificate(
     key_usage: dict[str, bool],
     time_stamping: bool = False,
 ) -> x509.Certificate:
-    # Valid from a year back: a clock moved by a test (or a machine's clock
-    # set a little wrong) still finds the sandbox PKI valid.
-    now = datetime.now(tz=UTC) - timedelta(days=365)
+    now = datetime.now(tz=UTC)
     usage = {
         name: key_usage.get(name, False)
         for name in (
@@ -86,7 +86,7 @@ def _certificate(
         .issuer_name(issuer.subject if issuer else _name(common_name))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
+        .not_valid_before(SANDBOX_VALID_FROM)
         .not_valid_after(now + timedelta(days=3650 if ca else 1825))
         .add_extension(
             x509.BasicConstraints(ca=ca, path_length=0 if ca and issuer else None), critical=True

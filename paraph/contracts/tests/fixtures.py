@@ -10,14 +10,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from paraph.signing.tests.pdfs import contract_pdf
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
-# After the day the test suite was written, so the sandbox PKI (made "now")
-# is valid at this moment whichever test makes it first.
+# The moment the ``clock`` fixture pins. Tests without it must not depend on
+# it: contract data computes its dates from "now" (START under the clock).
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=BRUSSELS)
-START = T0 + dt.timedelta(days=2)
+START_AFTER = dt.timedelta(days=2)
+START = T0 + START_AFTER
 
 
 def enterprise_number(first_eight: str) -> str:
@@ -94,7 +96,9 @@ def contract_fields(**overrides: Any) -> dict[str, Any]:
         "title": "Contrat de travail intérimaire",
         "recipient": recipient,
         "external_reference": "W-2026-001",
-        "start_of_work": START.isoformat(),
+        # Two days from now: START under the pinned clock, still ahead on any
+        # other day the suite runs.
+        "start_of_work": (timezone.localtime(timezone.now(), BRUSSELS) + START_AFTER).isoformat(),
     }
     data.update(overrides)
     return data
