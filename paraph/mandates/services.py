@@ -47,7 +47,7 @@ from paraph.mandates.selectors import mandate_current
 from paraph.notifications.services import email_send
 from paraph.signing.appearance import BRUSSELS
 from paraph.signing.exceptions import KeyUnavailable, SigningError
-from paraph.signing.models import PersonSigningKey, RevocationReason
+from paraph.signing.models import PersonSigningKey
 from paraph.signing.services import (
     EidSigningRequest,
     eid_signature_finish,
@@ -600,20 +600,14 @@ def _retire_key(mandate: Mandate, *, reason: str, actor: Person | None, request:
         else None
     )
     if key is not None and key.retired_at is None:
-        signing_key_retire(
-            key=key,
-            reason=reason,
-            revocation_reason=RevocationReason.CESSATION_OF_OPERATION,
-            actor=actor,
-            request=request,
-        )
+        signing_key_retire(key=key, reason=reason, actor=actor, request=request)
 
 
 def mandate_revoke(
     *, mandate: Mandate, person: Person, request: HttpRequest | None = None
 ) -> Mandate:
     """The person ends their active mandate: its key is retired at once
-    (never signs again, its certificate revoked). Also ends a mandate still
+    (never signs again; what it signed stays valid). Also ends a mandate still
     being signed. Refuses (``state``) one that already ended, and another
     person's (``LookupError``: show a 404)."""
     if mandate.person_id != person.pk:

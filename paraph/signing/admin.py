@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from paraph.core.admin import AuditedModelAdmin
 from paraph.signing.models import PersonSigningKey
-from paraph.signing.services import person_signing_key_unlock
+from paraph.signing.services import person_signing_key_unlock, signing_key_revoke
 
 # What staff may see; everything else of the model is hidden.
 SHOWN_FIELDS = [
@@ -33,6 +33,7 @@ SHOWN_FIELDS = [
     "failed_attempts",
     "locked_until",
     "retired_at",
+    "revoked_at",
     "revocation_reason",
 ]
 
@@ -46,6 +47,19 @@ class UnlockForm(forms.Form):
             "Required. Who asked, and how you checked who they are. It is kept in the audit log."
         ),
         error_messages={"required": _("Write why password signing is unlocked.")},
+    )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the key is compromised"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_(
+            "Required. Who reported it, how you checked who they are, and what happened. "
+            "It is kept in the audit log."
+        ),
+        error_messages={"required": _("Write why the key is revoked.")},
     )
 
 
@@ -84,7 +98,7 @@ class PersonSigningKeyAdmin(AuditedModelAdmin[PersonSigningKey]):
     list_select_related = ["person"]
     fields = tuple(SHOWN_FIELDS)
     readonly_fields = tuple(SHOWN_FIELDS)
-    actions = ["unlock_password_signing"]
+    actions = ["unlock_password_signing", "revoke_compromised"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PersonSigningKey]:
         # never even loaded into a staff member's request
@@ -131,10 +145,58 @@ class PersonSigningKeyAdmin(AuditedModelAdmin[PersonSigningKey]):
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Unlock password signing"),
+            "intro": gettext(
+                "After a lock is lifted, the person may try their password again. "
+                "Check who is calling first."
+            ),
             "opts": self.opts,
             "form": form,
             "keys": queryset,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "action": "unlock_password_signing",
         }
-        return TemplateResponse(request, "admin/signing/personsigningkey/unlock.html", context)
+        return TemplateResponse(request, "admin/signing/personsigningkey/confirm.html", context)
+
+    @admin.action(
+        permissions=["change"], description=_("Revoke: the key or its password is compromised")
+    )
+    def revoke_compromised(
+        self, request: HttpRequest, queryset: QuerySet[PersonSigningKey]
+    ) -> HttpResponse | None:
+        """Put the keys' certificates on the CRL (keyCompromise). Unlike a
+        retirement, this makes every signature the key made invalid."""
+        form = RevokeForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            revoked = 0
+            for key in queryset.filter(revoked_at__isnull=True):
+                signing_key_revoke(
+                    key=key,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    request=request,
+                )
+                self.log_history(request, key, gettext("Revoked: key compromised."))
+                revoked += 1
+            self.message_user(
+                request,
+                ngettext("%(count)d key was revoked.", "%(count)d keys were revoked.", revoked)
+                % {"count": revoked},
+                messages.SUCCESS if revoked else messages.INFO,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Revoke: the key or its password is compromised"),
+            "intro": gettext(
+                "Revoking a key tells every validator that it cannot be trusted: every "
+                "signature it made becomes invalid, the ones before today too. Only do this "
+                "when someone else may know the password or have the key. To stop password "
+                "signing without that, the person revokes their mandate."
+            ),
+            "opts": self.opts,
+            "form": form,
+            "keys": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "revoke_compromised",
+        }
+        return TemplateResponse(request, "admin/signing/personsigningkey/confirm.html", context)

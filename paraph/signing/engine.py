@@ -1282,9 +1282,11 @@ class SignatureReport:
 
     @property
     def signed_before_revocation(self) -> bool:
-        """The certificate is revoked now, but a trusted time-stamp proves
-        the signature existed before: it was valid when it was made (and
-        ``trusted`` says its path validated at the time-stamp's time)."""
+        """The certificate is revoked, and a trusted time-stamp proves the
+        signature existed before the revocation. Said in the report, but it
+        does not make the signature valid: Paraph revokes only compromised
+        keys, whose every signature is suspect, and pyHanko's and poppler's
+        validators refuse it too (one verdict everywhere)."""
         return (
             self.revocation == "revoked"
             and self.revoked_at is not None
@@ -1294,12 +1296,7 @@ class SignatureReport:
 
     @property
     def valid(self) -> bool:
-        return (
-            self.intact
-            and self.trusted
-            and (self.revocation != "revoked" or self.signed_before_revocation)
-            and not self.problems
-        )
+        return self.intact and self.trusted and self.revocation != "revoked" and not self.problems
 
     def as_dict(self) -> dict[str, Any]:
         return {

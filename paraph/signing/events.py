@@ -6,6 +6,7 @@ EVENTS = {
     "signing.eid.purged": _("Expired prepared eID signatures were deleted"),
     "signing.key.issued": _("A password-signing key and certificate were issued"),
     "signing.key.retired": _("A password-signing key was retired"),
+    "signing.key.revoked": _("A compromised password-signing key was revoked"),
     "signing.key.unlock_failed": _("A signing password was wrong"),
     "signing.key.unlocked": _("The contact centre lifted a password-signing lock"),
     "signing.password.signed": _("A document was signed with a password under a mandate"),

@@ -46,12 +46,11 @@ class PreparedEidSignature(models.Model):
 
 
 class RevocationReason(models.TextChoices):
-    """Why a key's certificate is on the CRL (RFC 5280 CRLReason)."""
+    """Why a key's certificate is on the CRL (RFC 5280 CRLReason). Only a
+    compromise revokes: a key that is merely replaced (renewal) or whose
+    mandate ended is retired, and what it signed stays valid (ADR 12)."""
 
-    SUPERSEDED = "superseded", _("replaced by a new key (mandate renewed)")
-    CESSATION_OF_OPERATION = "cessation_of_operation", _("mandate ended or revoked")
     KEY_COMPROMISE = "key_compromise", _("key or password compromised")
-    PRIVILEGE_WITHDRAWN = "privilege_withdrawn", _("signing right withdrawn")
 
 
 class PersonSigningKey(models.Model):
@@ -59,7 +58,9 @@ class PersonSigningKey(models.Model):
     certificate from Paraph's signing CA, and the private key encrypted under
     a key derived from the person's password (argon2id; the parameters and
     salt are in ``kdf``). At most one active key per person; a retired key
-    never signs again."""
+    never signs again (its private key is erased), but its certificate stays
+    good, so what it signed stays valid. Only a revoked key (compromised:
+    ``revoked_at``) is on the signing CA's revocation list."""
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -78,6 +79,7 @@ class PersonSigningKey(models.Model):
         _("certificate serial number (hex)"), max_length=64, blank=True, db_index=True
     )
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("certificate revoked at"), null=True, blank=True)
     revocation_reason = models.CharField(
         _("revocation reason"), max_length=32, choices=RevocationReason.choices, blank=True
     )

@@ -286,7 +286,8 @@ def signing_key_issue(
     """Issue ``person`` a new key pair and a certificate from Paraph's
     signing CA valid from now until ``valid_until`` (the mandate's end); the
     private key is stored encrypted under ``password``. A key the person
-    already had is retired in the same transaction: it never signs again."""
+    already had is retired (superseded) in the same transaction: it never
+    signs again, but it is not revoked, so what it signed stays valid."""
     now = timezone.now()
     if valid_until <= now:
         raise KeyUnavailable("the mandate has already ended", code="expired")
@@ -313,9 +314,7 @@ def signing_key_issue(
             .values_list("pk", flat=True)
         )
         PersonSigningKey.objects.filter(pk__in=retired).update(
-            retired_at=now,
-            revocation_reason=RevocationReason.SUPERSEDED,
-            encrypted_private_key=b"",
+            retired_at=now, encrypted_private_key=b""
         )
         key = PersonSigningKey.objects.create(
             person=person,
@@ -328,9 +327,9 @@ def signing_key_issue(
             not_after=valid_until,
             created_at=now,
         )
-        # The old keys are revoked publicly at once; and a validator must find
-        # a CRL at the address the new certificate names, even an empty one.
-        crl = _crl_publish(now) if retired or not SigningCrl.objects.exists() else None
+        # A validator must find a CRL at the address the new certificate
+        # names, even an empty one.
+        crl = None if SigningCrl.objects.exists() else _crl_publish(now)
         audit_record(
             name="signing.key.issued",
             actor=person,
@@ -351,37 +350,71 @@ def signing_key_retire(
     *,
     key: PersonSigningKey,
     reason: str,
-    revocation_reason: RevocationReason = RevocationReason.CESSATION_OF_OPERATION,
     actor: Person | None = None,
     request: HttpRequest | None = None,
 ) -> None:
-    """Retire ``key`` (mandate expired, revoked or renewed; a password or
-    key compromised): it never signs again, its encrypted private key is
-    erased, and its certificate goes on Paraph's CRL, published in the same
-    transaction. ``reason`` is the words kept in the audit log."""
+    """Retire ``key`` (its mandate expired, was revoked or renewed): it never
+    signs again and its encrypted private key is erased. Its certificate is
+    not revoked: what it signed while the mandate ran stays valid, today and
+    years later (ES-7, ES-11). ``reason`` is the words kept in the audit log.
+    A compromised key is revoked instead: :func:`signing_key_revoke`."""
     with transaction.atomic():
         locked = PersonSigningKey.objects.select_for_update().get(pk=key.pk)
         if locked.retired_at is not None:
             return
-        now = timezone.now()
-        locked.retired_at = now
-        locked.revocation_reason = revocation_reason
+        locked.retired_at = timezone.now()
         locked.encrypted_private_key = b""
-        locked.save(update_fields=["retired_at", "revocation_reason", "encrypted_private_key"])
-        crl = _crl_publish(now)
+        locked.save(update_fields=["retired_at", "encrypted_private_key"])
         audit_record(
             name="signing.key.retired",
             actor=actor,
             subject=locked,
+            data={"reason": reason, "serial_number": locked.serial_number},
+            request=request,
+        )
+    key.retired_at = locked.retired_at
+
+
+def signing_key_revoke(
+    *,
+    key: PersonSigningKey,
+    reason: str,
+    actor: Person | None = None,
+    request: HttpRequest | None = None,
+) -> None:
+    """Revoke ``key`` because it (or the password that protects it) may be
+    known to someone else: it is retired if it was not, and its certificate
+    goes on Paraph's CRL (reason keyCompromise), published in the same
+    transaction. Validators then refuse every signature it made, before as
+    after, since nobody can tell which were the person's own. ``reason`` is
+    the words kept in the audit log."""
+    with transaction.atomic():
+        locked = PersonSigningKey.objects.select_for_update().get(pk=key.pk)
+        if locked.revoked_at is not None:
+            return
+        now = timezone.now()
+        locked.retired_at = locked.retired_at or now
+        locked.revoked_at = now
+        locked.revocation_reason = RevocationReason.KEY_COMPROMISE
+        locked.encrypted_private_key = b""
+        locked.save(
+            update_fields=["retired_at", "revoked_at", "revocation_reason", "encrypted_private_key"]
+        )
+        crl = _crl_publish(now)
+        audit_record(
+            name="signing.key.revoked",
+            actor=actor,
+            subject=locked,
             data={
                 "reason": reason,
-                "revocation_reason": str(revocation_reason),
+                "revocation_reason": str(RevocationReason.KEY_COMPROMISE),
                 "serial_number": locked.serial_number,
                 "crl_number": crl.number,
             },
             request=request,
         )
-    key.retired_at, key.revocation_reason = locked.retired_at, locked.revocation_reason
+    key.retired_at, key.revoked_at = locked.retired_at, locked.revoked_at
+    key.revocation_reason = locked.revocation_reason
 
 
 # --- Paraph's certificate revocation list ------------------------------------
@@ -392,20 +425,20 @@ def crl_due(crl: SigningCrl, now: datetime) -> bool:
 
 
 def _crl_publish(now: datetime) -> SigningCrl:
-    """A new CRL listing every retired key, numbered after the last one; in
-    the caller's transaction (so a retired key is never missing from the
+    """A new CRL listing every revoked key, numbered after the last one; in
+    the caller's transaction (so a revoked key is never missing from the
     CRL that is served). Not audited on its own: its callers are."""
     ca = conf.signing_ca_key()
     revoked = [
         passwordkeys.Revoked(
             serial_number=int(serial, 16),
-            revoked_at=retired_at or now,  # never None: the query asks for retired keys
-            reason=reason or RevocationReason.CESSATION_OF_OPERATION,
+            revoked_at=revoked_at or now,  # never None: the query asks for revoked keys
+            reason=reason or RevocationReason.KEY_COMPROMISE,
         )
-        for serial, retired_at, reason in PersonSigningKey.objects.filter(retired_at__isnull=False)
+        for serial, revoked_at, reason in PersonSigningKey.objects.filter(revoked_at__isnull=False)
         .exclude(serial_number="")
-        .order_by("retired_at", "pk")
-        .values_list("serial_number", "retired_at", "revocation_reason")
+        .order_by("revoked_at", "pk")
+        .values_list("serial_number", "revoked_at", "revocation_reason")
     ]
     for _attempt in range(3):
         last = SigningCrl.objects.select_for_update().order_by("-number").first()

@@ -1,5 +1,7 @@
-"""Paraph's signing CA revokes retired person keys publicly: a CRL at a
-stable URL, named in every person certificate, that validators fetch."""
+"""Paraph's signing CA publishes a CRL at a stable URL, named in every
+person certificate, that validators fetch. Only a compromised key is on it:
+a key retired by a renewal or the end of a mandate is not, so what it
+signed stays valid for every validator."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from paraph.audit.models import AuditEvent
 from paraph.signing import conf, engine, passwordkeys, services
 from paraph.signing.models import PersonSigningKey, RevocationReason, SigningCrl
 from paraph.signing.tasks import signing_crl_refresh_task
-from paraph.signing.tests.checks import pyhanko_revocation_status
+from paraph.signing.tests.checks import pyhanko_cli_validate, pyhanko_revocation_status
 
 NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
@@ -56,14 +58,13 @@ def test_person_certificates_name_the_crl_at_base_url(emma, signing_settings):
     assert key.serial_number == format(cert.serial_number, "x")
 
 
-def test_crl_lists_retired_keys_signed_by_the_signing_ca(emma, client, pki):
+def test_crl_lists_only_compromised_keys_signed_by_the_signing_ca(emma, client, pki):
     with time_machine.travel(NOW, tick=False):
         first = _issue(emma)
         empty = _get_crl(client)
-        second = _issue(emma, password="a new password")  # renewal supersedes the first
-        services.signing_key_retire(
-            key=second, reason="password told to a colleague", revocation_reason="key_compromise"
-        )
+        second = _issue(emma, password="a new password")  # renewal: the first is retired
+        after_renewal = _get_crl(client)
+        services.signing_key_revoke(key=second, reason="password told to a colleague")
 
         crl = _get_crl(client)
 
@@ -74,6 +75,10 @@ def test_crl_lists_retired_keys_signed_by_the_signing_ca(emma, client, pki):
         crl.signature, crl.tbs_certlist_bytes, padding.PKCS1v15(), crl.signature_hash_algorithm
     )
     assert len(empty) == 0
+    assert len(after_renewal) == 0, "a superseded key is retired, not revoked"
+    first.refresh_from_db()
+    assert first.retired_at == NOW and first.revoked_at is None and not first.revocation_reason
+    assert not first.encrypted_private_key, "a retired key's private key is erased"
     number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
     assert number > empty.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
     assert crl.last_update_utc == NOW and crl.next_update_utc == NOW + timedelta(days=7)
@@ -84,13 +89,16 @@ def test_crl_lists_retired_keys_signed_by_the_signing_ca(emma, client, pki):
         )
         for e in crl
     }
-    assert entries == {
-        first.serial_number: (NOW, x509.ReasonFlags.superseded),
-        second.serial_number: (NOW, x509.ReasonFlags.key_compromise),
-    }
-    retired = AuditEvent.objects.get(name="signing.key.retired")
-    assert retired.data["crl_number"] == number
-    assert retired.data["revocation_reason"] == "key_compromise"
+    assert entries == {second.serial_number: (NOW, x509.ReasonFlags.key_compromise)}
+    revoked = AuditEvent.objects.get(name="signing.key.revoked")
+    assert revoked.data["crl_number"] == number
+    assert revoked.data["revocation_reason"] == "key_compromise"
+    assert revoked.data["reason"] == "password told to a colleague"
+    assert not AuditEvent.objects.filter(name="signing.key.retired").exists(), (
+        "the renewal's retirement is part of signing.key.issued"
+    )
+    issued = AuditEvent.objects.filter(name="signing.key.issued").order_by("pk")
+    assert issued.last().data["retired"] == [first.pk]
 
 
 def test_crl_is_published_anew_every_day(emma, client, signing_settings):
@@ -122,12 +130,62 @@ def test_crl_refresh_command(emma, capsys):
     assert SigningCrl.objects.count() == 2
 
 
+def _verify_json(data, tmp_path, capsys):
+    path = tmp_path / "checked.pdf"
+    path.write_bytes(data)
+    with pytest.raises(SystemExit) as exited:
+        call_command("verify", str(path), "--json")
+    (report,) = json.loads(capsys.readouterr().out)["signatures"]
+    return exited.value.code, report
+
+
 @pytest.mark.django_db(transaction=True)
-def test_signature_before_revocation_stays_valid_at_its_time_stamp(
-    live_server, person_factory, signing_settings, contract, pki, tmp_path, capsys
+def test_a_signature_made_before_a_renewal_stays_valid_for_every_validator(
+    live_server,
+    person_factory,
+    signing_settings,
+    contract,
+    pki,
+    independent_check,
+    tmp_path,
+    capsys,
 ):
     """The certificate names Paraph's CRL on a real (loopback) server: pyHanko
-    fetches it there, as any validator would."""
+    fetches it there, as any validator would. Renewing the mandate retires
+    the old key; Paraph, pyHanko's CLI and pdfsig still say "valid"."""
+    signing_settings.BASE_URL = live_server.url
+    emma = person_factory(first_name="Emma", last_name="Claes", national_number="78092301823")
+    old = _issue(emma)
+    before = services.password_signature_make(
+        person=emma, document=contract, document_ref="c", password=PASSWORD
+    )
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=10)):
+        _issue(emma, password="the renewed password")  # the mandate renewed
+
+        old.refresh_from_db()
+        assert old.retired_at is not None and old.revoked_at is None
+        code, report = _verify_json(before, tmp_path, capsys)
+        assert code == 0 and report["valid"] and report["revocation"] == "good"
+        path = tmp_path / "before.pdf"
+        path.write_bytes(before)
+        roots = [pki.pem_path("paraph-root")]
+        others = [pki.pem_path("paraph-signing-ca")]
+        assert pyhanko_cli_validate(path, roots=roots, other_certs=others) == ["VALID"]
+        now = pyhanko_revocation_status(path, roots=roots, other_certs=others)
+        assert now.trusted and not now.revoked
+        (sig,) = independent_check(before)  # pdfsig: valid and trusted
+        assert sig.valid and sig.trusted
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_compromised_key_is_refused_by_every_validator_before_and_after(
+    live_server, person_factory, signing_settings, contract, pki, tmp_path, capsys
+):
+    """A revocation for compromise cannot tell the person's signatures from
+    a thief's: Paraph and pyHanko (fetching Paraph's CRL over HTTP) refuse
+    both, even the one time-stamped before. pdfsig is not asked: it checks
+    revocation by OCSP only, and Paraph's signing CA publishes a CRL."""
     signing_settings.BASE_URL = live_server.url
     emma = person_factory(first_name="Emma", last_name="Claes", national_number="78092301823")
     key = _issue(emma)
@@ -145,50 +203,26 @@ def test_signature_before_revocation_stays_valid_at_its_time_stamp(
 
     # revoked ten minutes later (a time-stamp and a CRL count whole seconds)
     with time_machine.travel(timezone.now() + timedelta(minutes=10)):
-        services.signing_key_retire(
-            key=key, reason="mandate revoked by the person", revocation_reason="privilege_withdrawn"
-        )
+        services.signing_key_revoke(key=key, reason="the person told us a colleague knows it")
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
         # a copy of the key that somehow survived signs after the revocation
         after = engine.sign_pdf(contract, key=still_in_memory, config=conf.engine_config())
 
-        # Paraph's own validator (the same report as `paraph verify` and /verify/)
-        (made_before,) = engine.validate_pdf(before, trust=conf.trust()).signatures
-        assert made_before.revocation == "revoked" and made_before.revoked_at is not None
-        assert made_before.timestamp_time < made_before.revoked_at
-        assert made_before.signed_before_revocation and made_before.valid
-        (made_after,) = engine.validate_pdf(after, trust=conf.trust()).signatures
-        assert made_after.revocation == "revoked" and not made_after.valid
-        for data, exit_code in ((before, 0), (after, 1)):
-            path = tmp_path / "checked.pdf"
-            path.write_bytes(data)
-            with pytest.raises(SystemExit) as exited:
-                call_command("verify", str(path), "--json")
-            (report,) = json.loads(capsys.readouterr().out)["signatures"]
-            assert exited.value.code == exit_code
+        for data in (before, after):
+            code, report = _verify_json(data, tmp_path, capsys)
+            assert code == 1 and not report["valid"]
             assert report["revocation"] == "revoked" and report["revoked_at"]
-            assert report["signed_before_revocation"] is (exit_code == 0)
+        (made_before,) = engine.validate_pdf(before, trust=conf.trust()).signatures
+        assert made_before.timestamp_time < made_before.revoked_at, "time-stamped before"
 
-        # pyHanko, trusting only the roots and fetching Paraph's CRL over HTTP
-        path = tmp_path / "before.pdf"
-        path.write_bytes(before)
         roots = [pki.pem_path("paraph-root")]
         others = [pki.pem_path("paraph-signing-ca")]
-        now = pyhanko_revocation_status(path, roots=roots, other_certs=others)
-        assert now.revoked and not now.trusted, "pyHanko sees the certificate revoked"
-        assert now.revoked_at == made_before.revoked_at
-        at_ts = pyhanko_revocation_status(
-            path, roots=roots, other_certs=others, at=made_before.timestamp_time
-        )
-        assert at_ts.trusted and at_ts.intact and not at_ts.revoked, (
-            "pyHanko finds it valid at its time-stamp"
-        )
-        after_path = tmp_path / "after.pdf"
-        after_path.write_bytes(after)
-        late = pyhanko_revocation_status(
-            after_path, roots=roots, other_certs=others, at=made_after.timestamp_time
-        )
-        assert late.revoked and not late.trusted
+        for name, data in (("before.pdf", before), ("after.pdf", after)):
+            path = tmp_path / name
+            path.write_bytes(data)
+            now = pyhanko_revocation_status(path, roots=roots, other_certs=others)
+            assert now.revoked and not now.trusted, "pyHanko sees the certificate revoked"
+            assert now.revoked_at == made_before.revoked_at
         assert PersonSigningKey.objects.get(pk=key.pk).revocation_reason == (
-            RevocationReason.PRIVILEGE_WITHDRAWN
+            RevocationReason.KEY_COMPROMISE
         )

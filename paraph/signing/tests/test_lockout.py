@@ -185,3 +185,33 @@ def test_admin_action_unlocks_with_a_written_reason(clock, jan, contract, agent_
     event = AuditEvent.objects.get(name="signing.key.unlocked")
     assert event.data["reason"] == "Jan called; checked with itsme"
     assert _sign(jan, contract, PASSWORD)
+
+
+def test_admin_action_revokes_a_compromised_key_with_a_written_reason(
+    clock, jan, contract, agent_client
+):
+    key = _issue(jan)
+    action = {"action": "revoke_compromised", "_selected_action": [key.pk]}
+
+    confirm = agent_client.post(ADMIN, action)
+    assert "every signature it made becomes invalid" in confirm.content.decode()
+    missing = agent_client.post(ADMIN, {**action, "apply": "1", "reason": ""})
+    assert "Write why the key is revoked." in missing.content.decode()
+    assert PersonSigningKey.objects.get(pk=key.pk).revoked_at is None
+
+    done = agent_client.post(
+        ADMIN, {**action, "apply": "1", "reason": "Jan's laptop was stolen, unlocked"}, follow=True
+    )
+
+    assert "1 key was revoked." in done.content.decode()
+    key.refresh_from_db()
+    assert key.revoked_at is not None and key.retired_at is not None
+    assert key.revocation_reason == "key_compromise"
+    event = AuditEvent.objects.get(name="signing.key.revoked")
+    assert event.data["reason"] == "Jan's laptop was stolen, unlocked"
+    with pytest.raises(KeyUnavailable):
+        _sign(jan, contract, PASSWORD)
+    from paraph.signing.selectors import signing_crl_current
+
+    crl = signing_crl_current()
+    assert crl is not None and crl.entries == 1

@@ -49,7 +49,7 @@ def render_text(report: engine.ValidationReport) -> str:
         if sig.revoked_at:
             revocation += f" on {sig.revoked_at.isoformat()}"
             if sig.signed_before_revocation:
-                revocation += " (after the time-stamp: valid when it was made)"
+                revocation += " (after the time-stamp; a revoked certificate vouches for none)"
         lines.append(f"  revocation:             {revocation}")
         if sig.level:
             lines.append(f"  PAdES level:            {sig.level}")
