@@ -7,6 +7,7 @@ another person's contract, page image or download is a 404."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -64,6 +65,8 @@ from paraph.contracts.services import (
     contract_refuse,
 )
 from paraph.core.belgium import phone_mask, phone_normalize
+
+logger = logging.getLogger(__name__)
 
 # The activation in progress: the person, the links that brought them, the
 # contract to open afterwards, the phone and the code attempt. Kept in the
@@ -511,13 +514,26 @@ def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
 @login_required
 @require_GET
 def contract_page_image(request: HttpRequest, public_id: Any, number: int) -> HttpResponse:
-    """One page of the contract as a PNG, for the person's eyes only."""
+    """One page of the contract as a PNG, for the person's eyes only; a
+    page that cannot be drawn shows a placeholder saying so, never an error."""
     contract = _contract_or_404(request, public_id)
     field, sha256 = _shown_pdf(contract)
     try:
         png = rendering.page_png(load=lambda: _read(field), sha256=sha256, number=number)
     except rendering.PageNotFound as exc:
         raise Http404 from exc
+    except rendering.PageNotRendered as exc:
+        logger.warning(
+            "Page %d of contract %s (document %s) not rendered: %s",
+            number,
+            contract.public_id,
+            sha256,
+            exc,
+        )
+        response = HttpResponse(rendering.placeholder_png(), content_type="image/png")
+        # Not kept: the next visit tries the page again.
+        response["Cache-Control"] = "private, no-store"
+        return response
     response = HttpResponse(png, content_type="image/png")
     # The image never changes for this hash; only this person's browser keeps it.
     response["Cache-Control"] = "private, max-age=86400"
