@@ -425,6 +425,19 @@ _PDF_MESSAGES = {
     "placement": lambda: gettext(
         "The signature cannot go there: the page does not exist or the box is outside the page."
     ),
+    "page_tree": lambda: gettext(
+        "The PDF's list of pages is broken (a page is missing, listed twice or not counted). "
+        "Print it to a new PDF and upload that copy."
+    ),
+    "malformed": lambda: gettext(
+        "The PDF does not follow the PDF standard (it refers to parts it does not contain): "
+        "its signatures could not be checked reliably. Print it to a new PDF and upload "
+        "that copy."
+    ),
+    "unverifiable": lambda: gettext(
+        "Paraph's seal on this PDF could not be checked afterwards, so nothing was sent. "
+        "Print it to a new PDF and upload that copy."
+    ),
 }
 
 
@@ -614,7 +627,9 @@ def _document_prepare(
     sender's placement (any later change to the document then shows in
     every validator); the PDF itself when ``CONTRACT_SEAL`` is off. Either
     way the signing engine reads it first: a damaged, encrypted, truncated
-    or oversized file is refused here, with a precise reason."""
+    or oversized file, a broken page tree or a file that only a lenient
+    reader reads is refused here, with a precise reason; so is a sealed
+    document that Paraph's own validator does not accept."""
     if not pdf:
         raise ContractInvalid([FieldError("pdf", "empty", _PDF_MESSAGES["empty"]())])
     if len(pdf) > settings.SIGNING_MAX_PDF_BYTES:
@@ -623,6 +638,7 @@ def _document_prepare(
 
     where = (placement or SignaturePlacement()).engine_placement()
     try:
+        engine.check_readable(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
         if settings.CONTRACT_SEAL:
             sealed = seal_apply(
                 document=pdf,
@@ -631,10 +647,8 @@ def _document_prepare(
                 language=language,
                 slots=(engine.SignatureSlot(field_name=SIGNATURE_FIELD, placement=where),),
             )
+            _sealed_check(sealed, ref=ref)
             return sealed, True, SIGNATURE_FIELD
-        from paraph.signing.selectors import signature_report
-
-        signature_report(pdf)
         return pdf, False, ""
     except DocumentRejected as exc:
         raise _pdf_error(exc, len(pdf)) from exc
@@ -646,6 +660,23 @@ def _document_prepare(
             ),
             code="seal_unavailable",
         ) from exc
+
+
+def _sealed_check(sealed: bytes, *, ref: str) -> None:
+    """Refuse a sealed document that Paraph's validator (as the reports
+    use it) does not read strictly and find valid: its report would fail
+    once the recipient signed. A seal that is intact but not trusted is
+    Paraph's configuration, not the sender's PDF (:class:`SigningError`)."""
+    from paraph.signing.selectors import signature_report
+
+    report = signature_report(sealed)
+    if report.valid and not report.notes:
+        return
+    problems = [p for s in report.signatures for p in s.problems]
+    logger.warning("contract %s: the sealed document does not validate: %s", ref, problems)
+    if report.notes or not report.signatures or any(not s.intact for s in report.signatures):
+        raise ContractInvalid([FieldError("pdf", "unverifiable", _PDF_MESSAGES["unverifiable"]())])
+    raise SigningError(f"Paraph's validator does not accept its own seal: {problems}")
 
 
 # --- Access links ----------------------------------------------------------------

@@ -53,6 +53,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
+    EmbeddedPdfSignature,
     async_add_validation_info,
     async_validate_pdf_signature,
     async_validate_pdf_timestamp,
@@ -88,6 +89,8 @@ PROBLEM_UNVALIDATABLE = "the signature cannot be validated"
 PROBLEM_CERTIFICATION = "the document was changed in a way its certification forbids"
 PROBLEM_SEED_VALUE = "the signature breaks its field's seed value constraints"
 PROBLEM_TIMESTAMP = "the signature's time-stamp is not valid or not trusted"
+# What a report notes about the document as a whole.
+NOTE_LENIENT = "read leniently"
 
 T = TypeVar("T")
 
@@ -107,6 +110,7 @@ __all__ = [
     "async_prepare_external",
     "async_sign_pdf",
     "async_validate_pdf",
+    "check_readable",
     "check_signing_certificate",
     "common_name",
     "finish_external",
@@ -477,8 +481,37 @@ def _validation_context(
 # --- reading input ----------------------------------------------------------
 
 
+def _open(data: bytes, *, strict: bool) -> PdfFileReader:
+    """pyHanko's reader over ``data``, its catalogue parsed (unless the
+    file is encrypted); raises whatever pyHanko raises on a damaged file."""
+    reader = PdfFileReader(io.BytesIO(data), strict=strict)
+    if not reader.encrypted:
+        reader.root  # noqa: B018 - parses the catalogue through the xref table
+    return reader
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason for a report or a log: the exception's message
+    (pyHanko and asn1crypto write several lines) and its kind."""
+    text = " ".join(str(exc).split())
+    if len(text) > 200:
+        text = text[:197] + "..."
+    kind = exc.__class__.__name__
+    return f"{text} ({kind})" if text else f"its data is inconsistent ({kind})"
+
+
 def _check_document(data: bytes, max_bytes: int) -> PdfFileReader:
-    """A reader over ``data``, or a precise :class:`DocumentRejected`."""
+    """A strict reader over ``data``, or a precise :class:`DocumentRejected`."""
+    return _read_document(data, max_bytes, lenient=False)[0]
+
+
+def _read_document(
+    data: bytes, max_bytes: int, *, lenient: bool
+) -> tuple[PdfFileReader, str | None]:
+    """A reader over ``data`` and a note, or a precise :class:`DocumentRejected`.
+    The reader is strict (it refuses what ISO 32000 forbids, as a document
+    to sign must be read); with ``lenient``, a file the strict reader
+    refuses is read as PDF viewers read it, and the note says why."""
     if not data:
         raise DocumentRejected("the file is empty (0 bytes)", code="empty")
     if len(data) > max_bytes:
@@ -491,22 +524,124 @@ def _check_document(data: bytes, max_bytes: int) -> PdfFileReader:
         raise DocumentRejected(
             "the PDF is truncated (its end-of-file marker is missing)", code="truncated"
         )
+    note = None
     try:
-        reader = PdfFileReader(io.BytesIO(data))
-        encrypted = reader.encrypted
-        if not encrypted:
-            reader.root  # noqa: B018 - parses the catalogue through the xref table
-    except Exception as exc:  # pyHanko raises many kinds on damaged files
+        try:
+            reader = _open(data, strict=True)
+        except Exception as exc:  # pyHanko raises many kinds on damaged files
+            if not lenient:
+                raise
+            reader = _open(data, strict=False)
+            note = f"{NOTE_LENIENT}: {_reason(exc)}"
+    except Exception as exc:
         raise DocumentRejected(
-            f"the PDF is damaged and cannot be read ({exc.__class__.__name__}: {exc})",
-            code="damaged",
+            f"the PDF is damaged and cannot be read ({_reason(exc)})", code="damaged"
         ) from exc
-    if encrypted:
+    if reader.encrypted:
         raise DocumentRejected(
             "the PDF is encrypted (password-protected); ask for an unprotected copy",
             code="encrypted",
         )
-    return reader
+    return reader, note
+
+
+# Page trees are a few levels deep; more is damage (or an attack on a reader's
+# recursion), as is a node met twice.
+_MAX_PAGE_TREE_DEPTH = 64
+
+
+def _page_tree_broken(what: str) -> DocumentRejected:
+    return DocumentRejected(f"the PDF's page tree is broken: {what}", code="page_tree")
+
+
+def _count_pages(
+    node_ref: Any, seen: set[generic.Reference], depth: int, *, is_root: bool = False
+) -> int:
+    """The pages under ``node_ref``, each /Pages node's /Count checked
+    against them; :class:`DocumentRejected` (``page_tree``) when the tree
+    loops, names an object the file does not hold, or miscounts."""
+    if not isinstance(node_ref, generic.IndirectObject):
+        raise _page_tree_broken("a node is not an indirect object")
+    ref = node_ref.reference
+    label = f"object {ref.idnum} {ref.generation} R"
+    if ref in seen:
+        raise _page_tree_broken(f"{label} appears twice (the tree loops back on itself)")
+    if depth > _MAX_PAGE_TREE_DEPTH:
+        raise _page_tree_broken(f"it is more than {_MAX_PAGE_TREE_DEPTH} levels deep")
+    seen.add(ref)
+    try:
+        node = node_ref.get_object()
+        is_dict = isinstance(node, generic.DictionaryObject)
+        node_type = node["/Type"] if is_dict and "/Type" in node else None
+        if is_root and node_type is None and is_dict and "/Kids" in node:
+            node_type = "/Pages"  # the root's /Type is often left out; pyHanko does not need it
+        kids = node["/Kids"] if node_type == "/Pages" and "/Kids" in node else None
+        declared = node["/Count"] if node_type == "/Pages" and "/Count" in node else None
+    except pdf_misc.PdfStrictReadError as exc:
+        raise _page_tree_broken(f"{label} is missing from the file") from exc
+    except (KeyError, pdf_misc.PdfReadError) as exc:
+        raise _page_tree_broken(f"{label} cannot be read ({_reason(exc)})") from exc
+    if node_type == "/Page" and not is_root:
+        return 1
+    if node_type != "/Pages":
+        raise _page_tree_broken(f"{label} is neither a page nor a list of pages")
+    if not isinstance(kids, generic.ArrayObject):
+        raise _page_tree_broken(f"{label} has no list of pages (/Kids)")
+    pages = sum(_count_pages(kid, seen, depth + 1) for kid in kids)
+    if not isinstance(declared, int) or declared != pages:
+        raise _page_tree_broken(f"{label} says it holds {declared} page(s), it holds {pages}")
+    return pages
+
+
+def _read_every_object(reader: PdfFileReader) -> None:
+    """Read every object the document uses, from its trailer: a strict
+    reader then finds what a validator would stumble on later (an object
+    named but missing, a stream cut short)."""
+    seen: set[generic.Reference] = set()
+    stack: list[Any] = list(reader.trailer_view.values())
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, generic.IndirectObject):
+            if obj.reference in seen:
+                continue
+            seen.add(obj.reference)
+            obj = obj.get_object()
+        if isinstance(obj, generic.DictionaryObject):
+            stack.extend(obj.values())
+        elif isinstance(obj, generic.ArrayObject):
+            stack.extend(obj)
+
+
+def check_readable(data: bytes, *, max_bytes: int) -> int:
+    """The number of pages of ``data``, a PDF that Paraph can sign and that
+    every validator can read back. Refuses with :class:`DocumentRejected`
+    what :func:`sign_pdf` refuses (``empty``, ``too_large``, ``not_pdf``,
+    ``truncated``, ``damaged``, ``encrypted``), a page tree that loops,
+    names a missing object or miscounts its pages (``page_tree``), and a
+    document that a strict reader refuses anywhere, e.g. an object that is
+    named but missing (``malformed``): signing reads only the parts it
+    changes, so such a file would be signed and its signatures then fail
+    to validate."""
+    reader = _check_document(data, max_bytes)
+    try:
+        pages = _count_pages(reader.root.raw_get("/Pages"), set(), 0, is_root=True)
+        _read_every_object(reader)
+    except DocumentRejected:
+        raise
+    except KeyError as exc:
+        raise _page_tree_broken("the document has no page tree") from exc
+    except pdf_misc.PdfStrictReadError as exc:
+        raise DocumentRejected(
+            f"the PDF breaks the PDF standard and is read only leniently ({_reason(exc)})",
+            code="malformed",
+        ) from exc
+    except Exception as exc:  # RecursionError on absurd nesting, PdfReadError...
+        raise DocumentRejected(
+            f"the PDF is damaged and cannot be read ({_reason(exc)})", code="damaged"
+        ) from exc
+    if pages == 0:
+        raise _page_tree_broken("the document has no page")
+    return pages
 
 
 def _check_not_locked(reader: PdfFileReader) -> bool:
@@ -1324,7 +1459,12 @@ class SignatureReport:
 
 @dataclass(frozen=True)
 class ValidationReport:
+    """Every signature of a document, and notes on the document itself
+    (e.g. ``"read leniently: <reason>"`` when a strict reader refused it
+    and it was read as PDF viewers read it)."""
+
     signatures: tuple[SignatureReport, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -1332,8 +1472,18 @@ class ValidationReport:
         signature and document time-stamp is intact and trusted."""
         return bool(self.signatures) and all(s.valid for s in self.signatures)
 
+    @property
+    def read_leniently(self) -> bool:
+        return any(note.startswith(NOTE_LENIENT) for note in self.notes)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid, "signatures": [s.as_dict() for s in self.signatures]}
+        result: dict[str, Any] = {
+            "valid": self.valid,
+            "signatures": [s.as_dict() for s in self.signatures],
+        }
+        if self.notes:  # absent for a document read strictly, as before notes existed
+            result["notes"] = list(self.notes)
+        return result
 
 
 def _has_revocation_sources(cert: x509.Certificate) -> bool:
@@ -1344,23 +1494,163 @@ async def async_validate_pdf(
     data: bytes, *, trust: Trust, moment: datetime | None = None, max_bytes: int | None = None
 ) -> ValidationReport:
     """A report on every signature in ``data``, validated against ``trust``
-    only. Unreadable input raises :class:`DocumentRejected`."""
-    reader = _check_document(data, max_bytes or len(data) or 1)
+    only. A file that a strict reader refuses (at once, or in the middle of
+    a validation) is validated again as read leniently, with a note; a
+    signature that cannot be validated is reported with the reason, never
+    raised. Raises only :class:`DocumentRejected`, for a file that cannot
+    be read at all."""
+    limit = max_bytes or len(data) or 1
+    reader, note = _read_document(data, limit, lenient=True)
+    if note is None:
+        try:
+            return await _validate_reader(reader, trust, moment)
+        except pdf_misc.PdfStrictReadError as exc:
+            note = f"{NOTE_LENIENT}: {_reason(exc)}"
+            log.info("validating a PDF that a strict reader refuses: %s", note)
+        try:
+            reader = _open(data, strict=False)
+        except Exception as exc:
+            raise DocumentRejected(
+                f"the PDF is damaged and cannot be read ({_reason(exc)})", code="damaged"
+            ) from exc
+    report = await _validate_reader(reader, trust, moment)
+    return ValidationReport(signatures=report.signatures, notes=(note, *report.notes))
+
+
+async def _validate_reader(
+    reader: PdfFileReader, trust: Trust, moment: datetime | None
+) -> ValidationReport:
+    """The report on the signatures ``reader`` finds. Through a strict
+    reader, a strict-read error escapes (the caller reads leniently);
+    anything else that breaks the whole document is :class:`DocumentRejected`."""
     try:
         dss: DocumentSecurityStore | None = DocumentSecurityStore.read_dss(reader)
-    except Exception:  # NoDSSFoundError, or a damaged DSS that validation will then miss
+    except Exception as exc:  # NoDSSFoundError, or a damaged DSS that validation will miss
+        if _read_again_leniently(reader, exc):
+            raise
         dss = None
     try:
-        embedded = list(reader.embedded_signatures)
-    except Exception as exc:
+        found = _embedded_signatures(reader)
+    except Exception as exc:  # a looping or damaged form: RecursionError, PdfReadError...
+        if _read_again_leniently(reader, exc):
+            raise
         raise DocumentRejected(
-            f"the PDF's signature fields cannot be read: {exc}", code="damaged"
+            f"the PDF's signature fields cannot be read ({_reason(exc)})", code="damaged"
         ) from exc
+    embedded = [sig for sig in found if not isinstance(sig, SignatureReport)]
     doc_ts_revisions = [s.signed_revision for s in embedded if s.sig_object_type == "/DocTimeStamp"]
     reports = []
-    for sig in embedded:
-        reports.append(await _validate_one(sig, trust, moment, dss, doc_ts_revisions))
+    for sig in found:
+        if isinstance(sig, SignatureReport):
+            reports.append(sig)
+        else:
+            reports.append(await _validate_guarded(sig, trust, moment, dss, doc_ts_revisions))
     return ValidationReport(signatures=tuple(reports))
+
+
+_SUBFILTERS = {subfilter.value for subfilter in fields.SigSeedSubFilter}
+
+
+def _embedded_signatures(reader: PdfFileReader) -> list[EmbeddedPdfSignature | SignatureReport]:
+    """The filled signature fields of ``reader`` in signing order, as
+    pyHanko's ``embedded_signatures`` gives them; a field whose signature
+    cannot even be parsed (garbage in /Contents) is a report that says so,
+    after the others. Signatures of an unknown /SubFilter are left out,
+    as pyHanko does."""
+    readable: list[EmbeddedPdfSignature] = []
+    unreadable: list[SignatureReport] = []
+    for fq_name, sig_obj, sig_field in fields.enumerate_sig_fields(reader, filled_status=True):
+        try:
+            if sig_obj.get_object().get("/SubFilter") not in _SUBFILTERS:
+                continue
+            readable.append(EmbeddedPdfSignature(reader, sig_field, fq_name))
+        except Exception as exc:  # asn1crypto's ValueError, pyHanko's asserts...
+            if _read_again_leniently(reader, exc):
+                raise
+            log.warning("signature field %s cannot be read: %s", fq_name, _reason(exc))
+            unreadable.append(_unvalidatable_signature(str(fq_name), sig_obj, exc))
+    readable.sort(key=lambda sig: sig.signed_revision)
+    return [*readable, *unreadable]
+
+
+def _read_again_leniently(reader: PdfFileReader, exc: Exception) -> bool:
+    """True when ``exc`` is a strict reader refusing what a lenient one
+    reads: the whole document is then validated again, read leniently."""
+    return reader.strict and isinstance(exc, pdf_misc.PdfStrictReadError)
+
+
+def _unvalidatable_signature(
+    field_name: str,
+    sig_obj: Any,
+    exc: BaseException,
+    *,
+    cert: x509.Certificate | None = None,
+) -> SignatureReport:
+    """The report on a signature that could not be validated, and why."""
+    try:
+        is_doc_ts = sig_obj.get_object().get("/Type") == "/DocTimeStamp"
+    except Exception:
+        is_doc_ts = False
+    return SignatureReport(
+        field_name=field_name,
+        kind="document_timestamp" if is_doc_ts else "signature",
+        signer=_name_attr(cert.subject, "common_name") if cert is not None else "",
+        signer_national_number="",
+        issuer=_name_attr(cert.issuer, "common_name") if cert is not None else "",
+        signing_time=None,
+        timestamp_time=None,
+        timestamp_authority="",
+        intact=False,
+        covers_whole_document=False,
+        modifications="unknown",
+        trusted=False,
+        revocation="unknown",
+        level=None,
+        certification="",
+        problems=(f"{PROBLEM_UNVALIDATABLE}: {_reason(exc)}",),
+    )
+
+
+# What damaged signatures and documents raise inside pyHanko, asn1crypto and
+# the certificate validator: each one is a report's problem, logged briefly.
+_EXPECTED_FAILURES = (
+    SignatureValidationError,
+    pdf_misc.PdfError,
+    AssertionError,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    NotImplementedError,
+    RecursionError,
+)
+
+
+async def _validate_guarded(
+    sig: EmbeddedPdfSignature,
+    trust: Trust,
+    moment: datetime | None,
+    dss: DocumentSecurityStore | None,
+    doc_ts_revisions: list[int],
+) -> SignatureReport:
+    """:func:`_validate_one`, with whatever it raises made the signature's
+    problem (a strict-read error through a strict reader escapes: the
+    document is read again leniently)."""
+    try:
+        return await _validate_one(sig, trust, moment, dss, doc_ts_revisions)
+    except Exception as exc:
+        if _read_again_leniently(sig.reader, exc):
+            raise
+        if isinstance(exc, _EXPECTED_FAILURES):
+            log.warning("signature %s cannot be validated: %s", sig.field_name, _reason(exc))
+        else:  # the last resort: a report, and the details in the log
+            log.exception("signature %s: unexpected failure while validating it", sig.field_name)
+        try:
+            cert = sig.signer_cert
+        except Exception:
+            cert = None
+        return _unvalidatable_signature(str(sig.field_name), sig.sig_object, exc, cert=cert)
 
 
 def validate_pdf(
@@ -1442,25 +1732,7 @@ async def _validate_one(
                 status, revocation = soft, "revoked"
                 revoked_at = soft.revocation_details.revocation_date
     except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
-        problems.append(f"{PROBLEM_UNVALIDATABLE}: {exc}")
-        return SignatureReport(
-            field_name=field_name,
-            kind="document_timestamp" if is_doc_ts else "signature",
-            signer=_name_attr(cert.subject, "common_name") if cert is not None else "",
-            signer_national_number="",
-            issuer=_name_attr(cert.issuer, "common_name") if cert is not None else "",
-            signing_time=None,
-            timestamp_time=None,
-            timestamp_authority="",
-            intact=False,
-            covers_whole_document=False,
-            modifications="unknown",
-            trusted=False,
-            revocation="unknown",
-            level=None,
-            certification="",
-            problems=tuple(problems),
-        )
+        return _unvalidatable_signature(field_name, sig.sig_object, exc, cert=cert)
     signer_cert = status.signing_cert
     modification_level = status.modification_level
     modifications = modification_level.name.lower() if modification_level is not None else "none"
