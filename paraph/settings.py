@@ -419,7 +419,7 @@ CONTACT_HOLIDAYS = env_list("PARAPH_CONTACT_HOLIDAYS")
 # --- Signatures (paraph.signing; docs/adr/0006-signature-levels.md) -------
 
 # PAdES level of every signature: B-T (time-stamped), B-LT or B-LTA.
-SIGNING_LEVEL = env_str("PARAPH_SIGNING_LEVEL", "B-T")
+SIGNING_LEVEL = env_str("PARAPH_SIGNING_LEVEL", "B-LTA")
 SIGNING_MAX_PDF_BYTES = env_int("PARAPH_SIGNING_MAX_PDF_MB", 50) * 1024 * 1024
 # Where Paraph's seal and signing-CA keys live: "file" (PKCS#12) or "pkcs11".
 SIGNING_KEY_STORE = env_str("PARAPH_SIGNING_KEY_STORE", "file")

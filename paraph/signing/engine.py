@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from asn1crypto import cms, tsp, x509
+from asn1crypto import crl as asn1_crl
 from cryptography import x509 as crypto_x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
@@ -40,7 +41,9 @@ from pyhanko.pdf_utils.content import ResourceType
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
@@ -59,17 +62,31 @@ from pyhanko.sign.validation import (
     async_validate_pdf_timestamp,
     read_certification_data,
 )
+from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.policy_decl import (
+    LocalKnowledge,
+    PdfSignatureValidationSpec,
+    SignatureValidationSpec,
+)
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.errors import (
     InvalidCertificateError,
     PathBuildingError,
     PathValidationError,
     RevokedError,
 )
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+from pyhanko_certvalidator.policy_decl import (
+    REQUIRE_REVINFO,
+    CertRevTrustPolicy,
+    FreshnessReqType,
+)
+from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
+from pyhanko_certvalidator.revinfo.archival import CRLContainer
 
 from paraph.signing import stamplayout
 from paraph.signing.exceptions import (
@@ -1414,6 +1431,16 @@ class SignatureReport:
     certification: str  # DocMDP permission of a certification signature, or ""
     problems: tuple[str, ...] = ()
     revoked_at: datetime | None = None
+    # Trusted through long-term validation: the certificate is no longer
+    # valid today (expired), but the embedded validation data and the
+    # time-stamps prove it was when the signature was made.
+    long_term: bool = False
+
+    @property
+    def unchanged_since(self) -> bool:
+        """Nothing but validation data and document time-stamps (B-LT,
+        B-LTA) was added after this signature."""
+        return self.covers_whole_document or self.modifications == "lta_updates"
 
     @property
     def signed_before_revocation(self) -> bool:
@@ -1447,6 +1474,7 @@ class SignatureReport:
             "covers_whole_document": self.covers_whole_document,
             "modifications": self.modifications,
             "trusted": self.trusted,
+            "long_term": self.long_term,
             "revocation": self.revocation,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
             "signed_before_revocation": self.signed_before_revocation,
@@ -1465,6 +1493,12 @@ class ValidationReport:
 
     signatures: tuple[SignatureReport, ...]
     notes: tuple[str, ...] = ()
+
+    @property
+    def signed(self) -> tuple[SignatureReport, ...]:
+        """The signatures in the order they were made, without the document
+        time-stamps (B-LTA) that follow them."""
+        return tuple(s for s in self.signatures if s.kind == "signature")
 
     @property
     def valid(self) -> bool:
@@ -1685,6 +1719,65 @@ async def _status(
         await _release(vc, ts_vc)
 
 
+async def _long_term_valid(
+    sig: Any, trust: Trust, moment: datetime | None
+) -> tuple[bool, datetime | None]:
+    """ETSI EN 319 102-1 validation with long-term availability (pyHanko's
+    AdES LTA process): the signature's path validated in the past, at the
+    time its time-stamps prove, with the revocation data embedded in the
+    document and the CRLs Paraph knows. Whether it passes, and when the
+    certificate was revoked if that is what it found."""
+    policy = CertValidationPolicySpec(
+        trust_manager=SimpleTrustManager.build(
+            trust_roots=[_load_cert(c, "trust root") for c in trust.roots]
+        ),
+        revinfo_policy=CertRevTrustPolicy(
+            REQUIRE_REVINFO,
+            freshness=None,
+            freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION,
+        ),
+    )
+    spec = PdfSignatureValidationSpec(
+        signature_validation_spec=SignatureValidationSpec(
+            cert_validation_policy=policy,
+            local_knowledge=LocalKnowledge(
+                known_certs=[
+                    _load_cert(c, "intermediate CA certificate") for c in trust.intermediates
+                ],
+                known_crls=[CRLContainer(asn1_crl.CertificateList.load(c)) for c in trust.crls],
+            ),
+        ),
+        diff_policy=DEFAULT_DIFF_POLICY,
+    )
+    timing = (
+        ValidationTimingInfo(moment, moment, point_in_time_validation=True)
+        if moment is not None
+        else ValidationTimingInfo.now()
+    )
+    try:
+        result = await ades_lta_validation(sig, spec, timing_info=timing)
+    except Exception:  # a damaged structure: no long-term proof then
+        log.warning("long-term validation of %s failed", sig.field_name, exc_info=True)
+        return False, None
+    if result.ades_subindic == AdESPassed.OK:
+        return True, None
+    return False, _revoked_in_known_crls(sig.signer_cert, trust)
+
+
+def _revoked_in_known_crls(cert: x509.Certificate, trust: Trust) -> datetime | None:
+    """When ``cert`` was revoked according to the CRLs Paraph holds itself
+    (its own signing CA's, from the database), or None."""
+    for der in trust.crls:
+        crl = asn1_crl.CertificateList.load(der)
+        if crl.issuer != cert.issuer:
+            continue
+        for entry in crl["tbs_cert_list"]["revoked_certificates"] or []:
+            if entry["user_certificate"].native == cert.serial_number:
+                revoked: datetime = entry["revocation_date"].native
+                return revoked
+    return None
+
+
 async def _validate_one(
     sig: Any,
     trust: Trust,
@@ -1733,6 +1826,14 @@ async def _validate_one(
                 revoked_at = soft.revocation_details.revocation_date
     except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
         return _unvalidatable_signature(field_name, sig.sig_object, exc, cert=cert)
+    long_term = False
+    if not is_doc_ts and not status.trusted and revocation != "revoked" and dss is not None:
+        # Not trusted today, typically because the certificate has expired
+        # since: the validation data embedded at signing and the time-stamps
+        # may prove it was valid when it was made (long-term validation).
+        long_term, revoked_since = await _long_term_valid(sig, trust, moment)
+        if revoked_since is not None:
+            revocation, revoked_at, long_term = "revoked", revoked_since, False
     signer_cert = status.signing_cert
     modification_level = status.modification_level
     modifications = modification_level.name.lower() if modification_level is not None else "none"
@@ -1750,7 +1851,7 @@ async def _validate_one(
         ts_time = ts.timestamp if ts is not None else None
         tsa = _name_attr(ts.signing_cert.subject, "common_name") if ts is not None else ""
         signing_time = status.signer_reported_dt
-        if ts is not None and not (ts.intact and ts.valid and ts.trusted):
+        if ts is not None and not (ts.intact and ts.valid and ts.trusted) and not long_term:
             problems.append(PROBLEM_TIMESTAMP)
         level = Level.B_T if ts is not None else Level.B_B
         if level == Level.B_T and dss is not None:
@@ -1770,7 +1871,8 @@ async def _validate_one(
         intact=bool(status.intact and status.valid),
         covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         modifications=modifications,
-        trusted=bool(status.trusted),
+        trusted=bool(status.trusted) or long_term,
+        long_term=long_term,
         revocation=revocation,
         level=level,
         certification=docmdp.name.lower() if docmdp is not None else "",

@@ -62,10 +62,10 @@ def test_the_recipients_card_signs_the_contract_and_the_pdf_validates(
     with contract.signed_pdf.open("rb") as handle:
         report = signature_report(handle.read())
     assert report.valid
-    mine = report.signatures[-1]
+    mine = report.signed[-1]
     assert mine.signer_national_number == CARDS[card]
     assert mine.issuer == "SANDBOX Citizen CA"
-    assert mine.covers_whole_document
+    assert mine.unchanged_since
     # The contract's page shows it signed, and how.
     page = client.get(answer.json()["redirect"])
     with translation.override("en"):

@@ -96,9 +96,9 @@ def test_the_person_downloads_a_sealed_evidence_pdf_that_says_everything(
     pdf = response.content
     report = signature_report(pdf)
     assert report.valid
-    (seal,) = report.signatures
+    (seal,) = report.signed
     assert seal.signer == "Paraph Sandbox seal" and seal.certification == "no_changes"
-    assert seal.covers_whole_document
+    assert seal.unchanged_since
 
     text = " ".join(text_of(pdf, tmp_path).split())
     c = signed_contract

@@ -205,8 +205,8 @@ def test_the_document_is_the_original_certified_by_paraphs_seal(make_contract, p
     # An incremental update of the original: the sender's bytes are intact.
     assert document.startswith(pdf)
     report = signature_report(document)
-    (seal,) = report.signatures
-    assert seal.intact and seal.covers_whole_document
+    (seal,) = report.signed
+    assert seal.intact and seal.unchanged_since
     assert seal.certification == "fill_forms"
     assert contract.sealed and contract.signature_field == "Paraph-Recipient"
     fields = {

@@ -66,13 +66,13 @@ def test_a_password_signature_from_the_engine_is_stored_whole(make_contract, clo
     with stored.signed_pdf.open("rb") as handle:
         assert handle.read() == signed
     report = signature_report(signed)
-    assert [s.signer for s in report.signatures][1] == person.get_full_name()
+    assert [s.signer for s in report.signed][1] == person.get_full_name()
     # Paraph's seal (certifying, form filling allowed) and the person's
     # signature in the field the seal prepared: both valid, the last whole.
     assert report.valid
-    assert [s.field_name for s in report.signatures] == ["Signature1", "Paraph-Recipient"]
+    assert [s.field_name for s in report.signed] == ["Signature1", "Paraph-Recipient"]
     assert report.signatures[0].certification == "fill_forms"
-    assert report.signatures[-1].covers_whole_document
+    assert report.signed[-1].unchanged_since
     evidence = contract_evidence(contract=stored)
     assert evidence["signature"] == {
         "method": "password",

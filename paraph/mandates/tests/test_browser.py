@@ -87,5 +87,5 @@ def test_a_mandate_signed_by_sms_code_then_a_contract_signed_with_the_password(
     assert signed.status == "signed" and signed.signing_method == "password"
     with signed.signed_pdf.open("rb") as handle:
         report = signature_report(handle.read())
-    assert report.valid and report.signatures[-1].signer == person.get_full_name()
+    assert report.valid and report.signed[-1].signer == person.get_full_name()
     assert console_errors == []

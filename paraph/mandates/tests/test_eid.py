@@ -47,7 +47,7 @@ def test_the_persons_card_signs_the_mandate(cards, holder, signer):
     assert mandate.status == "signed" and mandate.signed_with == "eid"
     assert CARDS["card1"] in mandate.evidence["certificate_subject"]
     report = signature_report(bytes(mandate.signed_pdf))
-    assert report.valid and report.signatures[-1].signer_national_number == CARDS["card1"]
+    assert report.valid and report.signed[-1].signer_national_number == CARDS["card1"]
 
 
 def test_another_persons_card_does_not_sign_the_mandate(cards, holder, signer):

@@ -123,7 +123,7 @@ def test_the_right_code_signs_and_seals_the_mandate_with_evidence(anne, clock, f
     signed = bytes(mandate.signed_pdf)
     assert signed.startswith(bytes(mandate.document_pdf))
     report = signature_report(signed)
-    assert report.valid and len(report.signatures) == 1
+    assert report.valid and len(report.signed) == 1
     evidence = mandate.evidence
     assert evidence["channel"] == "email" and "anne.dubois@example.be" not in evidence["to"]
     assert evidence["ip"] == "192.0.2.7" and evidence["user_agent"] == "Firefox/140"

@@ -110,8 +110,8 @@ def test_the_whole_mandate_then_signing_with_the_password(
     with contract.signed_pdf.open("rb") as handle:
         report = signature_report(handle.read())
     assert report.valid
-    assert report.signatures[-1].signer == anne.get_full_name()
-    assert report.signatures[-1].covers_whole_document
+    assert report.signed[-1].signer == anne.get_full_name()
+    assert report.signed[-1].unchanged_since
     success = browser_client.get(result["Location"])
     assert "Signed" in text(success)
     try:
@@ -243,7 +243,7 @@ def test_a_second_browser_gets_already_signed(browser_client, anne, contract, cl
     assert "already signed" in text(late)
     contract.refresh_from_db()
     with contract.signed_pdf.open("rb") as handle:
-        assert len(signature_report(handle.read()).signatures) == 2  # the seal and one signature
+        assert len(signature_report(handle.read()).signed) == 2  # the seal and one signature
 
 
 def test_two_signatures_racing_past_the_check_record_exactly_one(
@@ -355,8 +355,8 @@ def test_batch_signing_gives_each_contract_its_own_signature(
         assert item.status == "signed"
         with item.signed_pdf.open("rb") as handle:
             reports.append(signature_report(handle.read()))
-    assert all(r.valid and len(r.signatures) == 2 for r in reports)
-    assert reports[0].signatures[-1].signer == anne.get_full_name()
+    assert all(r.valid and len(r.signed) == 2 for r in reports)
+    assert reports[0].signed[-1].signer == anne.get_full_name()
 
 
 def test_batch_with_a_wrong_password_signs_none(

@@ -23,6 +23,8 @@ class PdfsigSignature:
     # pdfsig 22.12 cannot verify document time-stamps (ETSI.RFC3161): it
     # prints "Signature Type: unknown" and "not yet verified" for them
     document_timestamp: bool
+    # pdfsig checks the certificate at today's date only (no long-term validation)
+    certificate_expired: bool = False
 
 
 def make_nss_db(directory: Path, roots: list[Path]) -> Path:
@@ -52,14 +54,19 @@ def make_nss_db(directory: Path, roots: list[Path]) -> Path:
     return directory
 
 
-def pdfsig(path: Path, nssdir: Path) -> list[PdfsigSignature]:
+def pdfsig(path: Path, nssdir: Path, *, prefix: tuple[str, ...] = ()) -> list[PdfsigSignature]:
+    """poppler's verdict on every signature of ``path``; ``prefix`` runs it
+    through another command (e.g. faketime, to move its clock)."""
     result = subprocess.run(
-        ["pdfsig", "-nssdir", f"sql:{nssdir}", str(path)],
+        [*prefix, "pdfsig", "-nssdir", f"sql:{nssdir}", str(path)],
         capture_output=True,
         text=True,
         timeout=60,
     )
-    out = result.stdout
+    return parse_pdfsig_output(result.stdout)
+
+
+def parse_pdfsig_output(out: str) -> list[PdfsigSignature]:
     blocks = re.split(r"^Signature #\d+:\s*$", out, flags=re.M)[1:]
     sigs = []
     for block in blocks:
@@ -77,9 +84,10 @@ def pdfsig(path: Path, nssdir: Path) -> list[PdfsigSignature]:
                 subfilter=subfilter.group(1).strip() if subfilter else "",
                 document_timestamp="Signature Type: unknown" in block
                 and "Signature has not yet been verified" in block,
+                certificate_expired="Certificate has Expired" in block,
             )
         )
-    assert sigs, f"pdfsig found no signature:\n{out}\n{result.stderr}"
+    assert sigs, f"pdfsig found no signature:\n{out}"
     return sigs
 
 
