@@ -421,6 +421,9 @@ CONTACT_HOLIDAYS = env_list("PARAPH_CONTACT_HOLIDAYS")
 # PAdES level of every signature: B-T (time-stamped), B-LT or B-LTA.
 SIGNING_LEVEL = env_str("PARAPH_SIGNING_LEVEL", "B-LTA")
 SIGNING_MAX_PDF_BYTES = env_int("PARAPH_SIGNING_MAX_PDF_MB", 50) * 1024 * 1024
+# Archive renewal (`paraph archive-renew`): a signed document gets a new
+# document time-stamp this many days before its newest one's certificate ends.
+SIGNING_ARCHIVE_RENEW_BEFORE_DAYS = env_int("PARAPH_SIGNING_ARCHIVE_RENEW_BEFORE_DAYS", 365)
 # Where Paraph's seal and signing-CA keys live: "file" (PKCS#12) or "pkcs11".
 SIGNING_KEY_STORE = env_str("PARAPH_SIGNING_KEY_STORE", "file")
 SIGNING_SEAL_PKCS12 = env_mandatory(

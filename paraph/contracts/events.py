@@ -11,6 +11,9 @@ EVENTS = {
     "contracts.contract.superseded": _("A contract was replaced by a new version"),
     "contracts.contract.evidence_added": _("A step of a contract's signing was recorded"),
     "contracts.contract.downloaded": _("A contract's document or evidence was downloaded"),
+    "contracts.contract.archive_renewed": _(
+        "A signed contract received a new document time-stamp (archive renewal)"
+    ),
     "contracts.recipient.created": _("A person was created as the recipient of a contract"),
     "contracts.link.used": _("A link from a contract e-mail was used"),
     "contracts.alias.added": _("An e-mail address was attached to a person as an alias"),

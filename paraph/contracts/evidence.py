@@ -188,6 +188,7 @@ def _event_names() -> dict[str, str]:
         "superseded": gettext("Replaced by a new version"),
         "recipient_moved": gettext("Moved into the recipient's merged adminbox"),
         "downloaded_by_recipient": gettext("Downloaded by the recipient"),
+        "archive_renewed": gettext("New document time-stamp added (archive renewal)"),
     }
 
 

@@ -27,7 +27,7 @@ import logging
 import threading
 from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from asn1crypto import cms, tsp, x509
@@ -113,6 +113,7 @@ T = TypeVar("T")
 
 __all__ = [
     "Appearance",
+    "ArchiveState",
     "CardCertificate",
     "EngineConfig",
     "Level",
@@ -123,6 +124,9 @@ __all__ = [
     "SignatureSlot",
     "Trust",
     "ValidationReport",
+    "archive_renew",
+    "archive_state",
+    "async_archive_renew",
     "async_finish_external",
     "async_prepare_external",
     "async_sign_pdf",
@@ -1097,6 +1101,92 @@ async def _extend(data: bytes, level: Level, config: EngineConfig) -> bytes:
     return data
 
 
+# --- archive renewal ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArchiveState:
+    """Where a signed document's proof of existence stands: its newest
+    document time-stamp, and when that time-stamp's certificate ends (after
+    which only a newer time-stamp keeps the signatures verifiable)."""
+
+    last_timestamp_at: datetime | None
+    expires_at: datetime | None
+
+    def due(self, now: datetime, margin: timedelta) -> bool:
+        """A new document time-stamp is due: there is none yet, or the
+        newest one's certificate ends within ``margin``."""
+        return self.expires_at is None or self.expires_at - margin <= now
+
+
+def archive_state(data: bytes) -> ArchiveState:
+    """The :class:`ArchiveState` of a signed PDF. Raises
+    :class:`DocumentRejected` for a file that cannot be read."""
+    reader = _read_document(data, len(data) or 1, lenient=True)[0]
+    try:
+        stamps = reader.embedded_timestamp_signatures
+        if not stamps:
+            return ArchiveState(last_timestamp_at=None, expires_at=None)
+        newest = stamps[-1]
+        return ArchiveState(
+            last_timestamp_at=_timestamp_time(newest),
+            expires_at=newest.signer_cert.not_valid_after,
+        )
+    except Exception as exc:
+        raise DocumentRejected(
+            f"the document time-stamps cannot be read ({_reason(exc)})", code="damaged"
+        ) from exc
+
+
+def _timestamp_time(doc_timestamp: Any) -> datetime:
+    """When a document time-stamp says it was made (its TSTInfo genTime)."""
+    moment: datetime = (
+        doc_timestamp.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+    )
+    return moment
+
+
+async def async_archive_renew(data: bytes, config: EngineConfig) -> bytes:
+    """``data`` with a new document time-stamp after the newest one, and the
+    validation data of that newest one (certificates, CRLs, OCSP answers) in
+    the DSS before it, so the chain of proof goes on after its certificate
+    ends (PAdES B-LTA, ETSI EN 319 142-1 §5.5). Refuses, with
+    :class:`SigningError`, when the configured time-stamp authority's
+    certificate would not outlive the newest one's: renewing with it would
+    prove nothing new."""
+    before = archive_state(data)
+    reader = _check_document(data, config.max_bytes)
+    stamper = PdfTimeStamper(_timestamper(config.timestamp_authority))
+    vc = _validation_context(config.trust, revocation_mode="hard-fail")
+    try:
+        out = await stamper.async_update_archival_timestamp_chain(
+            reader, vc, in_place=False, output=io.BytesIO()
+        )
+    except Exception as exc:
+        raise _map_pyhanko_errors(exc) from exc
+    finally:
+        await _release(vc)
+    renewed = bytes(out.getvalue())
+    after = archive_state(renewed)
+    if (
+        before.expires_at is not None
+        and after.expires_at is not None
+        and after.expires_at <= before.expires_at
+    ):
+        raise SigningError(
+            f"the time-stamp authority's certificate ends {after.expires_at:%Y-%m-%d}, "
+            f"no later than the document's newest time-stamp ({before.expires_at:%Y-%m-%d}): "
+            "configure a time-stamp authority with a newer certificate",
+            code="tsa_expiring",
+        )
+    return renewed
+
+
+def archive_renew(data: bytes, config: EngineConfig) -> bytes:
+    """Sync entry point of :func:`async_archive_renew`."""
+    return _run(async_archive_renew(data, config))
+
+
 # --- two-step signatures (the key is on a card) -----------------------------
 
 
@@ -1834,6 +1924,19 @@ async def _validate_one(
         long_term, revoked_since = await _long_term_valid(sig, trust, moment)
         if revoked_since is not None:
             revocation, revoked_at, long_term = "revoked", revoked_since, False
+    elif is_doc_ts and not status.trusted and revocation != "revoked":
+        # A document time-stamp whose certificate has ended since holds if
+        # the next one (archive renewal) proves it was valid at that moment.
+        later = [
+            s
+            for s in sig.reader.embedded_timestamp_signatures
+            if s.signed_revision > sig.signed_revision
+        ]
+        if later:
+            past = await _status(
+                sig, trust, _timestamp_time(later[0]), dss, "soft-fail", retroactive=True
+            )
+            long_term = bool(past.trusted and past.intact and past.valid)
     signer_cert = status.signing_cert
     modification_level = status.modification_level
     modifications = modification_level.name.lower() if modification_level is not None else "none"

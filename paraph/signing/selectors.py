@@ -25,3 +25,9 @@ def signature_report(data: bytes) -> engine.ValidationReport:
     the configured size limit. Unreadable input raises
     :class:`~paraph.signing.exceptions.DocumentRejected`."""
     return engine.validate_pdf(data, trust=conf.trust(), max_bytes=settings.SIGNING_MAX_PDF_BYTES)
+
+
+def archive_state(data: bytes) -> engine.ArchiveState:
+    """Where a signed document's proof of existence stands (its newest
+    document time-stamp and when that one's certificate ends)."""
+    return engine.archive_state(data)

@@ -656,3 +656,12 @@ def password_signature_make(
             request=request,
         )
     return signed
+
+
+def document_archive_renew(data: bytes) -> bytes:
+    """``data`` with a new document time-stamp from the configured TSA and
+    the validation data of the previous one (archive renewal). A network
+    call to the TSA and to revocation services: never run it inside a
+    transaction others wait on. Raises :class:`SigningError` (``tsa_expiring``
+    when the TSA's certificate would not outlive the newest time-stamp's)."""
+    return engine.archive_renew(data, conf.engine_config())
