@@ -129,7 +129,12 @@ def test_invalid_base64_and_unknown_media_types_are_problems(api, clock):
     assert response.status_code == 415 and response["Content-Type"] == PROBLEM
 
 
-def test_the_list_filters_and_pages_with_a_constant_number_of_queries(api, make_contract, clock):
+def test_the_list_filters_and_pages_with_a_constant_number_of_queries(
+    api, make_contract, clock, monkeypatch
+):
+    # The database rate limiter prunes expired windows on one hit in 200, at
+    # random: one query more, which is not what this test counts.
+    monkeypatch.setattr("paraph.core.ratelimit.PRUNE_ONE_IN", 10**12)
     for n in range(3):
         make_contract(recipient={"email": f"p{n}@example.be"}, external_reference=f"R{n}")
 

@@ -19,10 +19,11 @@ not write, run with the moved clock (libfaketime):
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,17 +45,19 @@ def emma(person_factory, signing_settings):
     return person_factory(first_name="Emma", last_name="Claes", national_number="78092301823")
 
 
-def _later(years: int) -> list[str]:
-    """A command prefix that runs a tool with its clock ``years`` ahead."""
+def _at(moment: datetime) -> list[str]:
+    """A command prefix that runs a tool with its clock starting at
+    ``moment`` (an absolute time: it holds whether or not the test run's own
+    clock is moved by libfaketime too)."""
     path = shutil.which("faketime")
     assert path, "Debian's faketime is needed (scripts/ensure-system.sh installs it)"
-    return [path, "-f", f"+{365 * years}d"]
+    return [path, "-f", "@" + moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")]
 
 
-def _pyhanko(command: str, path: Path, pki, years: int) -> subprocess.CompletedProcess[str]:
+def _pyhanko(command: str, path: Path, pki, at: datetime) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
-            *_later(years),
+            *_at(at),
             str(Path(sys.executable).with_name("pyhanko")),
             "sign",
             command,
@@ -69,6 +72,7 @@ def _pyhanko(command: str, path: Path, pki, years: int) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         timeout=180,
+        env={**os.environ, "TZ": "UTC"},
     )
 
 
@@ -135,9 +139,10 @@ def test_a_password_signature_stays_valid_years_after_its_mandate_ended(
         assert timezone.now() > key.not_after, "the certificate has expired by now"
         code, report = _paraph_verify(path, capsys)
         page = _verify_page(signed)
-        ades = _pyhanko("adesverify", path, pki, years)
-        point_in_time = _pyhanko("validate", path, pki, years)
-    sigs = pdfsig(path, nss_db, prefix=tuple(_later(years)))
+        later = timezone.now()
+        ades = _pyhanko("adesverify", path, pki, later)
+        point_in_time = _pyhanko("validate", path, pki, later)
+    sigs = pdfsig(path, nss_db, prefix=tuple(_at(later)))
 
     # Paraph: valid, the certificate's expiry covered by the long-term data
     assert code == 0 and report["valid"], report
@@ -178,7 +183,7 @@ def test_a_key_revoked_for_compromise_after_signing_is_refused_years_later(
 
     with time_machine.travel(timezone.now() + timedelta(days=365 * years)):
         code, report = _paraph_verify(path, capsys)
-        point_in_time = _pyhanko("validate", path, pki, years)
+        point_in_time = _pyhanko("validate", path, pki, timezone.now())
 
     assert code == 1 and not report["valid"]
     (person_sig,) = [s for s in report["signatures"] if s["kind"] == "signature"]
