@@ -36,6 +36,15 @@ def nss_db(pki: TestPki, tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
+@pytest.fixture(autouse=True)
+def _paraph_crl_of_this_test_only(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The test PKI's server answers Paraph's CRL address with what a test
+    handed it; the next test must not meet that list (its keys, its dates)."""
+    yield
+    if "pki" in request.fixturenames:
+        request.getfixturevalue("pki").serve_paraph_crl(None)
+
+
 @pytest.fixture
 def signing_settings(settings: Any, pki: TestPki) -> Any:
     """Settings as production would have them, pointing at the test PKI."""

@@ -27,7 +27,7 @@ from paraph.contracts.tests.fixtures import (  # noqa: F401 - fixtures
     sender,
     sender_factory,
 )
-from paraph.signing.selectors import archive_state, signature_report
+from paraph.signing.selectors import archive_state, signature_report, signing_crl_current
 from paraph.signing.services import password_signature_make, signing_key_issue
 from paraph.signing.tests.conftest import P12_PASSWORD
 
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_contract(signing_settings, make_contract):  # noqa: F811 - the imported fixture
+def signed_contract(signing_settings, make_contract, pki):  # noqa: F811 - the imported fixture
     signing_settings.SIGNING_LEVEL = "B-LTA"
     contract = make_contract()
     person = contract.recipient
@@ -59,13 +59,16 @@ def signed_contract(signing_settings, make_contract):  # noqa: F811 - the import
         password=PASSWORD,
         field_name=document.field_name,
     )
-    return contract_sign_record(
+    stored = contract_sign_record(
         contract=contract,
         person=person,
         signed_pdf=signed,
         method="password",
         mandate_ref="M-2026-0001",
     )
+    # Paraph's CRL, as validators outside the test process fetch it
+    pki.serve_paraph_crl(bytes(signing_crl_current().der))
+    return stored
 
 
 def _bytes(contract) -> bytes:
