@@ -1525,6 +1525,14 @@ class SignatureReport:
     # valid today (expired), but the embedded validation data and the
     # time-stamps prove it was when the signature was made.
     long_term: bool = False
+    # ``intact`` split in its two checks: the signed bytes hash to what the
+    # signature says (integrity), and the signature value verifies with the
+    # certificate's key (the cryptographic check).
+    bytes_unchanged: bool | None = None
+    signature_verifies: bool | None = None
+    # The root the certificate chains up to, when trusted; "" when Paraph
+    # knows no authority that vouches for it (not the same as "broken").
+    trust_anchor: str = ""
 
     @property
     def unchanged_since(self) -> bool:
@@ -1561,6 +1569,9 @@ class SignatureReport:
             "timestamp_time": self.timestamp_time.isoformat() if self.timestamp_time else None,
             "timestamp_authority": self.timestamp_authority or None,
             "intact": self.intact,
+            "integrity": self.bytes_unchanged,
+            "signature_verifies": self.signature_verifies,
+            "trust_anchor": self.trust_anchor or None,
             "covers_whole_document": self.covers_whole_document,
             "modifications": self.modifications,
             "trusted": self.trusted,
@@ -1854,6 +1865,17 @@ async def _long_term_valid(
     return False, _revoked_in_known_crls(sig.signer_cert, trust)
 
 
+def _anchor_name(status: Any) -> str:
+    """The common name of the root a validated path ends at, or ""."""
+    path = getattr(status, "validation_path", None)
+    if path is None or not status.trusted:
+        return ""
+    try:
+        return str(_name_attr(path.trust_anchor.authority.name, "common_name"))
+    except Exception:  # a path without a named anchor: nothing to show
+        return ""
+
+
 def _revoked_in_known_crls(cert: x509.Certificate, trust: Trust) -> datetime | None:
     """When ``cert`` was revoked according to the CRLs Paraph holds itself
     (its own signing CA's, from the database), or None."""
@@ -1972,6 +1994,9 @@ async def _validate_one(
         timestamp_time=ts_time,
         timestamp_authority=tsa,
         intact=bool(status.intact and status.valid),
+        bytes_unchanged=bool(status.intact),
+        signature_verifies=bool(status.valid),
+        trust_anchor=_anchor_name(status),
         covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         modifications=modifications,
         trusted=bool(status.trusted) or long_term,

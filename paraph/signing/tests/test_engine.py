@@ -200,6 +200,7 @@ def test_tampered_document_is_reported_invalid(config, contract):
 
     assert not report.valid
     assert not report.signatures[0].intact
+    assert report.signatures[0].bytes_unchanged is False  # the content, not the signature
 
 
 def test_validation_trusts_only_configured_roots(config, contract, pki):
@@ -209,8 +210,13 @@ def test_validation_trusts_only_configured_roots(config, contract, pki):
     report = engine.validate_pdf(signed, trust=only_belgium)
 
     assert not report.valid
-    assert not report.signatures[0].trusted
-    assert report.signatures[0].intact
+    (sig,) = report.signatures
+    # a genuine signature from an authority Paraph does not know: sound, not broken
+    assert sig.intact and sig.bytes_unchanged and sig.signature_verifies
+    assert not sig.trusted and sig.trust_anchor == ""
+    trusted = engine.validate_pdf(signed, trust=config.trust).signatures[0]
+    assert trusted.trusted and trusted.trust_anchor == "Paraph Root CA (Paraph test)"
+    assert report.as_dict()["signatures"][0]["integrity"] is True
 
 
 def test_unsigned_pdf_is_not_valid(config, contract):

@@ -62,6 +62,10 @@ def test_a_sealed_document_is_reported_valid_in_plain_words(
     assert "Paraph Sandbox TSA (Paraph test)" in page  # time-stamp authority
     assert "B-T" in page
     assert "Checked: not revoked" in page
+    assert "Yes, up to Paraph Root CA (Paraph test)" in page
+    assert "Verifies with the signer&#x27;s certificate" in page or (
+        "Verifies with the signer's certificate" in page
+    )
     assert "Certifies the document: form filling and signatures allowed" in page
     report = response.context["report"]
     assert report.valid and report.signatures[0].covers_whole_document
@@ -166,3 +170,19 @@ def test_the_form_is_csrf_protected(signing_settings, contract):
     response = _upload(strict, contract)
 
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_signature_from_an_unknown_authority_reads_sound_but_not_trusted(
+    client_ip_1, signing_settings, contract, pki
+):
+    sealed = services.seal_apply(document=contract, document_ref="c")
+    signing_settings.SIGNING_TRUST_ROOTS = [str(pki.pem_path("belgium-root"))]
+    signing_settings.SIGNING_INTERMEDIATES = []
+
+    page = " ".join(_text(_upload(client_ip_1, sealed)).split())
+
+    assert "the document is unchanged and the signature is sound" in page
+    assert "comes from an authority Paraph does not know" in page
+    assert "No: issued by an authority Paraph does not know" in page
+    assert "Yes: the signed content is unchanged" in page

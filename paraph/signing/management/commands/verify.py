@@ -45,11 +45,21 @@ def render_text(report: engine.ValidationReport) -> str:
                 f"  time-stamp:             {sig.timestamp_time.isoformat()} by {sig.timestamp_authority}"
             )
         lines.append(f"  intact:                 {_yes(sig.intact)}")
+        if sig.bytes_unchanged is not None:
+            lines.append(f"    signed bytes unchanged: {_yes(sig.bytes_unchanged)}")
+            lines.append(f"    signature verifies:     {_yes(bool(sig.signature_verifies))}")
         lines.append(
             f"  covers whole document:  {_yes(sig.covers_whole_document)}"
             + ("" if sig.covers_whole_document else f" (later changes: {sig.modifications})")
         )
-        lines.append(f"  trusted:                {_yes(sig.trusted)}")
+        trust = _yes(sig.trusted)
+        if sig.trust_anchor:
+            trust += f" (up to {sig.trust_anchor})"
+        elif sig.long_term:
+            trust += " (when it was made: long-term validation)"
+        elif not sig.trusted and sig.intact:
+            trust += " (signed by someone Paraph does not know; the signature itself is sound)"
+        lines.append(f"  trusted:                {trust}")
         revocation = sig.revocation
         if sig.revoked_at:
             revocation += f" on {sig.revoked_at.isoformat()}"
