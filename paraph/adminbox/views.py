@@ -7,6 +7,7 @@ another person's contract, page image or download is a 404."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from typing import Any
@@ -583,9 +584,23 @@ def report(request: HttpRequest, public_id: Any) -> HttpResponse:
     problem = None
     result = None
     try:
-        result = signature_report(_read(contract.signed_pdf))
-    except DocumentRejected:
-        problem = _("This document could not be read to check its signatures.")
+        data = _read(contract.signed_pdf)
+    except OSError:
+        logger.error("signed PDF of contract %s is missing from storage", contract.public_id)
+        data = None
+    if data is None or hashlib.sha256(data).hexdigest() != contract.signed_sha256:
+        if data is not None:
+            logger.error("signed PDF of contract %s does not match its hash", contract.public_id)
+        problem = _(
+            "The signed document cannot be checked right now: the copy Paraph keeps is "
+            "unavailable. Nothing is lost from your adminbox's record; the contact centre "
+            "has been told."
+        )
+    else:
+        try:
+            result = signature_report(data)
+        except DocumentRejected:
+            problem = _("This document could not be read to check its signatures.")
     return render(
         request,
         "adminbox/report.html",

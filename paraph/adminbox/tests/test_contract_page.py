@@ -118,6 +118,29 @@ def test_a_signed_contract_says_so_and_offers_the_report(contract, client):
     assert client.get(_url(contract, "refuse/"))["Location"] == _url(contract)
 
 
+def test_a_report_whose_stored_file_is_missing_or_altered_says_so_without_a_500(
+    contract, client, caplog
+):
+    Contract.objects.filter(pk=contract.pk).update(
+        status="signed",
+        signed_pdf="contracts/nowhere/signed.pdf",
+        signed_sha256=contract.document_sha256,
+        signed_at=timezone.now(),
+        signing_method="password",
+        mandate_ref="M-2026-000042",
+    )
+    missing = client.get(_url(contract, "report/"))
+    assert missing.status_code == 200
+    assert "the copy Paraph keeps is unavailable" in missing.content.decode()
+    Contract.objects.filter(pk=contract.pk).update(
+        signed_pdf=contract.document_pdf.name, signed_sha256="0" * 64
+    )
+    altered = client.get(_url(contract, "report/"))
+    assert altered.status_code == 200
+    assert "the copy Paraph keeps is unavailable" in altered.content.decode()
+    assert "does not match its hash" in caplog.text
+
+
 def test_a_report_of_an_unsigned_contract_is_a_404(contract, client):
     assert client.get(_url(contract, "report/")).status_code == 404
 
