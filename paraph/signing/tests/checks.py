@@ -25,6 +25,7 @@ class PdfsigSignature:
     document_timestamp: bool
     # pdfsig checks the certificate at today's date only (no long-term validation)
     certificate_expired: bool = False
+    certificate_revoked: bool = False
 
 
 def make_nss_db(directory: Path, roots: list[Path]) -> Path:
@@ -85,6 +86,7 @@ def parse_pdfsig_output(out: str) -> list[PdfsigSignature]:
                 document_timestamp="Signature Type: unknown" in block
                 and "Signature has not yet been verified" in block,
                 certificate_expired="Certificate has Expired" in block,
+                certificate_revoked="Certificate has been Revoked" in block,
             )
         )
     assert sigs, f"pdfsig found no signature:\n{out}"

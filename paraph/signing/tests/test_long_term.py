@@ -189,3 +189,68 @@ def test_a_key_revoked_for_compromise_after_signing_is_refused_years_later(
     (person_sig,) = [s for s in report["signatures"] if s["kind"] == "signature"]
     assert person_sig["revocation"] == "revoked" and person_sig["signed_before_revocation"]
     assert point_in_time.returncode != 0 and "INVALID" in point_in_time.stdout
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("years", [2, 6, 11])
+def test_an_eid_signature_whose_card_was_revoked_later_is_refused_by_every_validator(
+    person_factory, signing_settings, pki, nss_db, tmp_path, capsys, years
+):
+    """Wim signs with his eID card today; a month later his card is revoked
+    (reported stolen: keyCompromise). Years later Paraph, pyHanko's
+    point-in-time validator and pdfsig (asking the card's OCSP responder)
+    all refuse the signature. pyHanko's AdES validator is not asked: it
+    accepts a revocation after the last document time-stamp as
+    irrelevant, which is ETSI's answer for a key that was not known to be
+    compromised, not Paraph's."""
+    from paraph.signing.tests.cards import card_sign
+    from paraph.signing.tests.pdfs import contract_pdf
+
+    signing_settings.SIGNING_LEVEL = "B-LTA"
+    wim = person_factory(first_name="Wim", last_name="Willems", national_number="88031512335")
+    prepared = services.eid_signature_prepare(
+        person=wim,
+        document=contract_pdf(pages=2),
+        document_ref="c",
+        certificate=pki.cert_der("wim-sign"),
+    )
+    value = card_sign(pki.private_key("wim-sign"), prepared.digest, prepared.hash_function)
+    signed = services.eid_signature_finish(
+        person=wim, prepared_id=prepared.prepared_id, document_ref="c", signature_value=value
+    )
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+
+    with time_machine.travel(timezone.now() + timedelta(days=365 * years)):
+        code, report = _paraph_verify(path, capsys)
+        later = timezone.now()
+        point_in_time = subprocess.run(
+            [
+                *_at(later),
+                str(Path(sys.executable).with_name("pyhanko")),
+                "sign",
+                "validate",
+                "--executive-summary",
+                "--trust",
+                str(pki.pem_path("belgium-root")),
+                "--trust-replace",
+                "--other-certs",
+                str(pki.pem_path("citizen-ca")),
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, "TZ": "UTC"},
+        )
+        # pdfsig asks the OCSP responder in the card's certificate, which
+        # answers for the moved clock (it runs in this process)
+        sigs = pdfsig(path, nss_db, prefix=tuple(_at(later)))
+
+    assert code == 1 and not report["valid"]
+    (wim_sig,) = [s for s in report["signatures"] if s["kind"] == "signature"]
+    assert wim_sig["signer"] == "Wim Willems (Signature)"
+    assert wim_sig["revocation"] == "revoked" and wim_sig["signed_before_revocation"]
+    assert point_in_time.returncode != 0 and "INVALID" in point_in_time.stdout
+    (wim_pdfsig,) = [s for s in sigs if "Wim Willems" in s.signer]
+    assert wim_pdfsig.valid and wim_pdfsig.certificate_revoked and not wim_pdfsig.trusted

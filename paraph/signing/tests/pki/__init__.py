@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -184,8 +184,21 @@ def start_pki(directory: Path) -> TestPki:
     app = _LateApp()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     url_prefix = f"http://127.0.0.1:{server.server_port}"
-    config = CertomancerConfig.from_file(
-        str(CONFIG), key_search_dir=str(keys), external_url_prefix=url_prefix
+    import yaml
+
+    raw = yaml.safe_load(CONFIG.read_text())
+    # Wim's card is revoked a month after now: a signature made today is
+    # made before the revocation, whatever day the suite runs.
+    revoked_since = datetime.now(tz=UTC).replace(microsecond=0) + timedelta(days=30)
+    raw["pki-architectures"]["belgium"]["certs"]["wim-sign"]["revocation"] = {
+        "revoked-since": revoked_since.isoformat(),
+        "reason": "key_compromise",
+    }
+    config = CertomancerConfig(
+        raw,
+        key_search_dir=str(keys),
+        config_search_dir=str(CONFIG.parent),
+        external_url_prefix=url_prefix,
     )
     arch = config.get_pki_arch(ArchLabel("belgium"))
     animator = _WholeSecondAnimator(
