@@ -250,3 +250,41 @@ def test_an_eid_signature_whose_card_was_revoked_later_is_refused_by_every_valid
     assert point_in_time.returncode != 0 and "INVALID" in point_in_time.stdout
     (wim_pdfsig,) = [s for s in sigs if "Wim Willems" in s.signer]
     assert wim_pdfsig.valid and wim_pdfsig.certificate_revoked and not wim_pdfsig.trusted
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("years", [2, 6, 11])
+def test_documents_sealed_before_and_after_a_seal_key_rotation_stay_valid(
+    signing_settings, pki, nss_db, tmp_path, capsys, years
+):
+    """Paraph's seal moves to a new key; documents sealed with the old key
+    stay valid, and so do those sealed with the new one, years later, for
+    Paraph, pyHanko's validator and pdfsig."""
+    from paraph.signing.tests.conftest import P12_PASSWORD
+    from paraph.signing.tests.pdfs import contract_pdf
+
+    signing_settings.SIGNING_LEVEL = "B-LTA"
+    before = services.seal_apply(document=contract_pdf(pages=1), document_ref="old")
+    signing_settings.SIGNING_SEAL_PKCS12 = str(
+        pki.pkcs12_path("paraph-seal-2", chain=("paraph-root",), password=P12_PASSWORD)
+    )
+    after = services.seal_apply(document=contract_pdf(pages=1), document_ref="new")
+
+    for name, data, signer in (
+        ("before.pdf", before, "Paraph seal (Paraph test)"),
+        ("after.pdf", after, "Paraph seal 2 (Paraph test)"),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with time_machine.travel(timezone.now() + timedelta(days=365 * years)):
+            code, report = _paraph_verify(path, capsys)
+            later = timezone.now()
+            point_in_time = _pyhanko("validate", path, later, **_paraph_pki(pki))
+        sigs = pdfsig(path, nss_db, prefix=tuple(_at(later)))
+
+        assert code == 0 and report["valid"], report
+        (seal,) = [s for s in report["signatures"] if s["kind"] == "signature"]
+        assert seal["signer"] == signer and seal["trust_anchor"] == "Paraph Root CA (Paraph test)"
+        assert point_in_time.returncode == 0, point_in_time.stdout + point_in_time.stderr
+        (seal_pdfsig,) = [s for s in sigs if s.signer == signer]
+        assert seal_pdfsig.valid and seal_pdfsig.trusted
