@@ -422,6 +422,9 @@ _PDF_MESSAGES = {
     "locked": lambda: gettext(
         "The PDF is already certified by its author and cannot receive signatures."
     ),
+    "already_signed": lambda: gettext(
+        "The PDF already carries a signature: send the document before anyone signs it."
+    ),
     "placement": lambda: gettext(
         "The signature cannot go there: the page does not exist or the box is outside the page."
     ),

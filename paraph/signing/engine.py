@@ -697,7 +697,14 @@ def _map_pyhanko_errors(exc: Exception) -> SigningError:
     if isinstance(exc, TimestampRequestError | OSError):
         return TimestampUnavailable(f"no time-stamp could be obtained: {exc}")
     message = str(exc)
-    if "DocMDP" in message or "certif" in message.lower():
+    # pyHanko's own words for the two cases (pdf_signer.py); any other
+    # message that names a certificate is not about the document's lock.
+    if "Certification signatures must be the first signature" in message:
+        return DocumentRejected(
+            f"the document is already signed, so it cannot be certified: {message}",
+            code="already_signed",
+        )
+    if "DocMDP" in message or "Author signature forbids all changes" in message:
         return DocumentRejected(
             f"the document's certification forbids another signature: {message}",
             code="locked",
