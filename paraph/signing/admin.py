@@ -142,20 +142,17 @@ class PersonSigningKeyAdmin(AuditedModelAdmin[PersonSigningKey]):
                 messages.SUCCESS if unlocked else messages.INFO,
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Unlock password signing"),
-            "intro": gettext(
+        return self._confirm(
+            request,
+            queryset,
+            form,
+            action="unlock_password_signing",
+            title=gettext("Unlock password signing"),
+            intro=gettext(
                 "After a lock is lifted, the person may try their password again. "
                 "Check who is calling first."
             ),
-            "opts": self.opts,
-            "form": form,
-            "keys": queryset,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action": "unlock_password_signing",
-        }
-        return TemplateResponse(request, "admin/signing/personsigningkey/confirm.html", context)
+        )
 
     @admin.action(
         permissions=["change"], description=_("Revoke: the key or its password is compromised")
@@ -184,19 +181,39 @@ class PersonSigningKeyAdmin(AuditedModelAdmin[PersonSigningKey]):
                 messages.SUCCESS if revoked else messages.INFO,
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Revoke: the key or its password is compromised"),
-            "intro": gettext(
+        return self._confirm(
+            request,
+            queryset,
+            form,
+            action="revoke_compromised",
+            title=gettext("Revoke: the key or its password is compromised"),
+            intro=gettext(
                 "Revoking a key tells every validator that it cannot be trusted: every "
                 "signature it made becomes invalid, the ones before today too. Only do this "
                 "when someone else may know the password or have the key. To stop password "
                 "signing without that, the person revokes their mandate."
             ),
+        )
+
+    def _confirm(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[PersonSigningKey],
+        form: forms.Form,
+        *,
+        action: str,
+        title: str,
+        intro: str,
+    ) -> HttpResponse:
+        """The page that asks for a written reason before ``action``."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
             "opts": self.opts,
             "form": form,
             "keys": queryset,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action": "revoke_compromised",
+            "action": action,
         }
         return TemplateResponse(request, "admin/signing/personsigningkey/confirm.html", context)
