@@ -38,28 +38,35 @@ SHOWN_FIELDS = [
 ]
 
 
-class UnlockForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason for unlocking"),
+def _reason_field(*, label: Any, help_text: Any, missing: Any) -> forms.CharField:
+    """The written reason a staff action keeps in the audit log."""
+    return forms.CharField(
+        label=label,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=help_text,
+        error_messages={"required": missing},
+    )
+
+
+class UnlockForm(forms.Form):
+    reason = _reason_field(
+        label=_("Reason for unlocking"),
         help_text=_(
             "Required. Who asked, and how you checked who they are. It is kept in the audit log."
         ),
-        error_messages={"required": _("Write why password signing is unlocked.")},
+        missing=_("Write why password signing is unlocked."),
     )
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(
+    reason = _reason_field(
         label=_("Why the key is compromised"),
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_(
             "Required. Who reported it, how you checked who they are, and what happened. "
             "It is kept in the audit log."
         ),
-        error_messages={"required": _("Write why the key is revoked.")},
+        missing=_("Write why the key is revoked."),
     )
 
 

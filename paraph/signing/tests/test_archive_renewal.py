@@ -32,9 +32,11 @@ from paraph.signing.services import password_signature_make, signing_key_issue
 from paraph.signing.tests.conftest import P12_PASSWORD
 
 PASSWORD = "correct horse battery staple"
+# The dates of the test PKI's two TSA certificates (belgium.yml), and a moment the
+# tests travel to (time_machine) within a year of the first one's end.
 FIRST_TSA_ENDS = datetime(2040, 1, 1, tzinfo=UTC)
 SECOND_TSA_ENDS = datetime(2044, 12, 1, tzinfo=UTC)
-IN_2039 = datetime(2039, 3, 1, 9, 0, tzinfo=UTC)  # within a year of the first TSA's end
+IN_2039 = datetime(2039, 3, 1, 9, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 
