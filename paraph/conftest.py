@@ -205,3 +205,16 @@ def _default_language(settings: Any) -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_fetched_yet() -> Iterator[None]:
+    """Every test fetches revocation answers afresh: the OCSP answers and
+    CRLs a signature fetched are kept a minute for the next signatures
+    (:mod:`paraph.signing.fetching`), and a test that revokes a certificate
+    must not see the answer an earlier test fetched."""
+    from paraph.signing import fetching
+
+    fetching.forget_everywhere()
+    yield
+    fetching.forget_everywhere()

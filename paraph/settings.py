@@ -454,6 +454,9 @@ SIGNING_EID_CAS = env_list("PARAPH_SIGNING_EID_CAS")
 if PRODUCTION and not (SIGNING_TRUST_ROOTS and SIGNING_EID_CAS):
     missing.append("PARAPH_SIGNING_TRUST_ROOTS and PARAPH_SIGNING_EID_CAS must be set")
 SIGNING_FETCH_REVOCATION = env_bool("PARAPH_SIGNING_FETCH_REVOCATION", True)
+# OCSP answers and CRLs fetched while signing serve the next signatures for
+# this many seconds (a batch asks each once); 0 asks for every document.
+SIGNING_FETCHED_MAX_AGE_SECONDS = env_int("PARAPH_SIGNING_FETCHED_MAX_AGE_SECONDS", 60)
 # A prepared eID signature must be finished within this time.
 SIGNING_PREPARED_TTL_SECONDS = env_int("PARAPH_SIGNING_PREPARED_TTL_SECONDS", 600)
 

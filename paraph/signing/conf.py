@@ -164,6 +164,7 @@ def _static_engine_config() -> EngineConfig:
         timestamp_authority=timestamp_authority(),
         level=level,
         max_bytes=settings.SIGNING_MAX_PDF_BYTES,
+        fetched_max_age=settings.SIGNING_FETCHED_MAX_AGE_SECONDS,
     )
 
 

@@ -89,8 +89,13 @@ class _LateApp:
 
     target: Any = None
     paraph_crl: bytes | None = None
+    asked: list[str]  # the paths asked, in order (a test counts its fetches)
+
+    def __init__(self) -> None:
+        self.asked = []
 
     def __call__(self, environ: Any, start_response: Any) -> Any:
+        self.asked.append(environ.get("PATH_INFO", ""))
         if environ.get("PATH_INFO") == f"{PARAPH_PREFIX}/pki/signing-ca.crl":
             if self.paraph_crl is None:
                 start_response("404 Not Found", [("Content-Type", "text/plain")])
@@ -162,6 +167,10 @@ class TestPki:
     def paraph_base_url(self) -> str:
         """A BASE_URL under which this server answers Paraph's CRL address."""
         return f"{self.url_prefix}{PARAPH_PREFIX}"
+
+    def asked(self) -> list[str]:
+        """The paths asked of this server so far (OCSP, CRLs, certificates)."""
+        return list(self._app.asked)
 
     def serve_paraph_crl(self, der: bytes | None) -> None:
         self._app.paraph_crl = der
