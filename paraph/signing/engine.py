@@ -90,7 +90,7 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
 
-from paraph.signing import fetching, stamplayout
+from paraph.signing import fetching, hexreader, stamplayout
 from paraph.signing.exceptions import (
     CertificateRejected,
     DocumentRejected,
@@ -101,6 +101,8 @@ from paraph.signing.exceptions import (
 from paraph.signing.providers import SigningKey, TimestampAuthority
 
 log = logging.getLogger(__name__)
+
+hexreader.install()  # /Contents read at once, not one byte at a time
 
 # What a signature report says is wrong (English; pages show them translated
 # through the signing app's ``problem_text`` filter).
