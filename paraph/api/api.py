@@ -21,6 +21,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.utils.http import urlencode
 from ninja import NinjaAPI, Query, Schema
@@ -354,8 +355,16 @@ def _parse(
     """The request's fields and PDF: JSON with ``pdf_base64``, or multipart
     with the fields as JSON in the part ``data`` and the file in ``pdf``."""
     if request.content_type == "multipart/form-data":
-        raw = request.POST.get("data")
-        upload = request.FILES.get("pdf")
+        try:
+            raw = request.POST.get("data")
+            upload = request.FILES.get("pdf")
+        except MultiPartParserError as exc:
+            raise Problem(
+                400,
+                "bad_request",
+                "The multipart/form-data body cannot be read: its Content-Type needs a "
+                "boundary, and each part must be separated by it.",
+            ) from exc
         errors = []
         if raw is None:
             errors.append(

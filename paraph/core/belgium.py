@@ -4,6 +4,7 @@ canonical form, or a clear, translated error."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -14,6 +15,14 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 _SEPARATORS = re.compile(r"[\s./\-]")
 
 
+def _ascii_digits(value: str) -> str:
+    """Decimal digits of any script (full-width, Arabic-Indic...) as ASCII;
+    other characters, superscripts (``²``) included, unchanged."""
+    return "".join(
+        str(unicodedata.decimal(c)) if unicodedata.category(c) == "Nd" else c for c in value
+    )
+
+
 def national_number_normalize(value: str) -> str:
     """The 11 digits of a national register number or BIS number.
 
@@ -21,10 +30,10 @@ def national_number_normalize(value: str) -> str:
     mod-97 check digits, including the rule for births from 2000 on, and
     the BIS month offsets (+20, +40).
     """
-    compact = _SEPARATORS.sub("", value or "")
+    compact = _ascii_digits(_SEPARATORS.sub("", value or ""))
     if not compact:
         raise ValidationError(_("Enter your national register number."), code="required")
-    if not compact.isdigit():
+    if not (compact.isascii() and compact.isdigit()):
         raise ValidationError(_("A national register number has only digits."), code="format")
     if len(compact) != 11:
         raise ValidationError(_("A national register number has 11 digits."), code="length")

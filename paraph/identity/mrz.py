@@ -77,7 +77,7 @@ class Mrz:
 
 def char_value(char: str) -> int:
     """A character's value in a check digit: 0-9, A-Z as 10-35, ``<`` as 0."""
-    if char.isdigit():
+    if char.isascii() and char.isdigit():
         return int(char)
     if "A" <= char <= "Z":
         return ord(char) - ord("A") + 10
@@ -95,7 +95,7 @@ def check_digit(value: str) -> str:
 def _verify(field: str, value: str, digit: str, *, label: str) -> None:
     if digit == "<" and field == "optional_data" and set(value) <= {"<"}:
         return  # an empty personal number may carry a filler as its check digit
-    if not digit.isdigit():
+    if not (digit.isascii() and digit.isdigit()):
         raise MrzError(field, f"the check digit of the {label} is {digit!r}, not a digit")
     expected = check_digit(value)
     if digit != expected:
@@ -139,7 +139,7 @@ def _names(field: str) -> tuple[str, str]:
 def _date(value: str, field: str, label: str, *, today: dt.date, kind: str) -> dt.date | None:
     if set(value) <= {"<"}:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise MrzError(field, f"the {label} {value!r} is not a date (YYMMDD)")
     yy, mm, dd = int(value[:2]), int(value[2:4]), int(value[4:])
     if kind == "birth":

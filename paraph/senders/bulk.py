@@ -90,7 +90,7 @@ def _row_data(row: dict[str, str], default_title: str) -> dict[str, Any]:
         data["signing_deadline"] = row["signing_deadline"]
     if row.get("signature_page"):
         page = row["signature_page"]
-        data["signature"] = {"page": int(page) if page.isdigit() else page}
+        data["signature"] = {"page": int(page) if page.isascii() and page.isdigit() else page}
     return data
 
 

@@ -10,8 +10,9 @@ import logging
 import secrets
 import socket
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -311,15 +312,13 @@ _url_validator = URLValidator(schemes=["http", "https"])
 
 
 def _is_private(address: str) -> bool:
+    """Not an address of the public internet: private, loopback, link-local,
+    shared (RFC 6598, where clouds put their metadata services), reserved,
+    documentation or multicast; IPv4 addresses inside IPv6 ones included."""
     ip = ipaddress.ip_address(address)
-    return bool(
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
 
 
 def webhook_url_clean(url: str) -> str:
@@ -371,17 +370,43 @@ def webhook_url_clean(url: str) -> str:
     return url
 
 
-def webhook_destination_allowed(url: str) -> bool:
-    """Checked again at each delivery, after name resolution: outside sandbox
-    mode no address of the host may be loopback or private."""
-    if settings.SANDBOX:
-        return True
+@dataclass(frozen=True)
+class WebhookDestination:
+    """Where a delivery connects: the endpoint's URL with its host name
+    replaced by the address that was checked (so a second DNS answer cannot
+    send the request elsewhere), the Host header and the TLS server name of
+    the original host."""
+
+    url: str
+    host: str
+    tls_server_name: str | None
+
+
+def webhook_destination_resolve(url: str) -> WebhookDestination:
+    """Resolved again at each delivery: outside sandbox mode every address
+    of the host must be on the public internet, and the delivery connects to
+    the one checked. Raises :class:`SenderError` (``private`` or
+    ``unresolved``) otherwise."""
     parts = urlsplit(url)
+    host = parts.hostname or ""
+    if settings.SANDBOX:
+        return WebhookDestination(url=url, host=parts.netloc, tls_server_name=None)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(parts.hostname or "", parts.port or 443, type=socket.SOCK_STREAM)
-    except OSError:
-        return True  # the delivery itself will fail and be retried
-    return not any(_is_private(str(info[4][0])) for info in infos)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise SenderError(f"the host {host} cannot be resolved: {exc}", code="unresolved") from exc
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses or any(_is_private(a) for a in addresses):
+        raise SenderError("refused: the address resolves to a private network", code="private")
+    address = addresses[0]
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    return WebhookDestination(
+        url=urlunsplit(parts._replace(netloc=netloc)),
+        host=parts.netloc,
+        tls_server_name=host if parts.scheme == "https" else None,
+    )
 
 
 def _events_clean(events: Iterable[str]) -> list[str]:

@@ -9,10 +9,11 @@ from django.conf import settings
 from django_tasks import task
 
 from paraph.senders.services import (
+    SenderError,
     webhook_deliveries_retry_due,
     webhook_delivery_claim,
     webhook_delivery_record,
-    webhook_destination_allowed,
+    webhook_destination_resolve,
 )
 from paraph.senders.signatures import HEADER, signature_header
 
@@ -34,10 +35,13 @@ def webhook_deliver(delivery_id: int) -> str:
     started = time.monotonic()
     status: int | None = None
     error = ""
-    if not webhook_destination_allowed(endpoint.url):
-        error = "refused: the address resolves to a private network"
+    try:
+        destination = webhook_destination_resolve(endpoint.url)
+    except SenderError as exc:
+        error = str(exc)
     else:
         headers = {
+            "Host": destination.host,
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "Paraph-Event": delivery.event,
@@ -45,12 +49,19 @@ def webhook_deliver(delivery_id: int) -> str:
             "Paraph-Delivery": str(delivery.public_id),
             HEADER: signature_header(secret=endpoint.sender.webhook_secret, body=body),
         }
+        # the address checked, with the host's own name for TLS (SNI and
+        # the certificate check)
+        extensions = (
+            {"sni_hostname": destination.tls_server_name} if destination.tls_server_name else {}
+        )
         try:
             with (
                 httpx.Client(
                     timeout=float(settings.WEBHOOK_TIMEOUT_SECONDS), follow_redirects=False
                 ) as client,
-                client.stream("POST", endpoint.url, content=body, headers=headers) as response,
+                client.stream(
+                    "POST", destination.url, content=body, headers=headers, extensions=extensions
+                ) as response,
             ):
                 status = response.status_code
         except httpx.TimeoutException:

@@ -241,6 +241,33 @@ def test_reoffer_makes_a_new_version_and_the_old_one_unsignable(api, make_contra
     assert again.status_code == 409
 
 
+def test_a_national_number_with_a_superscript_digit_is_a_field_error(api, pdf, clock):
+    data = contract_json(pdf, recipient={"national_number": "85\u00b273003328"})
+
+    response = _post(api, "/api/contracts", data)
+
+    assert response.status_code == 422, response.content
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert any("national_number" in f for f in fields), fields
+    assert not Contract.objects.exists()
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_a_multipart_body_without_boundary_is_a_problem_not_a_crash(
+    api, make_contract, content_type, clock
+):
+    contract = make_contract()
+    body = b'--x\r\nContent-Disposition: form-data; name="data"\r\n\r\n{}\r\n--x--\r\n'
+
+    for path in ("/api/contracts", f"/api/contracts/{contract.public_id}/reoffer"):
+        response = api.post(path, body, content_type=content_type)
+
+        assert response.status_code == 400, (path, response.content)
+        assert response["Content-Type"] == PROBLEM
+        assert "needs a boundary" in response.json()["detail"]
+    assert Contract.objects.count() == 1, "nothing was created"
+
+
 def test_the_evidence_is_json_with_hashes_and_events(api, make_contract, clock):
     contract = make_contract()
     _sign(contract)

@@ -114,6 +114,26 @@ def test_invalid_numbers_get_a_message_that_says_what_is_wrong(typed, message):
         national_number_normalize(typed)
 
 
+@PROPERTY
+@given(st.text(max_size=20))
+@example("85²73003328")  # a superscript: isdigit() says yes, int() fails
+@example("8\u0667073003328")  # an Arabic-Indic seven
+@example("\uff18\uff15\uff10\uff17\uff13\uff10\uff10\uff13\uff13\uff12\uff18")
+def test_any_text_gives_eleven_ascii_digits_or_a_message(end_of_2099, typed):
+    try:
+        number = national_number_normalize(typed)
+    except ValidationError:
+        return
+    assert len(number) == 11 and number.isascii() and number.isdigit()
+
+
+def test_digits_of_other_scripts_are_read_and_superscripts_refused(end_of_2099):
+    full_width = "".join(chr(0xFF10 + int(d)) for d in "85073003328")
+    assert national_number_normalize(full_width) == "85073003328"
+    with translation.override("en"), pytest.raises(ValidationError, match="only digits"):
+        national_number_normalize("85²73003328")
+
+
 def test_a_birth_after_today_is_not_a_number_yet(time_machine):
     time_machine.move_to(dt.datetime(2026, 3, 2, tzinfo=ZoneInfo("Europe/Brussels")))
     born_2030 = "300101001"

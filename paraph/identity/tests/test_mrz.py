@@ -308,3 +308,17 @@ def test_a_zero_to_letter_change_is_the_known_blind_spot_of_a_check_digit():
     # data (names, birth date), never the check digits alone.
     changed = (TD2[0], "D2314589A" + TD2[1][9:])
     assert mrz_parse(changed, today=TODAY).document_number == "D2314589A"
+
+
+@pytest.mark.parametrize(
+    "digit", ["²", "\u0663", "\uff18"]
+)  # superscript, Arabic-Indic, full-width
+def test_a_digit_of_another_script_is_an_mrz_error_not_a_crash(digit):
+    lines = TD3.splitlines() if isinstance(TD3, str) else list(TD3)
+    # the first digit of the birth date, then the check digit of the number
+    for line_index, position in ((1, 13), (1, 9)):
+        changed = list(lines)
+        line = changed[line_index]
+        changed[line_index] = line[:position] + digit + line[position + 1 :]
+        with pytest.raises(MrzError):
+            mrz_parse(changed, today=TODAY)

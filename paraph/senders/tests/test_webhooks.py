@@ -245,6 +245,10 @@ def test_outside_sandbox_only_public_https_addresses_are_accepted(sender, settin
         ("https://127.0.0.1/hook", "private"),
         ("https://10.1.2.3/hook", "private"),
         ("https://localhost/hook", "private"),
+        ("https://100.100.100.200/latest/meta-data", "private"),  # RFC 6598, cloud metadata
+        ("https://169.254.169.254/hook", "private"),
+        ("https://[::ffff:10.0.0.1]/hook", "private"),
+        ("https://192.0.2.10/hook", "private"),  # documentation
         ("https://user:pw@hr.example.be/hook", "credentials"),
         ("not a url", "invalid"),
     ]:
@@ -271,3 +275,64 @@ def test_the_retry_command_sends_what_is_due(
 
     assert "1 webhook delivery(ies) queued" in capsys.readouterr().out
     assert WebhookDelivery.objects.get().status == "succeeded"
+
+
+def test_outside_sandbox_a_delivery_goes_to_the_address_it_checked(
+    sender, receiver, make_contract, deliver, settings, monkeypatch
+):
+    """The host is resolved once, checked, and connected to by address: a
+    second DNS answer (rebinding to an internal address) is never used."""
+    import paraph.senders.services as services
+
+    port = receiver.url.split(":")[2].split("/")[0]
+    endpoint = webhook_endpoint_create(
+        sender=sender, url=f"http://hooks.example.be:{port}/paraph", events=ALL_EVENTS, actor=None
+    )
+    real_getaddrinfo = socket.getaddrinfo
+    answers = []
+
+    def dns(host, *args, **kwargs):
+        if host == "hooks.example.be":
+            answers.append(host)
+            if len(answers) > 1:
+                raise OSError("a second answer would point inside the network")
+            return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    # 127.0.0.1 stands for a public address here (the receiver listens there)
+    monkeypatch.setattr(services, "_is_private", lambda address: address != "127.0.0.1")
+
+    with deliver():
+        make_contract()
+        settings.SANDBOX = False  # for the delivery, after the commit
+
+    assert answers == ["hooks.example.be"], "resolved once"
+    assert [r.payload["type"] for r in receiver.received] == ["contract.sent"]
+    assert receiver.received[0].headers["Host"] == f"hooks.example.be:{port}"
+    assert WebhookDelivery.objects.get(endpoint=endpoint).status == "succeeded"
+
+
+def test_outside_sandbox_a_host_that_now_resolves_inside_is_not_called(
+    sender, receiver, make_contract, deliver, settings, monkeypatch
+):
+    port = receiver.url.split(":")[2].split("/")[0]
+    webhook_endpoint_create(
+        sender=sender, url=f"http://hooks.example.be:{port}/paraph", events=ALL_EVENTS, actor=None
+    )
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, *a, **k: real_getaddrinfo(
+            "100.100.100.200" if host == "hooks.example.be" else host, *a, **k
+        ),
+    )
+
+    with deliver():
+        make_contract()
+        settings.SANDBOX = False  # for the delivery, after the commit
+
+    assert receiver.received == []
+    delivery = WebhookDelivery.objects.get()
+    assert "private network" in delivery.error
