@@ -51,12 +51,17 @@ messages: install
 
 # --- make run ----------------------------------------------------------------
 
+# Links in e-mails and SMS, the API's links and the sandbox cards' OCSP
+# address follow the address `make run` serves on (PORT=8101 make run), unless
+# PARAPH_BASE_URL says otherwise (behind a proxy).
+RUN_BASE_URL := $(or $(PARAPH_BASE_URL),http://$(HOST):$(PORT))
 run: export PARAPH_SANDBOX = true
+run: export PARAPH_BASE_URL = $(RUN_BASE_URL)
 run: install messages
 	$(PARAPH) migrate --noinput -v0
 	$(PARAPH) demo
 	@mkdir -p var
-	@echo "Paraph (sandbox) at http://$(HOST):$(PORT)/ — Ctrl-C stops it; task worker log: var/worker.log"
+	@echo "Paraph (sandbox) at http://$(HOST):$(PORT)/ (links: $(RUN_BASE_URL)) — Ctrl-C stops it; task worker log: var/worker.log"
 	@$(PARAPH) worker >var/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT; \
 	  $(PARAPH) runserver $(HOST):$(PORT)

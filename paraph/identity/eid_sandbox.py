@@ -242,24 +242,79 @@ def _generate(directory: Path, ocsp_url: str) -> None:
         (folder / "card.json").write_text(json.dumps(card.__dict__))
 
 
+def _ocsp_url() -> str:
+    from django.urls import reverse
+
+    return settings.BASE_URL + reverse("identity:eid_sandbox_ocsp")
+
+
 def sandbox_dir() -> Path:
     """The sandbox PKI's folder, generated on first call. Safe when two
     processes start at once: each builds in a temporary folder and the
-    first rename wins."""
+    first rename wins. When Paraph now answers at another address (``make
+    run`` on another port, a new ``PARAPH_BASE_URL``), the cards'
+    certificates are issued again with the new OCSP address, same keys."""
     directory = Path(settings.EID_SANDBOX_DIR)
+    ocsp_url = _ocsp_url()
     if not (directory / "citizen-ca.pem").exists():
         directory.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".eid-sandbox-", dir=directory.parent))
-        from django.urls import reverse
-
-        _generate(scratch, settings.BASE_URL + reverse("identity:eid_sandbox_ocsp"))
+        _generate(scratch, ocsp_url)
+        (scratch / "ocsp-url.txt").write_text(ocsp_url)
         for path in scratch.rglob("*.key.pem"):
             path.chmod(0o600)
         try:
             os.rename(scratch, directory)
         except OSError:  # another process was first
             shutil.rmtree(scratch, ignore_errors=True)
+    recorded = directory / "ocsp-url.txt"
+    if not recorded.exists() or recorded.read_text() != ocsp_url:
+        _reissue_cards(directory, ocsp_url)
     return directory
+
+
+def _reissue_cards(directory: Path, ocsp_url: str) -> None:
+    """Every card certificate again, with ``ocsp_url`` as its OCSP address:
+    same subject, serial, key, validity and extensions. Each file is replaced at
+    once (two processes doing it at the same time both write valid ones)."""
+    ca = x509.load_pem_x509_certificate((directory / "citizen-ca.pem").read_bytes())
+    ca_key = serialization.load_pem_private_key(
+        (directory / "citizen-ca.key.pem").read_bytes(), password=None
+    )
+    aia = x509.AuthorityInformationAccess(
+        [
+            x509.AccessDescription(
+                x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)
+            )
+        ]
+    )
+    for path in sorted(directory.glob("cards/*/*.pem")):
+        if path.name.endswith(".key.pem"):
+            continue
+        old = x509.load_pem_x509_certificate(path.read_bytes())
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(old.subject)
+            .issuer_name(ca.subject)
+            .public_key(old.public_key())
+            # the same serial: the OCSP responder keeps answering "good" for
+            # the certificate in documents signed before the move
+            .serial_number(old.serial_number)
+            .not_valid_before(old.not_valid_before_utc)
+            .not_valid_after(old.not_valid_after_utc)
+        )
+        for extension in old.extensions:
+            value = aia if isinstance(extension.value, x509.AuthorityInformationAccess) else None
+            builder = builder.add_extension(value or extension.value, extension.critical)
+        algorithm = old.signature_hash_algorithm
+        assert algorithm is not None
+        cert = builder.sign(ca_key, algorithm)  # type: ignore[arg-type]
+        scratch = path.with_name(f".{path.name}.{os.getpid()}")
+        _write_cert(scratch, cert)
+        os.replace(scratch, path)
+    scratch = directory / f".ocsp-url.{os.getpid()}"
+    scratch.write_text(ocsp_url)
+    os.replace(scratch, directory / "ocsp-url.txt")
 
 
 def trusted_ca_files() -> list[str]:

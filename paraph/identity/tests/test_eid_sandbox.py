@@ -244,3 +244,33 @@ def test_the_sign_endpoint_counts_wrong_pins_and_says_how_many_tries_are_left(cl
     assert "1 try left" in second.json()["message"]
     assert third.json()["code"] == "pin_blocked" and "blocked" in third.json()["message"]
     assert sign("1234").json()["code"] == "pin_blocked"
+
+
+def _ocsp_address(folder, role="sign") -> tuple[str, int, bytes]:
+    cert = x509.load_pem_x509_certificate((folder / f"{role}.pem").read_bytes())
+    aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    key = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return aia[0].access_location.value, cert.serial_number, key
+
+
+def test_the_cards_follow_paraph_to_another_address(eid_sandbox, settings):
+    """``PORT=8101 make run`` after a first start on 8000: the cards' OCSP
+    address moves with Paraph; their keys and serial numbers stay, so a
+    document signed before the move still gets a "good" answer."""
+    card = eid_sandbox / "cards" / "card1"
+    before = _ocsp_address(card)
+    settings.BASE_URL = "http://127.0.0.1:8101"
+
+    virtual.sandbox_dir()
+
+    after = _ocsp_address(card)
+    assert after[0] == "http://127.0.0.1:8101/identity/sandbox/eid/ocsp/"
+    assert after[1:] == before[1:], "same serial number and key"
+    cert = x509.load_pem_x509_certificate((card / "sign.pem").read_bytes())
+    ca = x509.load_pem_x509_certificate((eid_sandbox / "citizen-ca.pem").read_bytes())
+    cert.verify_directly_issued_by(ca)
+    stamp = (card / "sign.pem").stat().st_mtime_ns
+    virtual.sandbox_dir()
+    assert (card / "sign.pem").stat().st_mtime_ns == stamp, "issued again only when it moved"

@@ -120,6 +120,22 @@ DEMO_AGENT = {
 DEMO_AGENT_PASSWORD = "demo-agent-password"
 
 
+_UNIQUE = ("email", "phone", "national_number")
+
+
+def _demo_person(data: dict[str, Any]) -> tuple[Person, bool]:
+    """A demo person, found by any of their unique details (e-mail, phone,
+    national number: the demo people may have changed the others since), or
+    made anew when none of them is held by anyone. What they changed is
+    kept: every start of ``make run`` works, whatever the demo people did."""
+    for name in _UNIQUE:
+        if data.get(name):
+            found = Person.objects.filter(**{name: data[name]}).first()
+            if found is not None:
+                return found, False
+    return Person.objects.create(**data), True
+
+
 class Command(BaseCommand):
     help = "Create the demo people and a contact-centre agent (sandbox only)."
 
@@ -128,28 +144,26 @@ class Command(BaseCommand):
             raise CommandError("demo data exists only in sandbox mode (PARAPH_SANDBOX=true)")
         now = timezone.now()
         for data in DEMO_PEOPLE:
-            Person.objects.get_or_create(
-                email=data["email"],
-                defaults={
+            _demo_person(
+                {
                     **data,
                     "assurance_level": AssuranceLevel.HIGH,
                     "registration_method": RegistrationMethod.DEMO,
                     "registered_at": now,
                     "email_verified_at": now,
                     "phone_verified_at": now,
-                },
+                }
             )
         self._customers()
-        agent, created = Person.objects.get_or_create(
-            email=DEMO_AGENT["email"],
-            defaults={
+        agent, created = _demo_person(
+            {
                 **DEMO_AGENT,
                 "is_staff": True,
                 "is_superuser": True,
                 "registration_method": RegistrationMethod.DEMO,
                 "phone_verified_at": now,
                 "email_verified_at": now,
-            },
+            }
         )
         if created:
             agent.set_password(DEMO_AGENT_PASSWORD)
@@ -175,7 +189,7 @@ class Command(BaseCommand):
         from paraph.senders.models import Sender
         from paraph.senders.services import api_key_create, sender_create, sender_member_add
 
-        staff = Person.objects.get(email=DEMO_AGENT["email"])
+        staff, _created = _demo_person(DEMO_AGENT)
         sender = Sender.objects.filter(enterprise_number="0123456749").first()
         if sender is None:
             sender = sender_create(
@@ -191,7 +205,7 @@ class Command(BaseCommand):
                 actor=staff,
             )
             self.stdout.write(f"Demo sender API key (shown once): {token}")
-        anne = Person.objects.get(email=DEMO_PEOPLE[0]["email"])
+        anne, _created = _demo_person(DEMO_PEOPLE[0])
         if not Contract.objects.filter(sender=sender, recipient=anne).exists():
             start = (now + dt.timedelta(days=3)).replace(hour=7, minute=0, second=0, microsecond=0)
             contract_create(
