@@ -1,6 +1,7 @@
 # The two commands: `make run` and `make test`. Everything else supports them.
-# Needs only Python 3.11+ and make (and, for what the tests need from Debian,
-# root or the packages already installed: see scripts/ensure-system.sh).
+# Needs only Python 3.11+ and make (and, for what Paraph and its tests need
+# from Debian, root or the packages already installed: see
+# scripts/ensure-system.sh).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := run
@@ -22,7 +23,7 @@ PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 # so a test that only passes on the day it was written fails. Empty: real time.
 CLOCK_SHIFT ?= +400d
 
-.PHONY: run test install messages lint typecheck test-sqlite test-postgres clean
+.PHONY: run test install runtime messages lint typecheck test-sqlite test-postgres clean
 
 # --- Installing --------------------------------------------------------------
 
@@ -42,6 +43,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# What Paraph needs from Debian to run at all (Pango, which typesets its
+# PDFs): installed when missing (as root); otherwise make stops and names
+# the packages to install.
+runtime:
+	@scripts/ensure-system.sh runtime
+
 # Compiled translations (.mo) from the committed .po files (none yet is fine).
 messages: install
 	@if [ -n "$$(find paraph -path '*/LC_MESSAGES/*.po' -print -quit)" ]; then \
@@ -57,7 +64,7 @@ messages: install
 RUN_BASE_URL := $(or $(PARAPH_BASE_URL),http://$(HOST):$(PORT))
 run: export PARAPH_SANDBOX = true
 run: export PARAPH_BASE_URL = $(RUN_BASE_URL)
-run: install messages
+run: runtime install messages
 	$(PARAPH) migrate --noinput -v0
 	$(PARAPH) demo
 	@mkdir -p var
@@ -75,7 +82,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy paraph
 
-test-sqlite: install messages
+test-sqlite: runtime install messages
 	@if [ -n "$(CLOCK_SHIFT)" ] && ! command -v faketime >/dev/null; then \
 	  if [ "$${CI:-}" = "true" ]; then echo "faketime is missing: CI cannot move the clock" >&2; exit 1; fi; \
 	  echo "(faketime is missing: the SQLite run keeps the real clock)"; fi
@@ -87,7 +94,7 @@ test-sqlite: install messages
 	  env -u DATABASE_URL -u REDIS_URL -u PARAPH_TEST_DB_NAME $(PYTEST); \
 	fi
 
-test-postgres: install messages
+test-postgres: runtime install messages
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST)
 
 # With CI=true: the Debian packages and services the tests need are installed

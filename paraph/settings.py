@@ -481,7 +481,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("PARAPH_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint announces every step of every page it lays out at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 PLATFORM_NAME = _("Paraph")

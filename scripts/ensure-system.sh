@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
-# Installs and starts what Paraph's tests need from the operating system,
+# Installs and starts what Paraph and its tests need from the operating system,
 # only what is missing. Debian packages through apt-get (root only).
 #
-#   scripts/ensure-system.sh packages     chromium, gettext, fonts, ... (the list below)
+#   scripts/ensure-system.sh runtime      what Paraph itself needs to run (Pango, for its PDFs)
+#   scripts/ensure-system.sh packages     the runtime's, then chromium, gettext, fonts, ... (the list below)
 #   scripts/ensure-system.sh services     PostgreSQL and Redis answering on loopback
 #   scripts/ensure-system.sh python-venv  Debian's venv module for `python3 -m venv`
 #
 # Several modes may be given at once: `scripts/ensure-system.sh packages services`.
 set -euo pipefail
 
-# What the test suite needs, one "presence test|Debian package" a line.
+# A shared library the dynamic linker finds (grep reads all of ldconfig's
+# list: with pipefail, grep -q would fail the pipe it leaves early).
+has_library() { PATH="$PATH:/sbin:/usr/sbin" ldconfig -p 2>/dev/null | grep -F "$1" >/dev/null; }
+
+# What Paraph needs to run, `make run` included, one "presence test|Debian
+# package" a line: WeasyPrint typesets the legal PDFs (mandates, evidence)
+# with Pango, and subsets their fonts with HarfBuzz (the fonts themselves
+# ship in paraph/core/static/core/fonts).
+RUNTIME=(
+  "has_library libpango-1.0.so.0|libpango-1.0-0"
+  "has_library libpangoft2-1.0.so.0|libpangoft2-1.0-0"
+  "has_library libharfbuzz-subset.so.0|libharfbuzz-subset0"
+)
+
+# What the test suite needs besides, in the same form.
 # A later component adds its line here (e.g. softhsm2, poppler-utils).
 NEEDED=(
+  "${RUNTIME[@]}"
   "command -v msgfmt|gettext"
   "test -x /usr/bin/chromium|chromium"
   "test -d /usr/share/fonts/truetype/dejavu|fonts-dejavu-core"
@@ -34,9 +50,11 @@ REDIS_PORT=${REDIS_PORT:-6379}
 
 say() { echo "ensure-system: $*"; }
 
+# The packages of the lines of the array named $1 whose test fails.
 missing_packages() {
+  local -n lines=$1
   local line check package
-  for line in "${NEEDED[@]}"; do
+  for line in "${lines[@]}"; do
     check=${line%|*}
     package=${line##*|}
     eval "$check" >/dev/null 2>&1 || echo "$package"
@@ -126,14 +144,16 @@ ensure_redis() {
   port_open "$REDIS_PORT" || { echo "ensure-system: Redis did not start on 127.0.0.1:$REDIS_PORT" >&2; exit 1; }
 }
 
-[ $# -gt 0 ] || { echo "usage: $0 packages|services|python-venv ..." >&2; exit 2; }
+USAGE="usage: $0 runtime|packages|services|python-venv ..."
+[ $# -gt 0 ] || { echo "$USAGE" >&2; exit 2; }
 for mode in "$@"; do
   case "$mode" in
-    packages)
-      # shellcheck disable=SC2046 # one word per package
-      apt_install $(missing_packages) ;;
+    # shellcheck disable=SC2046 # one word per package
+    runtime) apt_install $(missing_packages RUNTIME) ;;
+    # shellcheck disable=SC2046
+    packages) apt_install $(missing_packages NEEDED) ;;
     services) ensure_postgres; ensure_redis ;;
     python-venv) apt_install python3-venv ;;
-    *) echo "usage: $0 packages|services|python-venv ..." >&2; exit 2 ;;
+    *) echo "$USAGE" >&2; exit 2 ;;
   esac
 done

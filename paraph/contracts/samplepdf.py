@@ -1,19 +1,16 @@
-"""A small, real PDF written by hand (no PDF library): the demo data's
-contract, and the benchmark's. One A4 page of Helvetica text. The file
-assembly (``pdf_file``) and string escaping also serve the evidence PDF."""
+"""The demo data's contract and the benchmarks', typeset like every legal
+document (:mod:`paraph.core.typesetting`); and the assembly of a PDF file
+from hand-written objects (``pdf_file``, ``escape_string``), which the
+adminbox's placeholder image and the tests' deliberately odd PDFs use."""
 
 from __future__ import annotations
 
-import zlib
+from paraph.core.typesetting import pdf_typeset
 
 
 def escape_string(raw: bytes) -> bytes:
     """``raw`` (cp1252 bytes) ready to sit between a PDF string's brackets."""
     return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
-def _escape(text: str) -> bytes:
-    return escape_string(text.encode("cp1252", errors="replace"))
 
 
 def pdf_file(objects: list[bytes]) -> bytes:
@@ -35,21 +32,12 @@ def pdf_file(objects: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def sample_contract_pdf(*, title: str, lines: list[str]) -> bytes:
-    """A one-page PDF with ``title`` in bold and ``lines`` below it."""
-    content = [b"BT /F2 16 Tf 72 770 Td (" + _escape(title) + b") Tj ET"]
-    y = 735
-    for line in lines:
-        content.append(b"BT /F1 11 Tf 72 %d Td (" % y + _escape(line) + b") Tj ET")
-        y -= 16
-    stream = zlib.compress(b"\n".join(content))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    return pdf_file(objects)
+def sample_contract_pdf(*, title: str, lines: list[str], language: str = "fr") -> bytes:
+    """A PDF/A-3b with ``title`` and ``lines`` below it, one paragraph each
+    (written in ``language``), on as many A4 pages as they take."""
+    return pdf_typeset(
+        template="contracts/pdf/sample_contract.html",
+        context={"title": title, "lines": lines},
+        language=language,
+        footer="{page}/{pages}",
+    )

@@ -1,7 +1,8 @@
-"""The mandate as a one-page PDF in the person's language: who, what they
-authorise, for how long, and how to end it. Written with the project's
-own small PDF writer (:mod:`paraph.contracts.samplepdf`); lines are fitted
-to the page with the Helvetica metrics of :mod:`paraph.signing.stamplayout`."""
+"""The mandate as a PDF in the person's language: who, what they authorise,
+for how long, and how to end it. The words are chosen here;
+``mandates/pdf/mandate.html`` lays them out and
+:mod:`paraph.core.typesetting` typesets them as a PDF/A-3b (one page, or
+more when a long name or address needs it: nothing is cut)."""
 
 from __future__ import annotations
 
@@ -11,29 +12,10 @@ from django.utils import formats, translation
 from django.utils.translation import gettext
 
 from paraph.accounts.models import Person
-from paraph.contracts.samplepdf import sample_contract_pdf
+from paraph.core.typesetting import pdf_typeset
 from paraph.signing.appearance import BRUSSELS
-from paraph.signing.stamplayout import text_width, to_winansi
 
-TEXT_WIDTH = 451.0  # A4 less two 72-point margins
-FONT_SIZE = 11.0
-MAX_LINES = 36  # leaves the bottom of the page free for the seal
-
-
-def _wrap(paragraph: str) -> list[str]:
-    """``paragraph`` cut into lines that fit the page's width."""
-    lines: list[str] = []
-    current = ""
-    for word in paragraph.split():
-        candidate = f"{current} {word}".strip()
-        if current and text_width(to_winansi(candidate), FONT_SIZE, bold=False) > TEXT_WIDTH:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    if current:
-        lines.append(current)
-    return lines
+TEMPLATE = "mandates/pdf/mandate.html"
 
 
 def mandate_text(
@@ -75,16 +57,27 @@ def mandate_text(
             ),
             gettext("Drawn up on %(date)s.") % {"date": day},
         ]
-    lines: list[str] = []
-    for paragraph in paragraphs:
-        lines.extend(_wrap(paragraph))
-        lines.append("")
-    return title, lines[:MAX_LINES]
+    return title, paragraphs
 
 
 def mandate_pdf(*, person: Person, reference: str, created_at: datetime, language: str) -> bytes:
-    """The mandate's PDF, ready to be signed."""
-    title, lines = mandate_text(
+    """The mandate's PDF/A-3b, ready to be signed: the signature or Paraph's
+    seal goes at the foot of its last page."""
+    title, paragraphs = mandate_text(
         person=person, reference=reference, created_at=created_at, language=language
     )
-    return sample_contract_pdf(title=title, lines=lines)
+    with translation.override(language):
+        footer = gettext("Paraph - mandate %(reference)s - page {page} of {pages}") % {
+            "reference": reference
+        }
+    return pdf_typeset(
+        template=TEMPLATE,
+        context={
+            "title": title,
+            "subject": paragraphs[0],
+            "paragraphs": paragraphs[1:-1],
+            "drawn_up": paragraphs[-1],
+        },
+        language=language,
+        footer=footer,
+    )

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import zlib
-
+from paraph.core.tests.typeset import pdf_text
 from paraph.notifications.models import OutboundMessage
 
-
-def pdf_text(data: bytes) -> str:
-    """The text drawn by a PDF written by paraph.contracts.samplepdf."""
-    out = []
-    for stream in re.findall(rb"stream\n(.*?)\nendstream", data, re.S):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            continue
-        out.extend(m.decode("cp1252") for m in re.findall(rb"\((.*?)\) Tj", content))
-    return "\n".join(out).replace("\\(", "(").replace("\\)", ")")
+__all__ = ["pdf_text", "reminders_to"]
 
 
 def reminders_to(email: str) -> list[OutboundMessage]:
