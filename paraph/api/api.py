@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -69,6 +69,7 @@ from paraph.contracts.services import (
     FieldError,
     SignaturePlacement,
     batch_create,
+    contract_body_problems,
     contract_create,
     contract_download_record,
     contract_reoffer,
@@ -77,6 +78,7 @@ from paraph.contracts.services import (
     pydantic_errors,
 )
 from paraph.core.http import client_ip
+from paraph.core.moments import utc_iso
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.senders.models import ApiKey, ApiScope, WebhookDelivery, WebhookEndpoint
 from paraph.senders.services import (
@@ -150,6 +152,11 @@ class ApiKeyAuth(HttpBearer):
                 f"This API key may make {settings.API_RATE_LIMIT_PER_MINUTE} requests a minute.",
                 headers={"Retry-After": str(limit.retry_after)},
             )
+        if not request.headers.get("Accept-Language"):
+            # The sender's language, not Paraph's default: every message of
+            # the answer in one language, named by Content-Language.
+            translation.activate(key.sender.language)
+            request.LANGUAGE_CODE = key.sender.language
         return key
 
 
@@ -336,10 +343,20 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return response
 
 
+# A download's answer in the OpenAPI document: a PDF, not JSON.
+PDF_RESPONSE: dict[str, Any] = {
+    "responses": {
+        200: {
+            "description": "The PDF file (`Content-Disposition: attachment`).",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, datetime):
-        # Every moment in UTC, whatever zone it was made in.
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return utc_iso(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
@@ -347,6 +364,18 @@ def _validation(errors: list[FieldError]) -> Problem:
     return Problem(
         422, "validation", "The request's data is not valid.", errors=[e.as_dict() for e in errors]
     )
+
+
+def _all_problems(exc: PydanticError, body: str | bytes) -> list[FieldError]:
+    """The model's errors and those of the text fields it did not get to:
+    every problem of the request at once."""
+    errors = pydantic_errors(exc)
+    reported = {e.field for e in errors}
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return errors
+    return errors + [e for e in contract_body_problems(decoded) if e.field not in reported]
 
 
 def _parse(
@@ -391,13 +420,13 @@ def _parse(
         try:
             parsed = multipart_model.model_validate_json(raw)
         except PydanticError as exc:
-            raise _validation(pydantic_errors(exc)) from exc
+            raise _validation(_all_problems(exc, raw)) from exc
         return parsed, upload.read()
     if request.content_type == "application/json":
         try:
             parsed = json_model.model_validate_json(request.body or b"{}")
         except PydanticError as exc:
-            raise _validation(pydantic_errors(exc)) from exc
+            raise _validation(_all_problems(exc, request.body)) from exc
         try:
             pdf = pdf_from_base64(parsed.pdf_base64)
         except ContractInvalid as exc:
@@ -646,7 +675,7 @@ def _file(contract: Contract, field: str, filename: str) -> FileResponse:
 
 @api.get(
     "/contracts/{contract_id}/signed.pdf",
-    response={200: bytes},
+    openapi_extra=PDF_RESPONSE,
     summary="Download the signed PDF",
     tags=["contracts"],
 )
@@ -663,7 +692,7 @@ def contracts_signed_pdf(request: HttpRequest, contract_id: str) -> FileResponse
 
 @api.get(
     "/contracts/{contract_id}/document.pdf",
-    response={200: bytes},
+    openapi_extra=PDF_RESPONSE,
     summary="Download the document sent for signing",
     tags=["contracts"],
 )
@@ -695,7 +724,7 @@ def contracts_evidence(request: HttpRequest, contract_id: str) -> HttpResponse:
 
 @api.get(
     "/contracts/{contract_id}/evidence.pdf",
-    response={200: bytes},
+    openapi_extra=PDF_RESPONSE,
     summary="Download the evidence as a PDF sealed by Paraph",
     tags=["contracts"],
 )

@@ -2,9 +2,10 @@
 the API (JSON or multipart), the bulk send (API and CSV) and the back
 office, so every path checks the same things in the same words.
 
-These models check types and lengths; the rules of the domain (a valid
-e-mail address, a mobile phone, a national register number, the deadline
-before the start of work, RG-3) are checked by
+These models check types and maximum lengths; whether a field is filled
+in and the rules of the domain (a valid e-mail address, a mobile phone, a
+national register number, the deadline before the start of work, RG-3) are
+checked by
 :func:`paraph.contracts.services.contract_create`, which reports every
 problem at once with the same field names (``recipient.phone``...).
 """
@@ -36,12 +37,10 @@ class RecipientIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    first_name: Annotated[str, Field(min_length=1, max_length=150)]
-    last_name: Annotated[str, Field(min_length=1, max_length=150)]
-    email: Annotated[str, Field(min_length=3, max_length=254)]
-    phone: Annotated[
-        str, Field(min_length=1, max_length=32, description="Mobile phone, e.g. +32470123456.")
-    ]
+    first_name: Annotated[str, Field(max_length=150)]
+    last_name: Annotated[str, Field(max_length=150)]
+    email: Annotated[str, Field(max_length=254)]
+    phone: Annotated[str, Field(max_length=32, description="Mobile phone, e.g. +32470123456.")]
     national_number: Annotated[
         str | None,
         Field(
@@ -75,7 +74,7 @@ class PlacementIn(BaseModel):
 class ContractIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    title: Annotated[str, Field(min_length=1, max_length=200)]
+    title: Annotated[str, Field(max_length=200)]
     recipient: RecipientIn
     external_reference: Annotated[str, Field(default="", max_length=100)] = ""
     start_of_work: Annotated[

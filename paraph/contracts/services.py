@@ -73,6 +73,7 @@ from paraph.contracts.models import (
 from paraph.contracts.selectors import adminbox_is_active, recipient_find
 from paraph.core.belgium import national_number_normalize, phone_normalize
 from paraph.core.http import client_ip, user_agent
+from paraph.core.moments import utc_iso
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.notifications.models import SmsPurpose
 from paraph.notifications.services import (
@@ -318,8 +319,8 @@ def contract_webhook_data(contract: Contract) -> dict[str, Any]:
             "version": contract.version,
             "external_reference": contract.external_reference,
             "recipient_email": contract.recipient_email,
-            "signing_deadline": contract.deadline.isoformat(),
-            "signed_at": contract.signed_at.isoformat() if contract.signed_at else None,
+            "signing_deadline": utc_iso(contract.deadline),
+            "signed_at": utc_iso(contract.signed_at),
             "signed_sha256": contract.signed_sha256 or None,
             "signing_method": contract.signing_method or None,
         }
@@ -462,6 +463,76 @@ def _pdf_error(exc: DocumentRejected, size: int) -> ContractInvalid:
     return ContractInvalid([FieldError(field_name, exc.code, message)])
 
 
+def _text_fields_check(
+    *,
+    title: Any,
+    first_name: Any,
+    last_name: Any,
+    email: Any,
+    phone: Any,
+    national_number: Any,
+) -> tuple[str, str, str | None, list[FieldError]]:
+    """The e-mail address, phone (E.164) and national number normalised, and
+    the problems of the contract's text fields. A value that is not text is
+    left to the caller (the model of the request says what is wrong)."""
+    errors: list[FieldError] = []
+    clean_email = ""
+    if isinstance(email, str):
+        clean_email = Person.objects.normalize_email(email.strip())
+        try:
+            validate_email(clean_email)
+        except ValidationError:
+            errors.append(
+                FieldError(
+                    "recipient.email",
+                    "invalid",
+                    gettext("Enter an e-mail address like name@example.be."),
+                )
+            )
+    clean_phone = ""
+    if isinstance(phone, str):
+        try:
+            clean_phone = phone_normalize(phone)
+        except ValidationError as exc:
+            errors.append(
+                FieldError("recipient.phone", exc.code or "invalid", str(exc.messages[0]))
+            )
+    clean_number = None
+    if isinstance(national_number, str) and national_number:
+        try:
+            clean_number = national_number_normalize(national_number)
+        except ValidationError as exc:
+            errors.append(
+                FieldError("recipient.national_number", exc.code or "invalid", str(exc.messages[0]))
+            )
+    for name, value, message in (
+        ("title", title, gettext("Give the contract a title.")),
+        ("recipient.first_name", first_name, gettext("Give the recipient's first name.")),
+        ("recipient.last_name", last_name, gettext("Give the recipient's last name.")),
+    ):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors.append(FieldError(name, "required", message))
+    return clean_email, clean_phone, clean_number, errors
+
+
+def contract_body_problems(body: Any) -> list[FieldError]:
+    """The problems of a request's text fields that its model did not
+    accept (another field had the wrong type, or was missing): reported
+    with the model's, so a sender sees every error at once."""
+    if not isinstance(body, dict):
+        return []
+    recipient = body.get("recipient")
+    recipient = recipient if isinstance(recipient, dict) else {}
+    return _text_fields_check(
+        title=body.get("title"),
+        first_name=recipient.get("first_name"),
+        last_name=recipient.get("last_name"),
+        email=recipient.get("email"),
+        phone=recipient.get("phone"),
+        national_number=recipient.get("national_number"),
+    )[3]
+
+
 def _check_fields(
     data: ContractData, *, now: dt.datetime
 ) -> tuple[RecipientData, dt.datetime, dt.datetime, list[FieldError]]:
@@ -469,32 +540,15 @@ def _check_fields(
     (time-zone aware), and every problem."""
     errors = list(data.errors)
     r = data.recipient
-    email = Person.objects.normalize_email((r.email or "").strip())
-    try:
-        validate_email(email)
-    except ValidationError:
-        errors.append(
-            FieldError(
-                "recipient.email",
-                "invalid",
-                gettext("Enter an e-mail address like name@example.be."),
-            )
-        )
-    phone = ""
-    try:
-        phone = phone_normalize(r.phone)
-    except ValidationError as exc:
-        errors.append(FieldError("recipient.phone", exc.code or "invalid", str(exc.messages[0])))
-    national_number = None
-    if r.national_number:
-        try:
-            national_number = national_number_normalize(r.national_number)
-        except ValidationError as exc:
-            errors.append(
-                FieldError("recipient.national_number", exc.code or "invalid", str(exc.messages[0]))
-            )
-    if not (data.title or "").strip():
-        errors.append(FieldError("title", "required", gettext("Give the contract a title.")))
+    email, phone, national_number, text_errors = _text_fields_check(
+        title=data.title,
+        first_name=r.first_name,
+        last_name=r.last_name,
+        email=r.email,
+        phone=r.phone,
+        national_number=r.national_number,
+    )
+    errors.extend(text_errors)
     if data.placement is not None and data.placement.box is not None:
         try:
             data.placement.engine_placement()
@@ -1766,9 +1820,44 @@ def batch_process(*, batch_id: int) -> BulkBatch | None:
 
 
 def pydantic_errors(exc: Any) -> list[FieldError]:
-    """A pydantic ``ValidationError`` as field errors named like the JSON."""
+    """A pydantic ``ValidationError`` as field errors named like the JSON,
+    each in the language of the answer (pydantic's own are in English)."""
     result = []
     for error in exc.errors():
         loc = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-        result.append(FieldError(loc, str(error.get("type", "invalid")), str(error.get("msg", ""))))
+        result.append(FieldError(loc, str(error.get("type", "invalid")), _pydantic_message(error)))
     return result
+
+
+_NOT_A_NUMBER = frozenset(
+    {"int_parsing", "int_type", "int_from_float", "float_parsing", "float_type", "finite_number"}
+)
+_WRONG_TYPE = frozenset(
+    {"string_type", "dict_type", "model_type", "model_attributes_type", "list_type", "tuple_type"}
+)
+
+
+def _pydantic_message(error: Any) -> str:
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return gettext("This field is required.")
+    if kind == "extra_forbidden":
+        return gettext("Paraph does not know this field: check its name.")
+    if kind == "string_too_long":
+        return gettext("Too long: at most %(max)s characters.") % {"max": ctx.get("max_length")}
+    if kind.startswith(("datetime_", "date_", "time_")):
+        return gettext("Not a date and time: write it like 2026-12-07T08:00:00+01:00.")
+    if kind in _NOT_A_NUMBER:
+        return gettext("Not a number.")
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return gettext("This number is out of range.")
+    if kind == "literal_error":
+        return gettext("Choose one of: %(expected)s.") % {"expected": ctx.get("expected", "")}
+    if kind in ("too_short", "too_long"):
+        return gettext("Wrong number of values.")
+    if kind == "json_invalid":
+        return gettext("The body is not valid JSON.")
+    if kind in _WRONG_TYPE:
+        return gettext("Wrong kind of value for this field.")
+    return gettext("This value is not valid.")

@@ -29,7 +29,7 @@ class SenderForm(forms.ModelForm):
 
     class Meta:
         model = Sender
-        fields = ["name", "enterprise_number", "contact_email", "is_active"]
+        fields = ["name", "enterprise_number", "contact_email", "language", "is_active"]
 
     def clean_enterprise_number(self) -> str:
         try:

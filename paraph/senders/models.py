@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from paraph.accounts.models import Language
 from paraph.core.sealing import unseal
 
 
@@ -34,6 +35,16 @@ class Sender(models.Model):
         help_text=_("Where Paraph tells the sender about contracts that were not signed."),
     )
     webhook_secret_sealed = models.TextField(_("webhook signing secret (sealed)"), editable=False)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.FR,
+        help_text=_(
+            "The language of the API's messages when a request does not ask for one "
+            "(Accept-Language)."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

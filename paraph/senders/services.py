@@ -27,7 +27,7 @@ from stdnum.be import vat
 from stdnum.exceptions import InvalidChecksum
 from stdnum.exceptions import ValidationError as StdnumError
 
-from paraph.accounts.models import Person
+from paraph.accounts.models import Language, Person
 from paraph.audit.services import audit_record
 from paraph.core.sealing import seal
 from paraph.senders.models import (
@@ -101,6 +101,7 @@ def sender_create(
     name: str,
     enterprise_number: str,
     contact_email: str,
+    language: str = "fr",
     actor: Person | None = None,
     request: HttpRequest | None = None,
 ) -> Sender:
@@ -126,6 +127,10 @@ def sender_create(
         errors["enterprise_number"] = ValidationError(
             gettext("A sender with this enterprise number already exists."), code="taken"
         )
+    if language not in Language.values:
+        errors["language"] = ValidationError(
+            gettext("Choose French, Dutch, German or English."), code="invalid"
+        )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -133,6 +138,7 @@ def sender_create(
             name=name,
             enterprise_number=number,
             contact_email=contact_email.strip(),
+            language=language,
             webhook_secret_sealed=seal({"secret": webhook_secret_generate()}),
         )
         audit_record(

@@ -74,9 +74,61 @@ def test_field_errors_come_all_at_once_in_a_problem_document(api, pdf, clock):
     assert response["Content-Type"] == PROBLEM
     body = response.json()
     assert body["type"].endswith("/api/problems#validation")
-    fields = {e["field"] for e in body["errors"]}
-    assert {"title", "recipient.phone", "start_of_work"} <= fields
+    errors = {e["field"]: e["code"] for e in body["errors"]}
+    assert errors == {
+        "title": "missing",
+        "start_of_work": "datetime_from_date_parsing",
+        # not in the model's errors (it stopped at the date), found all the same
+        "recipient.email": "invalid",
+        "recipient.phone": "required",
+    }
     assert not Contract.objects.exists()
+
+
+def test_an_empty_title_does_not_hide_the_other_errors(api, pdf, clock):
+    data = contract_json(pdf, title="", recipient={"first_name": "", "email": "nope", "phone": ""})
+
+    response = _post(api, "/api/contracts", data)
+
+    assert response.status_code == 422
+    errors = {e["field"]: e["code"] for e in response.json()["errors"]}
+    assert errors == {
+        "title": "required",
+        "recipient.first_name": "required",
+        "recipient.email": "invalid",
+        "recipient.phone": "required",
+    }
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "language", "required", "email"),
+    [
+        ("", "nl", "Dit veld is verplicht.", "Vul een e-mailadres in zoals naam@example.be."),
+        (
+            "de",
+            "de",
+            "Dieses Feld ist erforderlich.",
+            "Geben Sie eine E-Mail-Adresse wie name@example.be ein.",
+        ),
+    ],
+)
+def test_messages_are_in_one_language_named_by_content_language(
+    api, pdf, sender, clock, accept_language, language, required, email
+):
+    sender.language = "nl"
+    sender.save(update_fields=["language"])
+    data = contract_json(pdf, recipient={"email": "nope"})
+    del data["title"]
+    headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
+
+    response = api.post("/api/contracts", data, content_type="application/json", **headers)
+
+    assert response.status_code == 422
+    assert response["Content-Language"] == language
+    assert response.json()["errors"] == [
+        {"field": "title", "code": "missing", "message": required},
+        {"field": "recipient.email", "code": "invalid", "message": email},
+    ]
 
 
 def test_domain_errors_name_their_field(api, pdf, clock):

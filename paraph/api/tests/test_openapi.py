@@ -40,6 +40,17 @@ def test_the_openapi_document_describes_every_operation_and_body(client):
     assert schema["components"]["securitySchemes"]["ApiKeyAuth"]["scheme"] == "bearer"
 
 
+def test_downloads_are_described_as_pdf_files_not_json(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    downloads = [path for path in paths if path.endswith(".pdf")]
+
+    assert len(downloads) == 3, downloads
+    for path in downloads:
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/pdf"}, (path, content)
+        assert content["application/pdf"]["schema"] == {"type": "string", "format": "binary"}
+
+
 def test_the_docs_page_loads_its_scripts_from_paraph_only(client):
     response = client.get("/api/docs")
 

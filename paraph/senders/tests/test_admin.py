@@ -45,6 +45,7 @@ def test_a_sender_registered_in_the_back_office_gets_a_secret(admin_client):
             "name": "Intérim Neuf",
             "enterprise_number": "BE 0403.170.701",
             "contact_email": "hr@neuf.be",
+            "language": "nl",
             "is_active": "on",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
@@ -54,6 +55,7 @@ def test_a_sender_registered_in_the_back_office_gets_a_secret(admin_client):
     assert response.status_code == 302, response.content[:2000]
     sender = Sender.objects.get()
     assert sender.enterprise_number == "0403170701"
+    assert sender.language == "nl", "the API speaks Dutch to it"
     assert sender.webhook_secret.startswith("whsec_")
     added = AuditEvent.objects.get(name="backoffice.object.added")
     assert "webhook_secret_sealed" not in str(added.data)

@@ -336,3 +336,16 @@ def test_outside_sandbox_a_host_that_now_resolves_inside_is_not_called(
     assert receiver.received == []
     delivery = WebhookDelivery.objects.get()
     assert "private network" in delivery.error
+
+
+def test_every_event_gives_its_moments_in_utc_as_the_api_does(
+    endpoint, receiver, make_contract, deliver
+):
+    with deliver():
+        contract = make_contract()  # its deadline was given in Brussels time
+    with deliver():
+        contract_open(contract=contract, person=contract.recipient)
+
+    deadlines = [r.payload["data"]["contract"]["signing_deadline"] for r in receiver.received]
+    assert len(deadlines) == 2 and deadlines[0] == deadlines[1], deadlines
+    assert deadlines[0].endswith("Z")
