@@ -485,6 +485,8 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint announces every step of every page it lays out at INFO.
         "weasyprint.progress": {"level": "WARNING"},
+        # fontTools warns of every font table it leaves out of a subset.
+        "fontTools": {"level": "ERROR"},
     },
 }
 

@@ -2,13 +2,14 @@
 shown, how wide they are, and the font size that fits a box.
 
 The appearance uses two of the PDF standard fonts, Helvetica and
-Helvetica-Bold, with WinAnsiEncoding: every viewer has them, nothing is
-embedded, and the benchmark pays nothing per document for fonts. Their
-metrics (Adobe's AFM widths, in 1/1000 em, for codes 32 to 255) are below,
-so a line is measured exactly and never overflows its box. Characters
-WinAnsiEncoding cannot show are written without their accents when that
-is possible (``Ő`` becomes ``O``, ``ł`` ``l``; a character of another script ``?``): the appearance is a
-picture for people; the signer's exact name is in the certificate.
+Helvetica-Bold, with WinAnsiEncoding, whenever they show every letter of
+its lines (:func:`winansi_exact`): every viewer has them, nothing is
+embedded, and a batch pays nothing per document for fonts. Their metrics
+(Adobe's AFM widths, in 1/1000 em, for codes 32 to 255) are below, so a
+line is measured exactly and never overflows its box. A name they cannot
+show (``Łukasz``, ``Άννα``), or a document that claims PDF/A, gets an
+embedded font instead: :mod:`paraph.signing.engine` measures it with
+HarfBuzz and lays it out with the same :func:`layout_measured`.
 
 No pyHanko here: :mod:`paraph.signing.engine` draws what this computes.
 """
@@ -16,7 +17,9 @@ No pyHanko here: :mod:`paraph.signing.engine` draws what this computes.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 _HELVETICA = (
     278,
@@ -515,6 +518,16 @@ def to_winansi(text: str) -> bytes:
     return bytes(out)
 
 
+def printable(text: str) -> str:
+    """``text`` with white space as spaces and control characters removed
+    (for an embedded font, which has every letter)."""
+    return "".join(
+        " " if char in "\t\n\r" else char
+        for char in text
+        if char in "\t\n\r" or not unicodedata.category(char).startswith("C")
+    )
+
+
 def widths(bold: bool) -> tuple[int, ...]:
     """Widths of codes 32..255, in 1/1000 of the font size."""
     return _HELVETICA_BOLD if bold else _HELVETICA
@@ -525,54 +538,90 @@ def text_width(encoded: bytes, size: float, *, bold: bool) -> float:
     return sum(table[b - 32] if b >= 32 else 0 for b in encoded) * size / 1000
 
 
-def _truncate(encoded: bytes, size: float, room: float, *, bold: bool) -> bytes:
-    """The longest prefix of ``encoded`` that fits ``room`` with an ellipsis."""
-    mark = ELLIPSIS.encode("cp1252")
-    while encoded and text_width(encoded + mark, size, bold=bold) > room:
-        encoded = encoded[:-1]
-    return encoded.rstrip() + mark
+def winansi_exact(lines: tuple[str, ...]) -> bool:
+    """Whether WinAnsiEncoding shows every letter of ``lines`` as it is (no
+    accent dropped, no ``?``): the standard fonts then do; otherwise the
+    appearance embeds a font that has them all (:mod:`paraph.signing.engine`)."""
+    return all(_winansi_shows(char) for line in lines for char in line)
+
+
+def _winansi_shows(char: str) -> bool:
+    if char in "\t\n\r" or unicodedata.category(char).startswith("C"):
+        return True  # white space and controls are not letters
+    try:
+        char.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+Text = TypeVar("Text", bytes, str)
 
 
 @dataclass(frozen=True)
-class Line:
-    """One line of text, encoded, in its font and size, at (x, y) from the
-    box's lower-left corner (y is the baseline)."""
+class Line(Generic[Text]):
+    """One line of text (WinAnsi bytes for the standard fonts, a string for
+    an embedded font), in its font and size, at (x, y) from the box's
+    lower-left corner (y is the baseline)."""
 
-    text: bytes
+    text: Text
     bold: bool
     size: float
     x: float
     y: float
 
 
-def layout(lines: tuple[str, ...], width: float, height: float) -> tuple[Line, ...]:
-    """``lines`` (the first one bold) in a ``width`` x ``height`` box: the
-    largest size up to :data:`MAX_TITLE_SIZE` at which every line fits,
-    centred vertically; at :data:`MIN_SIZE`, a line still too long is cut
-    with an ellipsis and lines that do not fit in height are left out."""
-    encoded = [to_winansi(line) for line in lines if line]
-    if not encoded:
+def layout(lines: tuple[str, ...], width: float, height: float) -> tuple[Line[bytes], ...]:
+    """``lines`` (the first one bold) in Helvetica, WinAnsi-encoded, in a
+    ``width`` x ``height`` box (see :func:`layout_measured`)."""
+    return layout_measured(
+        [to_winansi(line) for line in lines if line],
+        width,
+        height,
+        measure=lambda text, bold: text_width(text, 1, bold=bold),
+        ellipsis=ELLIPSIS.encode("cp1252"),
+    )
+
+
+def layout_measured(
+    texts: list[Text],
+    width: float,
+    height: float,
+    *,
+    measure: Callable[[Text, bool], float],
+    ellipsis: Text,
+) -> tuple[Line[Text], ...]:
+    """``texts`` (the first one bold) in a ``width`` x ``height`` box, each
+    as wide as ``measure`` says at size 1: the largest size up to
+    :data:`MAX_TITLE_SIZE` at which every line fits, centred vertically; at
+    :data:`MIN_SIZE`, a line still too long is cut with an ellipsis and
+    lines that do not fit in height are left out."""
+    texts = [t for t in texts if t]
+    if not texts:
         return ()
     room_w, room_h = width - 2 * PADDING, height - 2 * PADDING
-    ratios = [1.0] + [BODY_RATIO] * (len(encoded) - 1)
+    ratios = [1.0] + [BODY_RATIO] * (len(texts) - 1)
     size = min(MAX_TITLE_SIZE, room_h / (LEADING * sum(ratios)))
-    for n, text in enumerate(encoded):
-        natural = text_width(text, 1000, bold=n == 0) / 1000  # width at size 1
+    for n, text in enumerate(texts):
+        natural = measure(text, n == 0)
         if natural:
             size = min(size, room_w / (natural * ratios[n]))
     size = max(size, MIN_SIZE)
-    while len(encoded) > 1 and LEADING * size * sum(ratios[: len(encoded)]) > room_h:
-        encoded.pop()  # even at the smallest size, the box is too low for them all
-    used = LEADING * size * sum(ratios[: len(encoded)])
+    while len(texts) > 1 and LEADING * size * sum(ratios[: len(texts)]) > room_h:
+        texts.pop()  # even at the smallest size, the box is too low for them all
+    used = LEADING * size * sum(ratios[: len(texts)])
     top = height - PADDING - (room_h - used) / 2
     out = []
     y = top
-    for n, text in enumerate(encoded):
+    for n, text in enumerate(texts):
         bold = n == 0
         line_size = size * ratios[n]
         y -= LEADING * line_size
-        if text_width(text, line_size, bold=bold) > room_w:
-            text = _truncate(text, line_size, room_w, bold=bold)
+        if measure(text, bold) * line_size > room_w:
+            # the longest beginning that fits with an ellipsis
+            while text and measure(text + ellipsis, bold) * line_size > room_w:
+                text = text[:-1]
+            text = text.rstrip() + ellipsis
         # the baseline sits a fifth of the line height above its bottom
         out.append(
             Line(text=text, bold=bold, size=line_size, x=PADDING, y=y + 0.2 * LEADING * line_size)

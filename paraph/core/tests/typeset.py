@@ -11,10 +11,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-# The fonts of a visible signature or seal (paraph.signing.stamplayout): the
-# PDF standard fonts, which the signing engine does not embed.
-STAMP_FONTS = {"Helvetica", "Helvetica-Bold"}
-
 
 def _poppler(tool: str, *args: str, pdf: bytes) -> str:
     assert shutil.which(tool), f"poppler-utils ({tool}) is needed: scripts/ensure-system.sh"

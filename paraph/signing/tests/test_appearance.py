@@ -62,9 +62,42 @@ def test_long_names_shrink_then_are_cut_inside_the_box():
         assert line.y > 0 and line.y + line.size < 56
 
 
-def test_characters_outside_winansi_lose_their_accent_not_the_letter():
-    assert stamplayout.to_winansi("Łukasz Őrs Ağaoğlu") == b"Lukasz Ors Agaoglu"
-    assert stamplayout.to_winansi("Müller-Çelik") == "Müller-Çelik".encode("cp1252")
+def test_the_standard_fonts_serve_only_names_they_can_show_exactly():
+    assert stamplayout.winansi_exact(("Müller-Çelik", "Signé le 15 mars"))
+    for name in ("Łukasz Żółć", "Ağaoğlu", "Άννα", "Őrs"):
+        assert not stamplayout.winansi_exact((name, "Signed"))
+
+
+@pytest.mark.parametrize(
+    ("name", "embedded"),
+    [("Emma Claes", False), ("Łukasz Żółć", True), ("Άννα Ğülşen", True)],
+)
+def test_a_name_appears_on_the_stamp_as_it_is_written(
+    db, signing_settings, contract, tmp_path, name, embedded
+):
+    from paraph.core.tests.typeset import pdf_fonts, pdf_text
+
+    options = engine.SignOptions(
+        appearance=engine.Appearance(
+            lines=(name, "Signé avec un mot de passe", "15 mars 2026, 10:30"),
+            placement=engine.Placement(page=-1, box=(36, 36, 294, 92)),
+        )
+    )
+
+    signed = engine.sign_pdf(
+        contract, key=conf.seal_key(), config=conf.engine_config(), options=options
+    )
+
+    assert engine.validate_pdf(signed, trust=conf.trust()).valid
+    assert name in pdf_text(signed)
+    before = {f.name for f in pdf_fonts(contract)}
+    stamp_fonts = {f.name: f.embedded for f in pdf_fonts(signed) if f.name not in before}
+    if embedded:
+        assert stamp_fonts and all(stamp_fonts.values()), stamp_fonts
+        assert all("DejaVuSans" in font for font in stamp_fonts), stamp_fonts
+    else:
+        # the standard fonts (the contract uses them too), which cost nothing to embed
+        assert stamp_fonts and set(stamp_fonts) <= {"Helvetica", "Helvetica-Bold"}, stamp_fonts
 
 
 def _sign_all_three(pki, person_factory, contract):
