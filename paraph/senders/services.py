@@ -79,16 +79,26 @@ def enterprise_number_normalize(value: str) -> str:
     if not raw:
         raise ValidationError(gettext("Enter the enterprise number."), code="required")
     try:
-        return str(vat.validate(raw))
+        number = str(vat.validate(raw))
     except InvalidChecksum as exc:
-        raise ValidationError(
-            gettext("This enterprise number is not valid: check the last two digits."),
-            code="checksum",
-        ) from exc
+        raise _enterprise_checksum_error() from exc
     except StdnumError as exc:
         raise ValidationError(
             gettext("An enterprise number has 10 digits, like 0123.456.749."), code="format"
         ) from exc
+    # The check number is 97 - (first eight digits mod 97), from 01 to 97.
+    # python-stdnum checks only that the sum is a multiple of 97, so it also
+    # takes 00 for 97 and 98, 99 for 01, 02: one enterprise, two numbers.
+    if int(number[-2:]) != 97 - int(number[:-2]) % 97:
+        raise _enterprise_checksum_error()
+    return number
+
+
+def _enterprise_checksum_error() -> ValidationError:
+    return ValidationError(
+        gettext("This enterprise number is not valid: check the last two digits."),
+        code="checksum",
+    )
 
 
 def webhook_secret_generate() -> str:

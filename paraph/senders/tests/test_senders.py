@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from paraph.audit.models import AuditEvent
 from paraph.senders.models import Sender, SenderMembership
@@ -31,6 +35,37 @@ def test_a_wrong_enterprise_number_says_what_is_wrong(typed, code):
     with pytest.raises(ValidationError) as refused:
         enterprise_number_normalize(typed)
     assert refused.value.code == code
+
+
+@pytest.mark.parametrize(
+    ("valid", "impossible"),
+    [("1332760402", "1332760499"), ("0403617097", "0403617000"), ("0403170701", "0403170798")],
+)
+def test_one_enterprise_has_one_number_the_check_is_01_to_97(valid, impossible):
+    assert enterprise_number_normalize(valid) == valid
+    with pytest.raises(ValidationError) as refused:
+        enterprise_number_normalize(impossible)
+    assert refused.value.code == "checksum"
+
+
+@given(st.integers(0, 19_999_999))
+def test_every_eight_digits_have_exactly_one_check_number(first_eight):
+    stem = f"{first_eight:08d}"
+    accepted = []
+    for check in range(100):
+        with contextlib.suppress(ValidationError):
+            accepted.append(enterprise_number_normalize(f"{stem}{check:02d}"))
+    assert accepted == [f"{stem}{97 - first_eight % 97:02d}"]
+
+
+@given(st.text(max_size=20))
+def test_any_text_gives_ten_digits_or_a_message(typed):
+    try:
+        number = enterprise_number_normalize(typed)
+    except ValidationError:
+        return
+    assert len(number) == 10 and number.isascii() and number.isdigit()
+    assert 1 <= int(number[-2:]) <= 97
 
 
 def test_a_sender_is_created_with_its_number_shown_as_printed_and_a_sealed_secret(person_factory):
