@@ -7,8 +7,8 @@ the two JSON steps it calls.
    nonRepudiation, valid, not revoked by OCSP, the recipient's national
    number) and the hash to sign is returned;
 2. ``finish``: the card's signature is put in the PDF
-   (:func:`paraph.signing.services.eid_signature_finish`) and the signed
-   contract recorded (:func:`paraph.contracts.services.contract_sign_record`).
+   and the signed contract recorded, in one service
+   (:func:`paraph.contracts.services.contract_sign_with_eid`).
 
 Every refusal is JSON ``{code, message}`` with the message in the
 person's language, which the page shows as it is. In sandbox mode
@@ -45,7 +45,7 @@ from paraph.contracts.services import (
     ContractNotSignable,
     contract_check_signable,
     contract_evidence_add,
-    contract_sign_record,
+    contract_sign_with_eid,
     contract_signing_input,
 )
 from paraph.core.ratelimit import ratelimit_hit
@@ -383,22 +383,12 @@ def sign_eid_finish(request: HttpRequest, public_id: Any) -> HttpResponse:
         return _refuse("bad_request", _("Your card's signature could not be read. Start again."))
     start_again = _("Too much time passed since your card was read. Start again.")
     try:
-        contract_check_signable(contract=contract, person=person)
-        document_ref = contract_signing_input(contract=contract).document_ref
-        signed = signing.eid_signature_finish(
-            person=person,
-            prepared_id=prepared_id,
-            document_ref=document_ref,
-            signature_value=signature,
-            request=request,
-        )
-        evidence = (request.session.get(_SESSION_KEY) or {}).get(prepared_id, {})
-        contract_sign_record(
+        contract_sign_with_eid(
             contract=contract,
             person=person,
-            signed_pdf=signed,
-            method="eid",
-            evidence={"prepared_id": prepared_id, **evidence},
+            prepared_id=prepared_id,
+            signature_value=signature,
+            evidence=(request.session.get(_SESSION_KEY) or {}).get(prepared_id, {}),
             request=request,
         )
     except ContractNotSignable as exc:

@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -1353,12 +1353,15 @@ def contract_sign_record(
     mandate_ref: str | None = None,
     evidence: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
+    also: Callable[[], None] | None = None,
 ) -> Contract:
     """Store the recipient's signature: the signed PDF (from the signing
     engine) whole with its SHA-256, the signing method, the mandate used
     and ``evidence`` (e.g. the certificate's issuer, the code verification),
     and the state ``signed``, all in one transaction under the contract's
-    row lock, or nothing at all.
+    row lock, or nothing at all. ``also`` runs in that transaction once
+    the contract is signed (what the signature used up, see
+    :func:`contract_sign_with_eid`).
 
     Two signatures at once produce one signed contract and one
     :class:`ContractNotSignable` ``already_signed``. Also refuses a
@@ -1414,12 +1417,59 @@ def contract_sign_record(
                 },
                 extra_fields=("signed_pdf", "signed_sha256", "signing_method", "mandate_ref"),
             )
+            if also is not None:
+                also()
     if expired:
         raise ContractNotSignable(
             gettext("The deadline to sign this contract has passed."), code="deadline_passed"
         )
     contract.refresh_from_db()
     return contract
+
+
+def contract_sign_with_eid(
+    *,
+    contract: Contract,
+    person: Person,
+    prepared_id: str,
+    signature_value: bytes,
+    evidence: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> Contract:
+    """The recipient's eID card signature (step 2 of
+    :func:`paraph.signing.services.eid_signature_prepare`) put in the
+    contract: the signed PDF made outside any transaction (the time-stamp
+    authority and OCSP answer then), then in one transaction the contract
+    signed, the prepared signature used up and the card's signature in the
+    audit log; or, if the contract is no longer signable meanwhile
+    (revoked, expired, signed elsewhere), none of them. Raises what
+    :func:`contract_check_signable`, :func:`contract_sign_record` and
+    ``eid_signature_complete`` raise."""
+    from paraph.signing import services as signing
+
+    contract_check_signable(contract=contract, person=person)
+    document_ref = contract_signing_input(contract=contract).document_ref
+    signed = signing.eid_signature_complete(
+        person=person,
+        prepared_id=prepared_id,
+        document_ref=document_ref,
+        signature_value=signature_value,
+    )
+    return contract_sign_record(
+        contract=contract,
+        person=person,
+        signed_pdf=signed,
+        method=SigningMethod.EID,
+        evidence={"prepared_id": prepared_id, **(evidence or {})},
+        request=request,
+        also=lambda: signing.eid_signature_record(
+            person=person,
+            prepared_id=prepared_id,
+            document_ref=document_ref,
+            signed=signed,
+            request=request,
+        ),
+    )
 
 
 def contract_refuse(

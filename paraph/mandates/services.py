@@ -50,9 +50,11 @@ from paraph.signing.exceptions import KeyUnavailable, SigningError
 from paraph.signing.models import PersonSigningKey
 from paraph.signing.services import (
     EidSigningRequest,
-    eid_signature_finish,
+    eid_signature_complete,
     eid_signature_prepare,
-    password_signature_make,
+    eid_signature_record,
+    password_signature_complete,
+    password_signature_record,
     seal_apply,
     signing_key_issue,
     signing_key_retire,
@@ -423,17 +425,27 @@ def mandate_sign_with_eid(
 ) -> Mandate:
     """Step 2: the card's signature put in the mandate PDF; the mandate is
     ``signed`` (method ``eid``), ``evidence`` (the certificate checked)
-    kept with the IP address and browser. Raises what
-    ``eid_signature_finish`` raises (nothing changes then) and
+    kept with the IP address and browser. The signed PDF is made outside
+    any transaction (the time-stamp authority and OCSP answer then); the
+    mandate signed, the prepared signature used up and the audit events
+    happen in one transaction, or none. Raises what
+    ``eid_signature_complete`` raises (nothing changes then) and
     :class:`MandateError` ``state``."""
+    _pending(mandate)
+    signed = eid_signature_complete(
+        person=mandate.person,
+        prepared_id=prepared_id,
+        document_ref=_eid_ref(mandate),
+        signature_value=signature_value,
+    )
     with transaction.atomic():
         locked = _lock(mandate)
         _pending(locked)
-        signed = eid_signature_finish(
+        eid_signature_record(
             person=locked.person,
             prepared_id=prepared_id,
             document_ref=_eid_ref(locked),
-            signature_value=signature_value,
+            signed=signed,
             request=request,
         )
         now = timezone.now()
@@ -762,19 +774,22 @@ def contract_sign_with_password(
         )
     contract_check_signable(contract=contract, person=person)
     signing_input = contract_signing_input(contract=contract)
-    signed = password_signature_make(
+    done = password_signature_complete(
         person=person,
         document=signing_input.document,
-        document_ref=signing_input.document_ref,
         password=password,
         field_name=signing_input.field_name,
         placement=signing_input.placement,
         request=request,
     )
+    # the contract signed and the signature in the audit log, or neither
     return contract_sign_record(
         contract=contract,
         person=person,
-        signed_pdf=signed,
+        signed_pdf=done.signed,
+        also=lambda: password_signature_record(
+            person=person, done=done, document_ref=signing_input.document_ref, request=request
+        ),
         method="password",
         mandate_ref=mandate.reference,
         evidence={

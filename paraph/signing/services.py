@@ -167,52 +167,101 @@ def eid_signature_finish(
     request: HttpRequest | None = None,
 ) -> bytes:
     """The signed PDF, once the card's ``signature_value`` verifies against
-    the prepared digest. Only the person and document it was prepared for,
-    only once, only before it expires (:class:`PreparedSignatureUnavailable`);
-    a value that does not verify raises :class:`SignatureValueMismatch` and
-    leaves the prepared state usable."""
+    the prepared digest, and the prepared signature used up: for a caller
+    with nothing else to record (a contract or a mandate records its
+    signature with :func:`eid_signature_complete` and
+    :func:`eid_signature_record`, in its own transaction)."""
+    signed = eid_signature_complete(
+        person=person,
+        prepared_id=prepared_id,
+        document_ref=document_ref,
+        signature_value=signature_value,
+    )
     with transaction.atomic():
-        row = (
-            PreparedEidSignature.objects.select_for_update()
-            .filter(pk=prepared_id, person=person, document_ref=document_ref)
-            .first()
-        )
-        if row is None:
-            raise PreparedSignatureUnavailable(
-                "no signature was prepared for this person and document", code="unknown"
-            )
-        if row.finished_at is not None:
-            raise PreparedSignatureUnavailable("this signature was already finished", code="used")
-        if timezone.now() >= row.expires_at:
-            raise PreparedSignatureUnavailable(
-                "the prepared signature has expired: start again", code="expired"
-            )
-        prepared = engine.PreparedSignature(
-            pdf=bytes(row.prepared_pdf),
-            document_digest=bytes(row.document_digest),
-            reserved_region_start=row.reserved_region_start,
-            reserved_region_end=row.reserved_region_end,
-            signed_attributes=bytes(row.signed_attributes),
-            digest_algorithm=row.digest_algorithm,
-        )
-        signed = engine.finish_external(
-            prepared,
-            signature_value=signature_value,
-            certificate=bytes(row.certificate),
-            chain=conf.eid_cas(),
-            config=conf.engine_config(),
-        )
-        row.finished_at = timezone.now()
-        row.prepared_pdf = b""  # the signed document now lives with its contract
-        row.save(update_fields=["finished_at", "prepared_pdf"])
-        audit_record(
-            name="signing.eid.signed",
-            actor=person,
-            subject=row,
-            data={"document": document_ref, "signed_sha256": hashlib.sha256(signed).hexdigest()},
+        eid_signature_record(
+            person=person,
+            prepared_id=prepared_id,
+            document_ref=document_ref,
+            signed=signed,
             request=request,
         )
     return signed
+
+
+def _prepared_usable(row: PreparedEidSignature | None) -> PreparedEidSignature:
+    if row is None:
+        raise PreparedSignatureUnavailable(
+            "no signature was prepared for this person and document", code="unknown"
+        )
+    if row.finished_at is not None:
+        raise PreparedSignatureUnavailable("this signature was already finished", code="used")
+    if timezone.now() >= row.expires_at:
+        raise PreparedSignatureUnavailable(
+            "the prepared signature has expired: start again", code="expired"
+        )
+    return row
+
+
+def eid_signature_complete(
+    *, person: Person, prepared_id: str, document_ref: str, signature_value: bytes
+) -> bytes:
+    """The signed PDF, once the card's ``signature_value`` verifies against
+    the prepared digest, with its time-stamp and validation data: the calls
+    to the time-stamp authority and the OCSP responders, made outside any
+    transaction. Writes nothing: only the person and document it was
+    prepared for, only before it is used up or expires
+    (:class:`PreparedSignatureUnavailable`); a value that does not verify
+    raises :class:`SignatureValueMismatch`."""
+    row = _prepared_usable(
+        PreparedEidSignature.objects.filter(
+            pk=prepared_id, person=person, document_ref=document_ref
+        ).first()
+    )
+    prepared = engine.PreparedSignature(
+        pdf=bytes(row.prepared_pdf),
+        document_digest=bytes(row.document_digest),
+        reserved_region_start=row.reserved_region_start,
+        reserved_region_end=row.reserved_region_end,
+        signed_attributes=bytes(row.signed_attributes),
+        digest_algorithm=row.digest_algorithm,
+    )
+    return engine.finish_external(
+        prepared,
+        signature_value=signature_value,
+        certificate=bytes(row.certificate),
+        chain=conf.eid_cas(),
+        config=conf.engine_config(),
+    )
+
+
+def eid_signature_record(
+    *,
+    person: Person,
+    prepared_id: str,
+    document_ref: str,
+    signed: bytes,
+    request: HttpRequest | None = None,
+) -> None:
+    """The prepared signature used up, and the audit event that the card
+    signed: in the caller's transaction, with what the signature is for
+    (the contract or the mandate signed), so that both happen or neither.
+    Refuses a prepared signature that was used up or expired meanwhile
+    (:class:`PreparedSignatureUnavailable`)."""
+    row = _prepared_usable(
+        PreparedEidSignature.objects.select_for_update()
+        .filter(pk=prepared_id, person=person, document_ref=document_ref)
+        .first()
+    )
+    row.finished_at = timezone.now()
+    row.prepared_pdf = b""  # the signed document now lives with its contract
+    row.save(update_fields=["finished_at", "prepared_pdf"])
+    audit_record(
+        name="signing.eid.signed",
+        actor=person,
+        subject=row,
+        data={"document": document_ref, "signed_sha256": hashlib.sha256(signed).hexdigest()},
+        request=request,
+    )
 
 
 def prepared_eid_signatures_purge(*, request: HttpRequest | None = None) -> int:
@@ -620,12 +669,51 @@ def password_signature_make(
     options: engine.SignOptions | None = None,
     request: HttpRequest | None = None,
 ) -> bytes:
+    """``document`` signed with ``person``'s password key and the signature
+    in the audit log: for a caller with nothing else to record (a contract
+    records its signature with :func:`password_signature_complete` and
+    :func:`password_signature_record`, in its own transaction)."""
+    done = password_signature_complete(
+        person=person,
+        document=document,
+        password=password,
+        field_name=field_name,
+        placement=placement,
+        options=options,
+        request=request,
+    )
+    with transaction.atomic():
+        password_signature_record(
+            person=person, done=done, document_ref=document_ref, request=request
+        )
+    return done.signed
+
+
+@dataclass(frozen=True)
+class PasswordSigned:
+    """A document signed with a person's password key (not recorded yet)."""
+
+    signed: bytes
+    key_id: int
+
+
+def password_signature_complete(
+    *,
+    person: Person,
+    document: bytes,
+    password: str,
+    field_name: str | None = None,
+    placement: engine.Placement | None = None,
+    options: engine.SignOptions | None = None,
+    request: HttpRequest | None = None,
+) -> PasswordSigned:
     """``document`` signed (PAdES) with ``person``'s own key, unlocked with
     ``password``, visibly (name, "password under mandate no. X", the time,
     in the person's language) in the empty field ``field_name`` or at
-    ``placement``. A wrong password raises
-    :class:`KeyUnavailable` (``wrong_password``) and counts toward the
-    lock-out."""
+    ``placement``; the time-stamp authority is called outside any
+    transaction. A wrong password raises :class:`KeyUnavailable`
+    (``wrong_password``) and counts toward the lock-out; the right one
+    resets the count."""
     key, unlocked = _unlock(person=person, password=password, request=request)
     shown = appearance(
         signer_name=person.get_full_name() or engine.common_name(bytes(key.certificate)),
@@ -645,17 +733,30 @@ def password_signature_make(
     finally:
         # Python cannot scrub memory; dropping the only reference is what is possible
         del unlocked
-    with transaction.atomic():
-        PersonSigningKey.objects.filter(pk=key.pk).update(failed_attempts=0, locked_until=None)
-        ratelimit_reset(scope=PASSWORD_RATE_SCOPE, key=str(person.pk))
-        audit_record(
-            name="signing.password.signed",
-            actor=person,
-            subject=key,
-            data={"document": document_ref, "signed_sha256": hashlib.sha256(signed).hexdigest()},
-            request=request,
-        )
-    return signed
+    PersonSigningKey.objects.filter(pk=key.pk).update(failed_attempts=0, locked_until=None)
+    ratelimit_reset(scope=PASSWORD_RATE_SCOPE, key=str(person.pk))
+    return PasswordSigned(signed=signed, key_id=key.pk)
+
+
+def password_signature_record(
+    *,
+    person: Person,
+    done: PasswordSigned,
+    document_ref: str,
+    request: HttpRequest | None = None,
+) -> None:
+    """The signature in the audit log: in the caller's transaction, with
+    what it signed (the contract), so that both happen or neither."""
+    audit_record(
+        name="signing.password.signed",
+        actor=person,
+        subject=PersonSigningKey.objects.get(pk=done.key_id),
+        data={
+            "document": document_ref,
+            "signed_sha256": hashlib.sha256(done.signed).hexdigest(),
+        },
+        request=request,
+    )
 
 
 def document_archive_renew(data: bytes) -> bytes:

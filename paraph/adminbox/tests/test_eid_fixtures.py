@@ -87,6 +87,26 @@ def cards(
 
 
 @pytest.fixture
+def timestamps_in_transaction(monkeypatch: Any) -> list[bool]:
+    """For each time-stamp asked of the sandbox authority from now on,
+    whether a database transaction was open (it must not be: others would
+    wait on its locks while Paraph waits for an outside service)."""
+    from django.db import connection
+
+    from paraph.signing.providers.tsa import SandboxTimestampAuthority
+
+    seen: list[bool] = []
+    answer_request = SandboxTimestampAuthority.request
+
+    def request(self: Any, der: bytes) -> bytes:
+        seen.append(connection.in_atomic_block)
+        return answer_request(self, der)
+
+    monkeypatch.setattr(SandboxTimestampAuthority, "request", request)
+    return seen
+
+
+@pytest.fixture
 def holder(person_factory: Any) -> Any:
     """``holder("card1")``: the person whose card it is, in English."""
 

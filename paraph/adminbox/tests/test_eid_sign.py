@@ -280,6 +280,56 @@ def test_two_browsers_signing_at_once_make_exactly_one_signature(
     assert ContractEvent.objects.filter(contract=contract, name="signed").count() == 1
 
 
+def test_a_contract_revoked_while_the_card_signs_keeps_no_trace_of_a_signature(
+    cards, holder, contract_for, signer, monkeypatch
+):
+    """The sender revokes while the time-stamp authority answers: the
+    contract stays revoked, the prepared signature is not used up, and the
+    audit log does not say the card signed."""
+    from paraph.audit.models import AuditEvent
+    from paraph.contracts.services import contract_revoke
+    from paraph.signing import engine
+
+    anne = holder("card1")
+    contract = contract_for(anne)
+    client = signer(anne)
+    data = prepare(client, contract, "card1").json()
+    signature = card_signature("card1", data)
+    finish_external = engine.finish_external
+
+    def revoked_meanwhile(*args, **kwargs):
+        signed = finish_external(*args, **kwargs)
+        contract_revoke(contract=contract, reason="sent by mistake")
+        return signed
+
+    monkeypatch.setattr(engine, "finish_external", revoked_meanwhile)
+
+    answer = finish(client, contract, data["preparedId"], signature)
+
+    assert answer.status_code == 409 and answer.json()["code"] == "revoked", answer.json()
+    assert _status(contract) == "revoked"
+    assert not AuditEvent.objects.filter(name="signing.eid.signed").exists()
+    assert PreparedEidSignature.objects.get(pk=data["preparedId"]).finished_at is None
+
+
+def test_the_time_stamps_are_asked_outside_any_transaction(
+    cards, holder, contract_for, signer, timestamps_in_transaction
+):
+    """No database lock is held while Paraph waits for an outside service."""
+    anne = holder("card1")
+    contract = contract_for(anne)
+    client = signer(anne)
+    data = prepare(client, contract, "card1").json()
+    timestamps_in_transaction.clear()  # the seal of contract_for is not this test's business
+
+    answer = finish(client, contract, data["preparedId"], card_signature("card1", data))
+
+    assert answer.status_code == 200, answer.json()
+    seen = timestamps_in_transaction
+    assert seen and not any(seen), "the time-stamps were asked inside a transaction"
+    assert _status(contract) == "signed"
+
+
 # --- Access -----------------------------------------------------------------------
 
 

@@ -50,6 +50,27 @@ def test_the_persons_card_signs_the_mandate(cards, holder, signer):
     assert report.valid and report.signed[-1].signer_national_number == CARDS["card1"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_mandates_time_stamps_are_asked_outside_any_transaction(
+    cards, holder, signer, timestamps_in_transaction
+):
+    person = holder("card1")
+    client = signer(person)
+    _start_with_card(client)
+    data = _prepare(client, "card1").json()
+    timestamps_in_transaction.clear()
+
+    finished = post_json(
+        client,
+        reverse("mandates:eid_finish"),
+        {"preparedId": data["preparedId"], "signature": card_signature("card1", data)},
+    )
+
+    assert finished.json() == {"redirect": reverse("mandates:password")}
+    seen = timestamps_in_transaction
+    assert seen and not any(seen), "the time-stamps were asked inside a transaction"
+
+
 def test_another_persons_card_does_not_sign_the_mandate(cards, holder, signer):
     person = holder("card1")
     client = signer(person)

@@ -419,3 +419,34 @@ def test_housekeeping_command_expires_and_reminds(anne, clock, mandate_for):
     call_command("mandates-housekeeping", stdout=out)
     assert "expired 0 mandate(s), sent 1 reminder(s)" in out.getvalue()
     assert Mandate.objects.get(person=anne).status == "active"
+
+
+def test_a_contract_revoked_while_the_password_signs_keeps_no_trace_of_a_signature(
+    clock, mandate_for, make_contract, monkeypatch
+):
+    """The sender revokes while the time-stamp authority answers: the
+    contract stays revoked and the audit log does not say it was signed."""
+    from paraph.audit.models import AuditEvent
+    from paraph.contracts.services import ContractNotSignable, contract_revoke
+    from paraph.mandates.tests.conftest import verified
+    from paraph.signing import engine
+
+    contract = make_contract()
+    person = verified(contract.recipient)
+    mandate_for(person)
+    sign_pdf = engine.sign_pdf
+
+    def revoked_meanwhile(*args, **kwargs):
+        signed = sign_pdf(*args, **kwargs)
+        contract_revoke(contract=contract, reason="sent by mistake")
+        return signed
+
+    monkeypatch.setattr(engine, "sign_pdf", revoked_meanwhile)
+
+    with pytest.raises(ContractNotSignable) as refused:
+        services.contract_sign_with_password(contract=contract, person=person, password=PASSWORD)
+
+    assert refused.value.code == "revoked"
+    contract.refresh_from_db()
+    assert contract.status == "revoked"
+    assert not AuditEvent.objects.filter(name="signing.password.signed").exists()
