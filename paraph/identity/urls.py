@@ -4,12 +4,9 @@ Mounted at the site's root (``paraph/urls.py``), so the paths read as
 /register/..., /identity/....
 """
 
-from importlib import import_module
-from importlib.util import find_spec
-
 from django.urls import URLPattern, URLResolver, path
 
-from paraph.identity import views
+from paraph.identity import eid_urls, idnow_urls, itsme_urls, views
 
 app_name = "identity"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -51,13 +48,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 # The provider modules' own pages (the eID challenge and virtual reader,
-# itsme's JWKS, IDnow's webhook and document list) live in modules their
-# authors own; each one that exists adds its ``urlpatterns`` here, in the
-# "identity" namespace.
-for _module in (
-    "paraph.identity.itsme_urls",
-    "paraph.identity.eid_urls",
-    "paraph.identity.idnow_urls",
-):
-    if find_spec(_module) is not None:
-        urlpatterns += import_module(_module).urlpatterns
+# itsme's JWKS, IDnow's webhook and document list), in the "identity"
+# namespace. Imported by name: a module that goes missing stops the start
+# with an ImportError instead of silently dropping its routes.
+urlpatterns += itsme_urls.urlpatterns + eid_urls.urlpatterns + idnow_urls.urlpatterns
