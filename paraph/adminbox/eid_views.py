@@ -49,6 +49,7 @@ from paraph.contracts.services import (
     contract_signing_input,
 )
 from paraph.core.ratelimit import ratelimit_hit
+from paraph.identity.eid_sandbox import virtual_reader_enabled
 from paraph.signing import services as signing
 from paraph.signing.exceptions import (
     CertificateRejected,
@@ -73,18 +74,6 @@ _SESSION_KEY = "adminbox.eid_sign"  # prepared id -> the checked certificate's e
 EID_SOFTWARE_URL = "https://eid.belgium.be/"
 WEB_EID_URL = "https://web-eid.eu/"
 _HASH_FUNCTIONS = ("SHA-256", "SHA-384", "SHA-512")
-
-
-def virtual_reader_enabled(request: HttpRequest) -> bool:
-    """The sandbox's virtual card reader answers on the page in sandbox mode
-    when no eID CAs are configured for signing (then the signing engine
-    accepts the virtual cards' CA), unless asked for without it
-    (``?reader=none``: what a person without the extension sees)."""
-    return (
-        bool(settings.SANDBOX)
-        and not settings.SIGNING_EID_CAS
-        and request.GET.get("reader") != "none"
-    )
 
 
 def _contract(request: HttpRequest, public_id: Any) -> tuple[Person, Contract]:

@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 from django.conf import settings
+from django.http import HttpRequest
 
 from paraph.core.sandbox import SANDBOX_EXPIRED_CARD_UNTIL, SANDBOX_VALID_FROM
 
@@ -240,6 +241,21 @@ def _generate(directory: Path, ocsp_url: str) -> None:
             _write_key(folder / f"{role}.key.pem", key)
             _write_cert(folder / f"{role}.pem", cert)
         (folder / "card.json").write_text(json.dumps(card.__dict__))
+
+
+def virtual_reader_enabled(request: HttpRequest) -> bool:
+    """Whether the virtual card reader answers on a page that uses the card
+    (log-in, registration, signing a contract or a mandate: one rule for
+    all): in sandbox mode when no real eID CA is configured, neither for
+    log-in nor for signing (the virtual cards then work for both), unless
+    the page is asked for without it (``?reader=none``: what a person
+    without the extension sees)."""
+    return (
+        bool(settings.SANDBOX)
+        and not settings.EID_TRUSTED_CA_FILES
+        and not settings.SIGNING_EID_CAS
+        and request.GET.get("reader") != "none"
+    )
 
 
 def _ocsp_url() -> str:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity import webeid
+from paraph.identity.eid_sandbox import virtual_reader_enabled
 from paraph.identity.providers.eid import PURPOSE_SESSION_KEY, PURPOSES
 
 logger = logging.getLogger(__name__)
@@ -51,18 +52,6 @@ _TITLES = {
 
 EID_SOFTWARE_URL = "https://eid.belgium.be/"
 WEB_EID_URL = "https://web-eid.eu/"
-
-
-def virtual_reader_enabled(request: HttpRequest) -> bool:
-    """In sandbox mode with the sandbox's own CA (no eID CAs configured),
-    the virtual card reader answers on the page, unless the page is asked
-    for without it (``?reader=none``: what a person without the extension
-    sees). With real CAs configured, real cards and the real extension."""
-    return (
-        bool(settings.SANDBOX)
-        and not settings.EID_TRUSTED_CA_FILES
-        and request.GET.get("reader") != "none"
-    )
 
 
 def _restart(request: HttpRequest, purpose: str) -> tuple[str, str]:

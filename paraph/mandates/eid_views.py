@@ -24,8 +24,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from paraph.accounts.models import Person
-from paraph.adminbox.eid_views import virtual_reader_enabled
 from paraph.core.ratelimit import ratelimit_hit
+from paraph.identity.eid_sandbox import virtual_reader_enabled
 from paraph.mandates import services
 from paraph.mandates.models import Mandate, MandateStatus
 from paraph.mandates.selectors import mandate_in_progress

@@ -330,6 +330,37 @@ def test_the_time_stamps_are_asked_outside_any_transaction(
     assert _status(contract) == "signed"
 
 
+@pytest.mark.parametrize(
+    ("configured", "offered"),
+    [
+        ({}, True),
+        ({"SIGNING_EID_CAS": ["ca.pem"]}, False),
+        ({"EID_TRUSTED_CA_FILES": ["ca.pem"]}, False),
+    ],
+)
+def test_the_log_in_and_signing_pages_agree_on_the_virtual_reader(
+    cards, holder, contract_for, signer, settings, configured, offered
+):
+    """One rule for every page that uses the card: the virtual reader only
+    while no real eID CA is configured, for log-in or for signing."""
+    from paraph.identity.providers.eid import PURPOSE_SESSION_KEY
+
+    anne = holder("card1")
+    contract = contract_for(anne)
+    client = signer(anne)
+    for name, value in configured.items():
+        setattr(settings, name, value)
+
+    signing_page = client.get(page_url(contract)).content.decode()
+    session = client.session
+    session[PURPOSE_SESSION_KEY] = "step_up"  # the card page of the identity app
+    session.save()
+    login_page = client.get(reverse("identity:eid_page")).content.decode()
+
+    assert ('id="eid-virtual-reader"' in signing_page) is offered
+    assert ('id="eid-virtual-reader"' in login_page) is offered
+
+
 # --- Access -----------------------------------------------------------------------
 
 
