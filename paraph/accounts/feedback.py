@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from paraph.accounts.services import CodeCheck, CodeOutcome, CodeResend, ResendOutcome
+from paraph.core.http import rate_limited_response
 
 
 def tell_wrong_code(form: Any, tries_left: int) -> None:
@@ -61,7 +62,6 @@ def resend_feedback(request: HttpRequest, result: CodeResend, *, ended: str) -> 
     """Tell how asking for a new code went; a response when the page must
     change (rate limited), else None. ``ended``: what to say when no new
     code can be sent at all."""
-    from paraph.accounts.views import rate_limited_response
 
     if result.outcome == ResendOutcome.SENT:
         messages.success(request, _("A new code is on its way. The previous code no longer works."))

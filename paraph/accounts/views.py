@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +29,7 @@ from paraph.accounts.services import (
     person_logout_everywhere,
 )
 from paraph.core.belgium import phone_mask
+from paraph.core.http import rate_limited_response
 
 # The log-in attempt in progress: its binding token, what the person typed
 # and where to go afterwards. Kept in the session, so the code only works
@@ -49,17 +49,6 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
     ):
         return candidate
     return resolve_url(settings.LOGIN_REDIRECT_URL)
-
-
-def rate_limited_response(request: HttpRequest, retry_after: int) -> HttpResponse:
-    response = render(
-        request,
-        "accounts/rate_limited.html",
-        {"minutes": max(1, math.ceil(retry_after / 60))},
-        status=429,
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 def locked_response(request: HttpRequest, locked_until: datetime | None) -> HttpResponse:

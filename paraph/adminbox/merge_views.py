@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from paraph.accounts.views import rate_limited_response
 from paraph.contracts.merging import (
     MergeRateLimited,
     MergeRefused,
@@ -23,6 +22,7 @@ from paraph.contracts.merging import (
     merge_link_throttle,
 )
 from paraph.contracts.services import AccessLinkInvalid, ShortLinkRateLimited, short_link_follow
+from paraph.core.http import rate_limited_response
 
 SESSION_MERGED = "paraph_adminbox_merged"
 

@@ -30,7 +30,7 @@ from paraph.accounts.forms import CodeForm
 from paraph.accounts.models import CodePurpose, NotificationChannel, Person
 from paraph.accounts.selectors import code_resend_wait
 from paraph.accounts.services import ResendOutcome
-from paraph.accounts.views import locked_response, rate_limited_response
+from paraph.accounts.views import locked_response
 from paraph.adminbox import rendering
 from paraph.adminbox.forms import (
     ActivationPhoneForm,
@@ -66,6 +66,7 @@ from paraph.contracts.services import (
     contract_refuse,
 )
 from paraph.core.belgium import phone_mask, phone_normalize
+from paraph.core.http import rate_limited_response
 
 logger = logging.getLogger(__name__)
 

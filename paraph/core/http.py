@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -26,3 +29,16 @@ def user_agent(request: HttpRequest | None) -> str:
     if request is None:
         return ""
     return request.META.get("HTTP_USER_AGENT", "")[:300]
+
+
+def rate_limited_response(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The page that says to try again in so many minutes (429, with
+    Retry-After): the same for every rate limit of every app."""
+    response = render(
+        request,
+        "core/rate_limited.html",
+        {"minutes": max(1, math.ceil(retry_after / 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response

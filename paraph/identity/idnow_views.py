@@ -21,8 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from paraph.accounts.views import rate_limited_response
-from paraph.core.http import client_ip
+from paraph.core.http import client_ip, rate_limited_response
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity import services
 from paraph.identity.idnow_documents import DOCUMENT_TYPE_LABELS, accepted_documents

@@ -33,8 +33,9 @@ from paraph.accounts.services import (
     CodeRateLimited,
     CodeResend,
 )
-from paraph.accounts.views import rate_limited_response, safe_next
+from paraph.accounts.views import safe_next
 from paraph.core.belgium import phone_mask
+from paraph.core.http import rate_limited_response
 from paraph.identity import services
 from paraph.identity.forms import AddressForm, CodeForm, EmailForm, PhoneForm, ReferenceForm
 from paraph.identity.models import IdentityMethod, RegistrationAttempt, RegistrationState

@@ -29,10 +29,10 @@ from paraph.accounts.services import (
     CodeRateLimited,
     CodeResend,
 )
-from paraph.accounts.views import rate_limited_response
 from paraph.contracts.models import SIGNABLE, Contract
 from paraph.contracts.selectors import contract_get_for_person, contract_list_for_person
 from paraph.contracts.services import ContractError, ContractNotSignable
+from paraph.core.http import rate_limited_response
 from paraph.mandates import services
 from paraph.mandates.forms import EID, ActivateForm, BatchForm, ChannelForm, SignPasswordForm
 from paraph.mandates.models import Mandate, MandateStatus
