@@ -706,7 +706,7 @@ def _lock_target_for(code_obj: OneTimeCode) -> _LockTarget | None:
     return Person.objects.select_for_update().filter(pk=code_obj.person_id).first()
 
 
-def _login_failed(
+def login_failure_count(
     *, target: _LockTarget, request: HttpRequest, method: str, to: str = ""
 ) -> datetime | None:
     """Count one failure against the account (or decoy); lock it after
@@ -740,7 +740,10 @@ def _login_failed(
     return locked_until
 
 
-def _login_succeeded(*, person: Person, request: HttpRequest, name: str, method: str) -> None:
+def login_session_start(*, person: Person, request: HttpRequest, name: str, method: str) -> None:
+    """A successful log-in: the failure count reset, the session started
+    (with a new key) and the event ``name`` audited. Shared by every way of
+    logging in (codes, passwords, the adminbox's activation)."""
     if person.failed_login_count or person.locked_until:
         person.failed_login_count = 0
         person.locked_until = None
@@ -857,7 +860,7 @@ def _code_login(
             binding_token=binding_token, purpose=purpose, value=value, request=request
         )
         if check.outcome == CodeOutcome.WRONG:
-            locked_until = _login_failed(
+            locked_until = login_failure_count(
                 target=target, request=request, method=method, to=code_obj.destination_masked
             )
             if locked_until is not None:
@@ -872,7 +875,7 @@ def _code_login(
             or (staff and not person.is_staff)
         ):
             return LoginStep(LoginOutcome.UNKNOWN)
-        _login_succeeded(
+        login_session_start(
             person=person,
             request=request,
             name="accounts.staff.login_succeeded" if staff else "accounts.login.succeeded",
@@ -926,7 +929,7 @@ def staff_login_start(*, email: str, password: str, request: HttpRequest) -> Log
         if person.is_locked():
             return LoginStep(LoginOutcome.LOCKED, locked_until=person.locked_until)
         if not person.check_password(password):
-            locked_until = _login_failed(target=person, request=request, method="password")
+            locked_until = login_failure_count(target=person, request=request, method="password")
             if locked_until is not None:
                 return LoginStep(LoginOutcome.LOCKED, locked_until=locked_until)
             return LoginStep(LoginOutcome.INVALID)

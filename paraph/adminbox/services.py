@@ -27,11 +27,11 @@ from paraph.accounts.services import (
     CodeResend,
     RateRule,
     ResendOutcome,
-    _login_failed,
-    _login_succeeded,
     code_issue,
     code_resend,
     code_verify,
+    login_failure_count,
+    login_session_start,
 )
 from paraph.audit.services import audit_record
 from paraph.contracts.models import AccessLink
@@ -180,7 +180,7 @@ def adminbox_activate(
             request=request,
         )
         if check.outcome == CodeOutcome.WRONG:
-            locked_until = _login_failed(
+            locked_until = login_failure_count(
                 target=locked, request=request, method="adminbox_activation", to=phone_mask(phone)
             )
             if locked_until is not None:
@@ -232,7 +232,7 @@ def adminbox_activate(
             },
             request=request,
         )
-        _login_succeeded(
+        login_session_start(
             person=locked,
             request=request,
             name="accounts.login.succeeded",

@@ -37,10 +37,10 @@ from paraph.contracts.selectors import recipient_find
 from paraph.contracts.services import (
     AccessLinkInvalid,
     ContractError,
-    _alias_clean,
-    _contracts_move_locked,
-    _link_create,
     access_link_resolve,
+    alias_clean,
+    contracts_move_locked,
+    link_create,
 )
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
@@ -142,7 +142,7 @@ def adminbox_merge_request(
             AccessLink.objects.filter(
                 purpose=LinkPurpose.MERGE, person=person, other_person=other, used_at=None
             ).update(expires_at=now)
-            token = _link_create(
+            token = link_create(
                 person=person,
                 purpose=LinkPurpose.MERGE,
                 contract=None,
@@ -294,11 +294,11 @@ def adminbox_merge_confirm(
         AccessLink.objects.filter(purpose=LinkPurpose.MERGE, other_person=other).exclude(
             pk=link.pk
         ).update(expires_at=now)
-        moved = _contracts_move_locked(source=other, target=kept, actor=kept, request=request)
+        moved = contracts_move_locked(source=other, target=kept, actor=kept, request=request)
         aliases = list(RecipientAlias.objects.filter(person=other).values_list("email", flat=True))
         RecipientAlias.objects.filter(person=other).update(person=kept)
         if not RecipientAlias.objects.filter(email__iexact=other.email).exists():
-            RecipientAlias.objects.create(person=kept, email=_alias_clean(kept, other.email))
+            RecipientAlias.objects.create(person=kept, email=alias_clean(kept, other.email))
         aliases.insert(0, other.email)
         # The other account is closed, not deleted: its address stays taken
         # (it is an alias of this box now) and the evidence keeps naming it.

@@ -752,7 +752,7 @@ def access_link_url(purpose: str, token: str) -> str:
     return f"{settings.BASE_URL}{reverse(name, args=[token])}"
 
 
-def _link_create(
+def link_create(
     *,
     person: Person,
     purpose: str,
@@ -781,9 +781,7 @@ def access_link_create(*, person: Person, purpose: str, contract: Contract | Non
         raise ValueError("a contract link needs its contract")
     expires_at = timezone.now() + dt.timedelta(days=settings.CONTRACT_LINK_DAYS)
     with transaction.atomic():
-        return _link_create(
-            person=person, purpose=purpose, contract=contract, expires_at=expires_at
-        )
+        return link_create(person=person, purpose=purpose, contract=contract, expires_at=expires_at)
 
 
 def access_link_resolve(*, token: str, purpose: str) -> AccessLink:
@@ -974,7 +972,7 @@ def _send_locked(
                 "message": message.pk,
             },
         )
-    contract_token = _link_create(
+    contract_token = link_create(
         person=person,
         purpose=LinkPurpose.OPEN_CONTRACT,
         contract=contract,
@@ -987,7 +985,7 @@ def _send_locked(
         # the other leads to the contract (through activation first, ES-4).
         activate_url = access_link_url(
             LinkPurpose.ACTIVATE,
-            _link_create(
+            link_create(
                 person=person,
                 purpose=LinkPurpose.ACTIVATE,
                 contract=contract,
@@ -1625,7 +1623,7 @@ def contract_download_record(
 # --- Merging adminboxes (ES-12) ------------------------------------------------------------
 
 
-def _alias_clean(person: Person, email: str) -> str:
+def alias_clean(person: Person, email: str) -> str:
     email = Person.objects.normalize_email((email or "").strip())
     validate_email(email)
     if email.lower() == person.email.lower():
@@ -1647,7 +1645,7 @@ def recipient_alias_add(
     """Attach ``email`` to ``person``: contracts sent to it from now on
     reach their adminbox. Refuses (``ValidationError``) an invalid address,
     the person's own, and one already attached to someone."""
-    email = _alias_clean(person, email)
+    email = alias_clean(person, email)
     with transaction.atomic():
         alias = RecipientAlias.objects.create(person=person, email=email)
         audit_record(
@@ -1660,7 +1658,7 @@ def recipient_alias_add(
     return alias
 
 
-def _contracts_move_locked(
+def contracts_move_locked(
     *, source: Person, target: Person, actor: Person | None, request: HttpRequest | None
 ) -> list[Contract]:
     """Move the contracts and links of ``source`` to ``target`` with one
@@ -1699,7 +1697,7 @@ def contracts_move(
     one evidence event per contract and one audit event; returns how many.
     The merge decides first that both boxes are one person's."""
     with transaction.atomic():
-        contracts = _contracts_move_locked(
+        contracts = contracts_move_locked(
             source=source, target=target, actor=actor, request=request
         )
         audit_record(
