@@ -47,6 +47,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.http import HttpRequest
 
+from paraph.core.demo import DEMO_PEOPLE
 from paraph.core.sandbox import SANDBOX_EXPIRED_CARD_UNTIL, SANDBOX_VALID_FROM
 
 PIN = "1234"
@@ -68,8 +69,6 @@ class SandboxCard:
 
 def sandbox_cards() -> list[SandboxCard]:
     """One card per demo person, then the cards that show refusals."""
-    from paraph.core.management.commands.demo import DEMO_PEOPLE
-
     cards = [
         SandboxCard(
             id=f"card{n}",

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from paraph.contracts.tests.fixtures import *  # noqa: F403
-from paraph.core.management.commands.demo import DEMO_PEOPLE
+from paraph.core.demo import DEMO_PEOPLE
 from paraph.identity import eid_sandbox
 
 # The virtual cards (eid_sandbox.sandbox_cards) and their holders' numbers.

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from paraph.accounts.models import Person
-from paraph.core.management.commands.demo import DEMO_AGENT, DEMO_PEOPLE
+from paraph.core.demo import DEMO_AGENT, DEMO_PEOPLE
 
 PARAPH = Path(sys.executable).with_name("paraph")
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
-from paraph.core.management.commands.demo import DEMO_PEOPLE
+from paraph.core.demo import DEMO_PEOPLE
 from paraph.identity import eid_sandbox as virtual
 from paraph.identity import webeid
 from paraph.identity.providers.eid import eid_config

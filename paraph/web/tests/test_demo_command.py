@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from paraph.accounts.models import Person
 from paraph.contracts.models import Contract
-from paraph.core.management.commands.demo import DEMO_AGENT, DEMO_PEOPLE
+from paraph.core.demo import DEMO_AGENT, DEMO_PEOPLE
 
 pytestmark = pytest.mark.django_db
 
