@@ -453,6 +453,18 @@ SIGNING_INTERMEDIATES = env_list("PARAPH_SIGNING_INTERMEDIATES")
 SIGNING_EID_CAS = env_list("PARAPH_SIGNING_EID_CAS")
 if PRODUCTION and not (SIGNING_TRUST_ROOTS and SIGNING_EID_CAS):
     missing.append("PARAPH_SIGNING_TRUST_ROOTS and PARAPH_SIGNING_EID_CAS must be set")
+# The public verification (/verify/, paraph verify) also trusts these roots,
+# for documents signed elsewhere: by default the Belgian eID roots shipped in
+# paraph/signing/trust/belgium/ (CA2, CA3, CA4, CA6), so a PDF a citizen
+# signed with an eID card anywhere is recognised. Empty: none. Signing never
+# uses them.
+SIGNING_VERIFY_EXTRA_ROOTS = env_list(
+    "PARAPH_SIGNING_VERIFY_EXTRA_ROOTS",
+    [
+        str(BASE_DIR / "signing" / "trust" / "belgium" / f"belgium-root-ca{n}.pem")
+        for n in (2, 3, 4, 6)
+    ],
+)
 SIGNING_FETCH_REVOCATION = env_bool("PARAPH_SIGNING_FETCH_REVOCATION", True)
 # OCSP answers and CRLs fetched while signing serve the next signatures for
 # this many seconds (a batch asks each once); 0 asks for every document.

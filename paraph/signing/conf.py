@@ -65,6 +65,21 @@ def trust() -> Trust:
     return dataclasses.replace(static, crls=(*static.crls, bytes(crl.der)))
 
 
+def verify_trust() -> Trust:
+    """The trust of the public verification (/verify/, ``paraph verify``):
+    Paraph's own (:func:`trust`) and ``SIGNING_VERIFY_EXTRA_ROOTS`` (by
+    default the Belgian eID roots), so that a document signed elsewhere,
+    with an eID card, is recognised. Signing never uses the extra roots."""
+    own = trust()
+    extra = tuple(root for root in _verify_extra_roots() if root not in own.roots)
+    return dataclasses.replace(own, roots=(*own.roots, *extra)) if extra else own
+
+
+@functools.cache
+def _verify_extra_roots() -> tuple[bytes, ...]:
+    return tuple(_read_certificate(p) for p in settings.SIGNING_VERIFY_EXTRA_ROOTS)
+
+
 @functools.cache
 def _static_trust() -> Trust:
     roots = list(settings.SIGNING_TRUST_ROOTS)
@@ -171,6 +186,7 @@ def _static_engine_config() -> EngineConfig:
 def reset() -> None:
     for cached in (
         _static_trust,
+        _verify_extra_roots,
         eid_cas,
         timestamp_authority,
         seal_key,

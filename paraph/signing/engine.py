@@ -45,7 +45,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.attributes import CMSAttributeProvider, SigningCertificateV2Provider
-from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
@@ -112,6 +112,19 @@ PROBLEM_UNVALIDATABLE = "the signature cannot be validated"
 PROBLEM_CERTIFICATION = "the document was changed in a way its certification forbids"
 PROBLEM_SEED_VALUE = "the signature breaks its field's seed value constraints"
 PROBLEM_TIMESTAMP = "the signature's time-stamp is not valid or not trusted"
+PROBLEM_MODIFIED = "the document was changed after this signature in a way it does not allow"
+PROBLEM_PARTIAL_COVERAGE = "the signature does not cover the whole of its own revision"
+# What the revisions added after a signature did (``SignatureReport.changes``).
+CHANGE_KINDS = (
+    "validation_data",  # validation data and document time-stamps (B-LT, B-LTA)
+    "signatures",  # further signatures
+    "form_filling",  # values of form fields
+    "annotations",  # comments and other annotations added, changed or removed
+    "pages_added",
+    "pages_removed",
+    "content_changed",  # what a page draws: its content or the images and forms it shows
+    "other",  # something else the difference analysis does not allow
+)
 # What a report notes about the document as a whole.
 NOTE_LENIENT = "read leniently"
 
@@ -1772,6 +1785,16 @@ class SignatureReport:
     # The root the certificate chains up to, when trusted; "" when Paraph
     # knows no authority that vouches for it (not the same as "broken").
     trust_anchor: str = ""
+    # How much of the file the signature covers: "whole_file"; or
+    # "later_revisions": ``later_revisions`` incremental updates came after
+    # it, which did ``changes`` (names from CHANGE_KINDS) and which the
+    # signature (its DocMDP level, or pyHanko's difference analysis for an
+    # approval signature) allows or not (``changes_allowed``); "partial": its
+    # byte range leaves out or overlaps part of its own revision; "unknown".
+    coverage: str = "unknown"
+    later_revisions: int = 0
+    changes: tuple[str, ...] = ()
+    changes_allowed: bool | None = None
 
     @property
     def unchanged_since(self) -> bool:
@@ -1795,7 +1818,13 @@ class SignatureReport:
 
     @property
     def valid(self) -> bool:
-        return self.intact and self.trusted and self.revocation != "revoked" and not self.problems
+        return (
+            self.intact
+            and self.trusted
+            and self.revocation != "revoked"
+            and not self.problems
+            and self.changes_allowed is not False
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -1812,6 +1841,10 @@ class SignatureReport:
             "signature_verifies": self.signature_verifies,
             "trust_anchor": self.trust_anchor or None,
             "covers_whole_document": self.covers_whole_document,
+            "coverage": self.coverage,
+            "later_revisions": self.later_revisions,
+            "changes": list(self.changes),
+            "changes_allowed": self.changes_allowed,
             "modifications": self.modifications,
             "trusted": self.trusted,
             "long_term": self.long_term,
@@ -2129,6 +2162,150 @@ def _revoked_in_known_crls(cert: x509.Certificate, trust: Trust) -> datetime | N
     return None
 
 
+_COVERAGE = {
+    SignatureCoverageLevel.ENTIRE_FILE: "whole_file",
+    SignatureCoverageLevel.ENTIRE_REVISION: "later_revisions",
+}
+
+
+def _later_changes(sig: Any, status: Any) -> tuple[str, ...]:
+    """What the revisions added after ``sig`` did, named from CHANGE_KINDS.
+    pyHanko's difference analysis says whether the signature allows them;
+    this says what they are. What it allowed needs no closer look (it lets
+    through only validation data, signatures and form filling); anything
+    else is compared page by page with the signed revision. Never raises:
+    a document too damaged to compare says "other"."""
+    level = status.modification_level
+    try:
+        reader, revision = sig.reader, sig.signed_revision
+        later = [s for s in reader.embedded_signatures if s.signed_revision > revision]
+        changes = []
+        if any(s.sig_object_type == "/DocTimeStamp" for s in later) or _dss_changed_after(
+            reader, revision
+        ):
+            changes.append("validation_data")
+        signature_fields = {s.field_name for s in later if s.sig_object_type == "/Sig"}
+        if signature_fields:
+            changes.append("signatures")
+        diff = status.diff_result
+        if isinstance(diff, DiffResult) and diff.changed_form_fields - signature_fields:
+            changes.append("form_filling")
+        if level in (ModificationLevel.ANNOTATIONS, ModificationLevel.OTHER):
+            seen = _page_changes(reader.get_historical_resolver(revision), reader)
+            changes.extend(seen)
+            if not seen and level == ModificationLevel.OTHER:
+                changes.append("other")
+        return tuple(changes)
+    except Exception as exc:  # a damaged later revision: say what pyHanko said
+        log.warning("what changed after %s cannot be told: %s", sig.field_name, _reason(exc))
+        return ("other",) if level == ModificationLevel.OTHER else ()
+
+
+def _dss_changed_after(reader: PdfFileReader, revision: int) -> bool:
+    """A later revision added or updated the document security store."""
+    if "/DSS" not in reader.root:
+        return False
+    if "/DSS" not in reader.get_historical_root(revision):
+        return True
+    dss = reader.root.raw_get("/DSS")
+    if not isinstance(dss, generic.IndirectObject):
+        return False
+    return any(
+        dss.reference in reader.xrefs.explicit_refs_in_revision(later)
+        for later in range(revision + 1, reader.xrefs.total_revisions)
+    )
+
+
+def _page_changes(before: Any, after: Any) -> list[str]:
+    """Pages added or removed, pages that draw something else, annotations
+    changed: the signed revision (``before``) against the document now."""
+    old, new = _pages(before), _pages(after)
+    changes = []
+    if len(new) > len(old):
+        changes.append("pages_added")
+    elif len(new) < len(old):
+        changes.append("pages_removed")
+    pairs = list(zip(old, new, strict=False))
+    if any(_drawn(a) != _drawn(b) for a, b in pairs):
+        changes.append("content_changed")
+    if any(_annotations(a) != _annotations(b) for a, b in pairs):
+        changes.append("annotations")
+    return changes
+
+
+def _pages(handler: Any) -> list[generic.DictionaryObject]:
+    """The page dictionaries of a document (or of one of its revisions), in
+    order; a node met twice (a loop in the tree) is not walked again."""
+    pages: list[generic.DictionaryObject] = []
+    seen: set[Any] = set()
+    stack: list[Any] = [handler.root.raw_get("/Pages")]
+    while stack:
+        raw = stack.pop()
+        key = raw.reference if isinstance(raw, generic.IndirectObject) else id(raw)
+        node = raw.get_object()
+        if key in seen or not isinstance(node, generic.DictionaryObject):
+            continue
+        seen.add(key)
+        kids = node.get("/Kids")
+        if isinstance(kids, generic.ArrayObject):
+            stack.extend(kids.raw_get(i) for i in reversed(range(len(kids))))
+        else:
+            pages.append(node)
+    return pages
+
+
+def _stream_bytes(obj: Any) -> bytes:
+    obj = obj.get_object() if obj is not None else None
+    return obj.encoded_data if isinstance(obj, generic.StreamObject) else b""
+
+
+def _drawn(page: generic.DictionaryObject) -> bytes:
+    """A digest of what a page draws: its content streams and the XObjects
+    (images, forms) its resources name."""
+    digest = hashlib.sha256()
+    contents = page.get("/Contents")
+    if isinstance(contents, generic.ArrayObject):
+        for i in range(len(contents)):
+            digest.update(_stream_bytes(contents.raw_get(i)))
+    else:
+        digest.update(_stream_bytes(contents))
+    resources = _inherited(page, "/Resources")
+    xobjects = (
+        resources.get("/XObject") if isinstance(resources, generic.DictionaryObject) else None
+    )
+    if isinstance(xobjects, generic.DictionaryObject):
+        for name in sorted(xobjects):
+            digest.update(name.encode() + b"\0" + _stream_bytes(xobjects.raw_get(name)))
+    return digest.digest()
+
+
+def _annotations(page: generic.DictionaryObject) -> frozenset[bytes]:
+    """Digests of a page's annotations other than form fields: their kind,
+    place, text and appearance."""
+    annots = page.get("/Annots")
+    if not isinstance(annots, generic.ArrayObject):
+        return frozenset()
+    found = set()
+    for i in range(len(annots)):
+        annot = annots[i]
+        if not isinstance(annot, generic.DictionaryObject) or annot.get("/Subtype") == "/Widget":
+            continue
+        appearance = annot.get("/AP")
+        normal = (
+            appearance.raw_get("/N")
+            if isinstance(appearance, generic.DictionaryObject) and "/N" in appearance
+            else None
+        )
+        digest = hashlib.sha256(
+            repr(
+                [annot.get("/Subtype"), list(annot.get("/Rect", [])), annot.get("/Contents")]
+            ).encode()
+        )
+        digest.update(_stream_bytes(normal))
+        found.add(digest.digest())
+    return frozenset(found)
+
+
 async def _validate_one(
     sig: Any,
     trust: Trust,
@@ -2201,11 +2378,15 @@ async def _validate_one(
     signer_cert = status.signing_cert
     modification_level = status.modification_level
     modifications = modification_level.name.lower() if modification_level is not None else "none"
-    if not is_doc_ts:
-        if status.docmdp_ok is False:
-            problems.append(PROBLEM_CERTIFICATION)
-        if not status.seed_value_ok:
-            problems.append(PROBLEM_SEED_VALUE)
+    coverage = "unknown" if status.coverage is None else _COVERAGE.get(status.coverage, "partial")
+    changes = _later_changes(sig, status) if coverage == "later_revisions" else ()
+    if coverage == "partial":
+        problems.append(PROBLEM_PARTIAL_COVERAGE)
+    elif status.docmdp_ok is False:
+        certified = not is_doc_ts and sig.docmdp_level is not None
+        problems.append(PROBLEM_CERTIFICATION if certified else PROBLEM_MODIFIED)
+    if not is_doc_ts and not status.seed_value_ok:
+        problems.append(PROBLEM_SEED_VALUE)
     if is_doc_ts:
         ts_time, tsa = status.timestamp, _name_attr(signer_cert.subject, "common_name")
         signing_time = status.timestamp
@@ -2237,6 +2418,10 @@ async def _validate_one(
         signature_verifies=bool(status.valid),
         trust_anchor=_anchor_name(status),
         covers_whole_document=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        coverage=coverage,
+        later_revisions=max(0, sig.reader.xrefs.total_revisions - 1 - sig.signed_revision),
+        changes=changes,
+        changes_allowed=status.docmdp_ok,
         modifications=modifications,
         trusted=bool(status.trusted) or long_term,
         long_term=long_term,

@@ -21,10 +21,13 @@ def signing_crl_current() -> SigningCrl | None:
 
 def signature_report(data: bytes) -> engine.ValidationReport:
     """The report on every signature of a PDF, as ``paraph verify`` and the
-    /verify/ page give it: Paraph's trust configuration, its own CRL, and
+    /verify/ page give it: Paraph's trust configuration and the extra roots
+    of the public verification (the Belgian eID roots), its own CRL, and
     the configured size limit. Unreadable input raises
     :class:`~paraph.signing.exceptions.DocumentRejected`."""
-    return engine.validate_pdf(data, trust=conf.trust(), max_bytes=settings.SIGNING_MAX_PDF_BYTES)
+    return engine.validate_pdf(
+        data, trust=conf.verify_trust(), max_bytes=settings.SIGNING_MAX_PDF_BYTES
+    )
 
 
 def archive_state(data: bytes) -> engine.ArchiveState:

@@ -26,6 +26,10 @@ class PdfsigSignature:
     # pdfsig checks the certificate at today's date only (no long-term validation)
     certificate_expired: bool = False
     certificate_revoked: bool = False
+    # pdfsig's own words after "Signature Validation:" and "Certificate
+    # Validation:" (e.g. "Digest Mismatch.", "Certificate issuer isn't Trusted.")
+    validation: str = ""
+    certificate: str = ""
 
 
 def make_nss_db(directory: Path, roots: list[Path]) -> Path:
@@ -87,10 +91,17 @@ def parse_pdfsig_output(out: str) -> list[PdfsigSignature]:
                 and "Signature has not yet been verified" in block,
                 certificate_expired="Certificate has Expired" in block,
                 certificate_revoked="Certificate has been Revoked" in block,
+                validation=_after("Signature Validation:", block),
+                certificate=_after("Certificate Validation:", block),
             )
         )
     assert sigs, f"pdfsig found no signature:\n{out}"
     return sigs
+
+
+def _after(label: str, block: str) -> str:
+    match = re.search(re.escape(label) + r" (.*)", block)
+    return match.group(1).strip() if match else ""
 
 
 def qpdf_check(path: Path) -> None:

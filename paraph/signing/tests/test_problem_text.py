@@ -24,6 +24,8 @@ def test_each_problem_reads_in_the_readers_language():
             engine.PROBLEM_CERTIFICATION,
             engine.PROBLEM_SEED_VALUE,
             engine.PROBLEM_TIMESTAMP,
+            engine.PROBLEM_MODIFIED,
+            engine.PROBLEM_PARTIAL_COVERAGE,
         ):
             assert _shown(problem, language) != problem, (language, problem)
     assert _shown(engine.PROBLEM_TIMESTAMP, "en") == engine.PROBLEM_TIMESTAMP

@@ -16,15 +16,36 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandParser, no_translations
 
 from paraph.signing import engine
 from paraph.signing.exceptions import SigningError
 from paraph.signing.selectors import signature_report
+from paraph.signing.templatetags.signing_tags import changes_text
 
 
 def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
+
+
+def _coverage(sig: engine.SignatureReport) -> str:
+    """Whether the signature covers the whole file, and if not, what the
+    updates added after it did and whether the signature allows that."""
+    if sig.coverage == "whole_file":
+        return "yes"
+    if sig.coverage == "partial":
+        return "NO: the byte range leaves out or overlaps part of the signed revision"
+    if sig.coverage != "later_revisions":
+        return "unknown"
+    n = sig.later_revisions
+    text = f"{n} update{'' if n == 1 else 's'} added after this signature"
+    if sig.changes:
+        text += f": {changes_text(sig.changes)}"
+    if sig.changes_allowed is False:
+        return f"NO, {text} (NOT allowed by this signature)"
+    if sig.changes_allowed:
+        return f"no, {text} (allowed by this signature)"
+    return f"no, {text}"
 
 
 def render_text(report: engine.ValidationReport) -> str:
@@ -48,10 +69,7 @@ def render_text(report: engine.ValidationReport) -> str:
         if sig.bytes_unchanged is not None:
             lines.append(f"    signed bytes unchanged: {_yes(sig.bytes_unchanged)}")
             lines.append(f"    signature verifies:     {_yes(bool(sig.signature_verifies))}")
-        lines.append(
-            f"  covers whole document:  {_yes(sig.covers_whole_document)}"
-            + ("" if sig.covers_whole_document else f" (later changes: {sig.modifications})")
-        )
+        lines.append(f"  covers whole document:  {_coverage(sig)}")
         trust = _yes(sig.trusted)
         if sig.trust_anchor:
             trust += f" (up to {sig.trust_anchor})"
@@ -103,6 +121,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the PDF to check")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
+    @no_translations  # the report is in English, the engine's words included
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
         try:
