@@ -39,7 +39,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils import misc as pdf_misc
 from pyhanko.pdf_utils.content import ResourceType
-from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -887,6 +886,10 @@ class _TextStamp(BaseStamp):
         return ops
 
     def _embedded_lines(self, width: float, height: float) -> list[bytes]:
+        # fontTools and HarfBuzz are big: imported by the first stamp that
+        # needs them, not by every process that signs
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+
         writer = self.writer
         assert writer is not None
         engines = {
