@@ -124,7 +124,17 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
         return _link_refused(request, exc.code, purpose="activate")
     if adminbox_is_active(link.person):
         return _link_refused(request, "active", purpose="activate")
+    if _someone_else(request, link):
+        return render(request, "adminbox/link_other_person.html", status=403)
     return _activation_start(request, link)
+
+
+def _someone_else(request: HttpRequest, link: AccessLink) -> bool:
+    """Logged in to another adminbox than the link's: the link must not
+    switch the session to the other person (they choose: merge, or log out
+    and follow the link again)."""
+    user = request.user
+    return bool(user.is_authenticated and user.pk != link.person_id)
 
 
 @never_cache
@@ -139,14 +149,13 @@ def contract_link(request: HttpRequest, token: str) -> HttpResponse:
         return _link_refused(request, exc.code, purpose="contract")
     contract = link.contract
     assert contract is not None
+    if _someone_else(request, link):
+        return render(request, "adminbox/link_other_person.html", status=403)
     if not adminbox_is_active(link.person):
         return _activation_start(request, link)
     target = reverse("adminbox:contract", args=[contract.public_id])
-    user = request.user
-    if not user.is_authenticated:
+    if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
-    if user.pk != link.person_id:
-        return render(request, "adminbox/link_other_person.html", status=403)
     access_link_use(link=link, request=request)
     return redirect(target)
 

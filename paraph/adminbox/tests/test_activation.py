@@ -199,3 +199,23 @@ def test_an_active_adminbox_is_not_activated_again(new_contract, en_client, acti
     response = en_client.get(activate_path)
     assert response.status_code == 410
     assert "Your adminbox is already active" in response.content.decode()
+
+
+def test_a_link_of_another_address_does_not_switch_the_session(
+    new_contract, person_factory, logged_in
+):
+    """Logged in to her own adminbox, Marie follows the activation link of
+    another address: she is asked what she wants (merge, or log out and
+    follow it again), and stays herself."""
+    marie = person_factory(first_name="Marie", email="marie@example.be")
+    client = logged_in(marie)
+
+    for path in _email_links("new@example.be"):
+        response = client.get(path)
+
+        assert response.status_code == 403, path
+        page = response.content.decode()
+        assert "This link is for another adminbox" in page
+        assert "merge your adminboxes" in page
+        assert int(client.session["_auth_user_id"]) == marie.pk
+        assert "paraph_adminbox_activation" not in client.session
