@@ -407,4 +407,5 @@ def sign_eid_finish(request: HttpRequest, public_id: Any) -> HttpResponse:
     kept = request.session.get(_SESSION_KEY) or {}
     kept.pop(prepared_id, None)
     request.session[_SESSION_KEY] = kept
-    return JsonResponse({"redirect": contract_url(contract)})
+    # the same page as after a password signature: "You signed ...", the download
+    return JsonResponse({"redirect": reverse("mandates:signed", args=[contract.public_id])})

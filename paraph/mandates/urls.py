@@ -20,7 +20,8 @@ urlpatterns = [
     path("mandate/revoke/", views.revoke, name="revoke"),
     path("mandate/<uuid:public_id>/pdf/", views.document, name="document"),
     path("contract/<uuid:public_id>/sign/password/", views.sign_password, name="sign_password"),
-    path("contract/<uuid:public_id>/sign/password/done/", views.signed, name="signed"),
+    # the page after a signature, whatever signed (the password or the card)
+    path("contract/<uuid:public_id>/signed/", views.signed, name="signed"),
     path("sign/batch/", views.sign_batch, name="sign_batch"),
     path("sign/batch/done/", views.batch_done, name="batch_done"),
 ]

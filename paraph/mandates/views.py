@@ -470,7 +470,7 @@ def sign_password(request: HttpRequest, public_id: Any) -> HttpResponse:
 def signed(request: HttpRequest, public_id: Any) -> HttpResponse:
     contract = _person_contract(request, public_id)
     if contract.status != "signed":
-        return redirect("mandates:sign_password", public_id=contract.public_id)
+        return redirect("adminbox:contract", public_id=contract.public_id)
     return render(
         request,
         "mandates/signed.html",

@@ -66,11 +66,15 @@ def test_the_recipients_card_signs_the_contract_and_the_pdf_validates(
     assert mine.signer_national_number == CARDS[card]
     assert mine.issuer == "SANDBOX Citizen CA"
     assert mine.unchanged_since
-    # The contract's page shows it signed, and how.
-    page = client.get(answer.json()["redirect"])
+    # The same success page as after a password signature, then the
+    # contract's page shows it signed, and how.
+    done = client.get(answer.json()["redirect"]).content.decode()
+    assert f"You signed “{contract.title}” from {contract.sender.name}" in done
+    assert "Download the signed contract" in done
+    assert "already signed" not in done
+    page = client.get(reverse("adminbox:contract", args=[contract.public_id]))
     with translation.override("en"):
         assert contract.get_signing_method_display() == "eID card"
-    assert "This contract is already signed." in page.content.decode()
     assert "eID card" in page.content.decode()
     # The evidence: the card's certificate checked, the signature prepared, signed.
     steps = _steps(contract)

@@ -75,11 +75,12 @@ def test_sign_with_the_virtual_card_a_wrong_pin_then_the_right_one(
     page.screenshot(path="/tmp/paraph-eid-sign-pin-360.png", full_page=True)
     _type_pin(page, "1234")
 
-    page.wait_for_url(f"**/adminbox/contract/{contract.public_id}/", timeout=30_000)
-    page.wait_for_load_state("networkidle")  # the contract's page images, before the test ends
+    # the same page as after a password signature
+    page.wait_for_url(f"**/adminbox/contract/{contract.public_id}/signed/", timeout=30_000)
     contract.refresh_from_db()
     assert (contract.status, contract.signing_method) == ("signed", "eid")
-    assert "Signed" in page.locator("main").inner_text()
+    main = page.locator("main").inner_text()
+    assert "You signed" in main and "already signed" not in main
     assert console_errors == []
 
 

@@ -80,7 +80,7 @@ def test_a_mandate_signed_by_sms_code_then_a_contract_signed_with_the_password(
     page.get_by_label("I have read the contract and I sign it.").check()
     page.get_by_label("Your signing password").fill(PASSWORD)
     page.get_by_role("button", name="Sign the contract").click()
-    page.wait_for_url("**/sign/password/done/")
+    page.wait_for_url("**/signed/")
     expect(page.get_by_role("heading", name="Signed")).to_be_visible()
 
     signed = Contract.objects.get(pk=contract.pk)

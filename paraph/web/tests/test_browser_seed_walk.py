@@ -124,7 +124,7 @@ def test_a_contract_sent_by_api_is_signed_with_a_password_under_a_mandate(
     page.get_by_label("I have read the contract and I sign it.").check()
     page.get_by_label("Your signing password").fill(PASSWORD)
     page.get_by_role("button", name="Sign the contract").click()
-    page.wait_for_url("**/sign/password/done/")
+    page.wait_for_url("**/signed/")
     expect(page.get_by_role("heading", name="Signed")).to_be_visible()
 
     # The signed PDF, downloaded from the documents tab.
