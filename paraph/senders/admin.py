@@ -49,11 +49,15 @@ class MembershipInline(admin.TabularInline[SenderMembership, Sender]):
 @admin.register(Sender)
 class SenderAdmin(AuditedModelAdmin[Sender]):
     form = SenderForm
-    list_display = ["name", "enterprise_number_display", "contact_email", "is_active", "created_at"]
+    list_display = ["name", "enterprise_number_shown", "contact_email", "is_active", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "enterprise_number", "contact_email"]
     inlines = [MembershipInline]
     audit_secret_fields = frozenset({"webhook_secret_sealed"})
+
+    @admin.display(description=_("enterprise number"), ordering="enterprise_number")
+    def enterprise_number_shown(self, obj: Sender) -> str:
+        return obj.enterprise_number_display
 
     def save_model(self, request: HttpRequest, obj: Sender, form: Any, change: bool) -> None:
         if not change:

@@ -91,7 +91,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/error.html",
-            {"title": title, "explanation": explanation, "user": AnonymousUser(), "messages": ()},
+            # no database: an anonymous user, and no "Log in" link offered
+            # to someone who may well be logged in
+            {
+                "title": title,
+                "explanation": explanation,
+                "user": AnonymousUser(),
+                "messages": (),
+                "server_error": True,
+            },
             status=500,
         )
     except Exception:

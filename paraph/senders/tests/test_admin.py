@@ -36,6 +36,8 @@ def test_the_lists_and_a_contract_render(admin_client, make_contract, clock):
     ).content.decode()
     assert contract.original_sha256 in page
     assert "secret_hash" not in admin_client.get("/backoffice/senders/apikey/").content.decode()
+    senders = admin_client.get("/backoffice/senders/sender/").content.decode()
+    assert "Enterprise number" in senders and "ENTERPRISE NUMBER DISPLAY" not in senders.upper()
 
 
 def test_a_sender_registered_in_the_back_office_gets_a_secret(admin_client):

@@ -88,6 +88,20 @@ def test_a_failing_page_answers_500_with_the_friendly_page_and_no_internals():
     assert_friendly(response, "Something went wrong")
 
 
+@pytest.mark.django_db
+@pytest.mark.urls("paraph.web.tests.urls_error")
+def test_the_500_page_does_not_offer_a_logged_in_person_to_log_in(person_factory):
+    browser = Client(raise_request_exception=False, headers=EN)
+    browser.force_login(person_factory(language="en"))
+
+    response = browser.get("/fail/")
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong" in page
+    assert ">Log in<" not in page
+
+
 @pytest.mark.urls("paraph.web.tests.urls_error")
 def test_when_even_the_error_page_fails_a_plain_500_page_answers(monkeypatch):
     def broken_render(*args, **kwargs):
