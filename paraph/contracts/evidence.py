@@ -23,7 +23,7 @@ from django.utils.translation import gettext, pgettext
 
 from paraph.accounts.models import Language, Person
 from paraph.contracts.inputs import BRUSSELS
-from paraph.contracts.models import Contract, ContractStatus, SigningMethod
+from paraph.contracts.models import Contract, ContractStatus, SigningMethod, event_names
 from paraph.contracts.selectors import contract_evidence
 from paraph.contracts.services import contract_download_record
 from paraph.core.belgium import national_number_format
@@ -38,29 +38,6 @@ SEAL_BOX = (339.0, 40.0, 539.0, 96.0)
 
 
 # --- The evidence, in words ------------------------------------------------------------
-
-
-def _event_names() -> dict[str, str]:
-    return {
-        "created": gettext("Created by the sender"),
-        "sent": gettext("Sent to the recipient"),
-        "link_used": gettext("Link in the message followed"),
-        "opened": gettext("Opened by the recipient"),
-        "viewed": gettext("Contract shown to the recipient"),
-        "code_sent": gettext("One-time code sent"),
-        "code_verified": gettext("One-time code verified"),
-        "code_failed": gettext("Wrong one-time code typed"),
-        "eid_certificate_checked": gettext("eID card certificate checked"),
-        "signature_prepared": gettext("Signature prepared"),
-        "signed": gettext("Signed"),
-        "refused": gettext("Refused by the recipient"),
-        "revoked": gettext("Withdrawn by the sender"),
-        "expired": gettext("Deadline passed: not signed"),
-        "superseded": gettext("Replaced by a new version"),
-        "recipient_moved": gettext("Moved into the recipient's merged adminbox"),
-        "downloaded_by_recipient": gettext("Downloaded by the recipient"),
-        "archive_renewed": gettext("New document time-stamp added (archive renewal)"),
-    }
 
 
 def _moment(value: str | dt.datetime | None) -> str:
@@ -183,7 +160,7 @@ def evidence_context(*, contract: Contract, language: str) -> dict[str, Any]:
                 ),
             ]
 
-        names = _event_names()
+        names = event_names()
         events = []
         for event in evidence["events"]:
             lines = [

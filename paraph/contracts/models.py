@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -210,6 +211,31 @@ class Contract(models.Model):
         return f"contract:{self.public_id}"
 
 
+def event_names() -> dict[str, str]:
+    """Each evidence step's name in words, in the active language: the
+    evidence report, the sender's contract history."""
+    return {
+        "created": gettext("Created by the sender"),
+        "sent": gettext("Sent to the recipient"),
+        "link_used": gettext("Link in the message followed"),
+        "opened": gettext("Opened by the recipient"),
+        "viewed": gettext("Contract shown to the recipient"),
+        "code_sent": gettext("One-time code sent"),
+        "code_verified": gettext("One-time code verified"),
+        "code_failed": gettext("Wrong one-time code typed"),
+        "eid_certificate_checked": gettext("eID card certificate checked"),
+        "signature_prepared": gettext("Signature prepared"),
+        "signed": gettext("Signed"),
+        "refused": gettext("Refused by the recipient"),
+        "revoked": gettext("Withdrawn by the sender"),
+        "expired": gettext("Deadline passed: not signed"),
+        "superseded": gettext("Replaced by a new version"),
+        "recipient_moved": gettext("Moved into the recipient's merged adminbox"),
+        "downloaded_by_recipient": gettext("Downloaded by the recipient"),
+        "archive_renewed": gettext("New document time-stamp added (archive renewal)"),
+    }
+
+
 class ContractEvent(models.Model):
     """One step in a contract's life, as evidence: what, when, who (a person,
     an API key, or Paraph itself), from which address and browser."""
@@ -231,6 +257,11 @@ class ContractEvent(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
+
+    @property
+    def label(self) -> str:
+        """The step in words (its code when Paraph has no words for it)."""
+        return event_names().get(self.name, self.name)
 
     class Meta:
         ordering = ["at", "pk"]

@@ -77,6 +77,13 @@ def test_staff_send_a_contract_and_follow_it(office, pdf, clock, staff):
     assert contract.start_of_work == dt.datetime(2026, 12, 3, 7, 0, tzinfo=dt.UTC)
     page = office.get(response["Location"]).content.decode()
     assert "Contrat intérimaire" in page and 'data-testid="contract-status"' in page
+    # the history in words, not the evidence's codes
+    assert "Created by the sender" in page and "Sent to the recipient" in page
+    assert "<strong>created</strong>" not in page
+    staff.language = "nl"
+    staff.save(update_fields=["language"])
+    dutch = office.get(response["Location"], HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "<strong>sent</strong>" not in dutch and "Sent to the recipient" not in dutch
     assert AuditEvent.objects.filter(name="contracts.contract.created", actor=staff).exists()
 
 
