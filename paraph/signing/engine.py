@@ -1235,7 +1235,7 @@ async def _extend(data: bytes, level: Level, config: EngineConfig) -> bytes:
         return data
     try:
         reader = PdfFileReader(io.BytesIO(data))
-        sig = _just_signed(reader, data) or reader.embedded_signatures[-1]
+        sig = _just_signed(data) or reader.embedded_signatures[-1]
         stamper = (
             PdfTimeStamper(_timestamper(config.timestamp_authority))
             if level == Level.B_LTA
@@ -1311,16 +1311,15 @@ _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*0\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
 @dataclass(frozen=True)
 class _JustSigned:
     """The parts of an :class:`EmbeddedPdfSignature` that pyHanko's
-    ``collect_validation_info`` reads, for the signature Paraph has just
-    written at the end of the file."""
+    ``collect_validation_info`` and the VRI key read, for the signature
+    Paraph has just written at the end of the file."""
 
-    reader: PdfFileReader
     pkcs7_content: bytes
     signed_data: cms.SignedData
     signer_info: cms.SignerInfo
 
 
-def _just_signed(reader: PdfFileReader, data: bytes) -> _JustSigned | None:
+def _just_signed(data: bytes) -> _JustSigned | None:
     """The newest signature of a file Paraph has just signed, read from its
     byte range. pyHanko's reader parses the /Contents hex string one byte at
     a time (a third of the time of a B-LTA signature); the byte range says
@@ -1344,7 +1343,7 @@ def _just_signed(reader: PdfFileReader, data: bytes) -> _JustSigned | None:
         signer_info = signed_data["signer_infos"][0]
     except (ValueError, TypeError, KeyError, IndexError):
         return None
-    return _JustSigned(reader, contents, signed_data, signer_info)
+    return _JustSigned(contents, signed_data, signer_info)
 
 
 async def _signing_validation_context(config: EngineConfig) -> ValidationContext:

@@ -498,16 +498,10 @@ def to_winansi(text: str) -> bytes:
     """``text`` in WinAnsiEncoding (cp1252), accents dropped from letters it
     lacks and anything else shown as ``?``; control characters removed."""
     out = bytearray()
-    for char in text:
-        if char in "\t\n\r":
-            char = " "
-        if unicodedata.category(char).startswith("C"):
-            continue
-        try:
+    for char in printable(text):
+        if _in_cp1252(char):
             out += char.encode("cp1252")
             continue
-        except UnicodeEncodeError:
-            pass
         base = _FALLBACK.get(char) or "".join(
             c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
         )
@@ -542,12 +536,10 @@ def winansi_exact(lines: tuple[str, ...]) -> bool:
     """Whether WinAnsiEncoding shows every letter of ``lines`` as it is (no
     accent dropped, no ``?``): the standard fonts then do; otherwise the
     appearance embeds a font that has them all (:mod:`paraph.signing.engine`)."""
-    return all(_winansi_shows(char) for line in lines for char in line)
+    return all(_in_cp1252(char) for line in lines for char in printable(line))
 
 
-def _winansi_shows(char: str) -> bool:
-    if char in "\t\n\r" or unicodedata.category(char).startswith("C"):
-        return True  # white space and controls are not letters
+def _in_cp1252(char: str) -> bool:
     try:
         char.encode("cp1252")
     except UnicodeEncodeError:
