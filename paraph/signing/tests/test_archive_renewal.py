@@ -3,8 +3,9 @@ certificate. Before the newest document time-stamp's certificate ends,
 ``paraph archive-renew`` adds a new one from the configured TSA, as an
 incremental update, with one evidence event and one audit event.
 
-The test PKI's first TSA certificate ends on 2040-01-01, the second one's on
-2044-12-01; the clock is moved to 2039."""
+The test PKI's first TSA certificate and its signing CA end on 2040-01-01,
+the second TSA's certificate on 2044-12-01; the clock is moved to 2039 to
+renew, and to 2041 to validate."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ PASSWORD = "correct horse battery staple"
 FIRST_TSA_ENDS = datetime(2040, 1, 1, tzinfo=UTC)
 SECOND_TSA_ENDS = datetime(2044, 12, 1, tzinfo=UTC)
 IN_2039 = datetime(2039, 3, 1, 9, 0, tzinfo=UTC)
+IN_2041 = datetime(2041, 6, 1, 9, 0, tzinfo=UTC)  # after both certificates ended
 
 pytestmark = pytest.mark.django_db
 
@@ -139,10 +141,40 @@ def test_a_new_time_stamp_keeps_the_contract_valid_after_the_first_tsa_ended(
     stamps = [s for s in report.signatures if s.kind == "document_timestamp"]
     assert [s.signer for s in stamps][-1] == "Paraph Sandbox TSA 2 (Paraph test)"
     assert stamps[-1].unchanged_since
-    # Not yet proven here: validating the chain after the first TSA's
-    # certificate ended (2041). Both Paraph and pyHanko's AdES validator
-    # still refuse it then (the newest time-stamp's revocation data must be
-    # fresher than the renewal); see the closing note of issue 9.
+
+
+def test_the_renewed_contract_still_holds_after_the_first_tsa_and_the_signing_ca_ended(
+    signed_contract, signing_settings, pki
+):
+    """2041: the first TSA's certificate and the CA that issued the
+    person's certificate have both ended (2040-01-01). The renewal's
+    time-stamp (valid until 2044) proves the earlier one, which proves the
+    signature as it stood in 2026."""
+    _use_second_tsa(signing_settings, pki)
+    with time_machine.travel(IN_2039, tick=False):
+        call_command("archive-renew")
+    signed_contract.refresh_from_db()
+
+    with time_machine.travel(IN_2041, tick=False):
+        report = signature_report(_bytes(signed_contract))
+
+    assert report.valid, " | ".join(str(s.as_dict()) for s in report.signatures)
+    person = next(s for s in report.signatures if s.signer == "Anne Martin")
+    assert person.long_term and person.trusted and not person.problems
+    assert person.timestamp_time is not None and person.timestamp_time.year == 2026
+    first, *_middle, newest = [s for s in report.signatures if s.kind == "document_timestamp"]
+    assert first.long_term and not newest.long_term and newest.trusted
+
+
+def test_without_renewal_the_contract_is_no_longer_proven_once_its_tsa_ended(signed_contract):
+    """The same contract never renewed: in 2041 nothing vouches for its
+    time-stamps any more, and the report says which one."""
+    with time_machine.travel(IN_2041, tick=False):
+        report = signature_report(_bytes(signed_contract))
+
+    assert not report.valid
+    stamps = [s for s in report.signatures if s.kind == "document_timestamp"]
+    assert not stamps[-1].valid and not stamps[-1].trusted
 
 
 def test_a_stored_file_that_does_not_match_its_hash_is_never_renewed(signed_contract):
