@@ -505,3 +505,8 @@ LOGGING = {
 PLATFORM_NAME = _("Paraph")
 
 missing.check()
+# The audit log's checkpoints (ADR 16): the module that seals and verifies
+# them (statement_seal, statement_verify), and how many events one
+# checkpoint numbers at most.
+AUDIT_SEALER = env_str("PARAPH_AUDIT_SEALER", "paraph.signing.statements")
+AUDIT_CHECKPOINT_MAX_EVENTS = env_int("PARAPH_AUDIT_CHECKPOINT_MAX_EVENTS", 50_000)

@@ -1,23 +1,26 @@
-"""The append-only, hash-chained audit log.
+"""The append-only audit log and its sealed checkpoints (ADR 16).
 
-Each event stores the SHA-256 of the previous event's hash and its own
-canonical content, so deleting, inserting or editing any row breaks the
-chain at that row; ``paraph audit-verify`` walks it.
+Each event stores its leaf hash, SHA-256(0x00 || its canonical content),
+and is appended without any lock shared by other writers. A checkpoint
+(``paraph audit-checkpoint``, at short intervals) numbers the events that
+arrived since the previous one, builds the Merkle tree of every event so far
+(RFC 9162) and records its size and root, sealed with Paraph's key and
+time-stamped. Changing, deleting, inserting or reordering an event that a
+checkpoint covers no longer matches the sealed root; ``paraph audit-verify``
+names the first such event.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from paraph.audit import registry
-
-GENESIS_HASH = "0" * 64
+from paraph.audit import merkle, registry
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -41,8 +44,14 @@ class AuditEvent(models.Model):
     subject_label = models.CharField(_("subject"), max_length=200, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
-    prev_hash = models.CharField(_("previous event's hash"), max_length=64)
+    # a random value in the hashed content: two identical events made in the
+    # same microsecond still have different hashes
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # the leaf hash (hex) of the canonical content
     hash = models.CharField(_("hash"), max_length=64, unique=True)
+    # the event's place in the Merkle tree (from one), given by the
+    # checkpoint that first covers it; empty until then
+    sequence = models.PositiveBigIntegerField(_("position"), null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-id"]
@@ -60,7 +69,7 @@ class AuditEvent(models.Model):
     def canonical_bytes(self) -> bytes:
         """The event's content in one fixed serialisation, the input of its hash."""
         payload: dict[str, Any] = {
-            "id": self.pk,
+            "uid": str(self.uid),
             "created_at": self.created_at.isoformat(timespec="microseconds"),
             "name": self.name,
             "actor_id": self.actor_id,
@@ -70,14 +79,14 @@ class AuditEvent(models.Model):
             "subject_label": self.subject_label,
             "ip": self.ip,
             "data": self.data,
-            "prev_hash": self.prev_hash,
         }
         return json.dumps(
             payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode()
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical_bytes()).hexdigest()
+        """The leaf hash of the event's content, as it is now."""
+        return merkle.leaf_hash(self.canonical_bytes()).hex()
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -88,12 +97,63 @@ class AuditEvent(models.Model):
         raise AuditLogIsAppendOnly("audit events are never deleted")
 
 
-class AuditChainHead(models.Model):
-    """One row, locked by every writer, that holds the newest event's id and
-    hash: it serialises the chain across processes and nodes."""
+class AuditSequencer(models.Model):
+    """One row, locked only by the checkpoint job (never by the writers of
+    events) while it numbers new events: two checkpoint jobs never give two
+    events the same place."""
 
-    last_id = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+
+
+class AuditCheckpoint(models.Model):
+    """The Merkle tree of the first ``size`` events: its root, the previous
+    checkpoint's size and root, Paraph's seal over that statement (a
+    detached CMS signature with an RFC 3161 time-stamp), and the leaf hashes
+    and event ids it added (to name a changed or moved event)."""
+
+    size = models.PositiveBigIntegerField(_("events"), unique=True)
+    root = models.CharField(_("root"), max_length=64)
+    previous_size = models.PositiveBigIntegerField(unique=True)
+    previous_root = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("time"))
+    statement = models.BinaryField(_("sealed statement"))
+    seal = models.BinaryField(_("seal"))
+    sealed_at = models.DateTimeField(_("time-stamped at"))
+    leaves = models.BinaryField()  # 32 bytes per event added, in sequence order
+    event_ids = models.JSONField(default=list)  # the ids of the events added
 
     class Meta:
-        verbose_name = _("audit chain head")
+        ordering = ["-size"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint of {self.size} events, {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("audit checkpoints are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("audit checkpoints are never deleted")
+
+
+def checkpoint_statement(
+    *, size: int, root: str, previous_size: int, previous_root: str, created_at: str
+) -> bytes:
+    """The bytes Paraph seals for a checkpoint: one fixed JSON
+    serialisation a third party can rebuild."""
+    return json.dumps(
+        {
+            "log": "paraph-audit",
+            "tree": "RFC 9162, SHA-256",
+            "size": size,
+            "root": root,
+            "previous_size": previous_size,
+            "previous_root": previous_root,
+            "created_at": created_at,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()

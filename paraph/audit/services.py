@@ -1,16 +1,26 @@
-"""Writing the audit log. The only writer of :class:`AuditEvent`."""
+"""Writing the audit log and its checkpoints, and checking them (ADR 16).
+The only writer of :class:`AuditEvent` and :class:`AuditCheckpoint`."""
 
 from __future__ import annotations
 
+import base64
+import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from django.db import models, transaction
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from paraph.audit import registry
-from paraph.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from paraph.audit import merkle, registry
+from paraph.audit.models import (
+    AuditCheckpoint,
+    AuditEvent,
+    AuditSequencer,
+    checkpoint_statement,
+)
 from paraph.core.http import client_ip
 
 
@@ -27,69 +37,333 @@ def audit_record(
     request: HttpRequest | None = None,
     actor_label: str = "",
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction.
+    """Append one event, in the caller's transaction.
 
     Refuses a name that no app registered. Call it from the service that
     makes the change, inside the same ``transaction.atomic`` block, so the
-    change and its audit row commit together or not at all.
+    change and its audit row commit together or not at all. One INSERT, and
+    no lock that other writers wait for: the next checkpoint gives the event
+    its place in the tree.
     """
     if not registry.is_registered(name):
         raise ValueError(f"unregistered audit event {name!r}")
     user = getattr(request, "user", None)
     if actor is None and user is not None and user.is_authenticated:
         actor = user
-    with transaction.atomic():
-        head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-        event = AuditEvent(
-            created_at=timezone.now(),
-            name=name,
-            actor_id=actor.pk if actor is not None else None,
-            actor_label=actor_label or _label(actor),
-            subject_type=subject._meta.label_lower if subject is not None else "",
-            subject_id=str(subject.pk) if subject is not None else "",
-            subject_label=_label(subject),
-            ip=client_ip(request),
-            data=data or {},
-            prev_hash=head.last_hash or GENESIS_HASH,
-            hash="pending:" + str(head.last_id + 1),
-        )
-        event.save()
-        # The id is part of the hashed content, so the hash is computed once
-        # the row has one; a direct UPDATE keeps the model's append-only rule.
-        event.hash = event.compute_hash()
-        AuditEvent.objects.filter(pk=event.pk).update(hash=event.hash)
-        head.last_id = event.pk
-        head.last_hash = event.hash
-        head.save(update_fields=["last_id", "last_hash"])
+    event = AuditEvent(
+        created_at=timezone.now(),
+        name=name,
+        actor_id=actor.pk if actor is not None else None,
+        actor_label=actor_label or _label(actor),
+        subject_type=subject._meta.label_lower if subject is not None else "",
+        subject_id=str(subject.pk) if subject is not None else "",
+        subject_label=_label(subject),
+        ip=client_ip(request),
+        data=data or {},
+    )
+    event.hash = event.compute_hash()
+    event.save()
     return event
+
+
+# --- checkpoints -------------------------------------------------------------
+
+
+class Sealer(Protocol):
+    """What ``PARAPH_AUDIT_SEALER`` names: a module that seals a statement
+    (a network call to the time-stamp authority) and checks a seal."""
+
+    def statement_seal(self, statement: bytes) -> bytes: ...
+
+    def statement_verify(self, statement: bytes, seal: bytes) -> Any: ...
+
+
+def _sealer() -> Sealer:
+    module: Sealer = importlib.import_module(settings.AUDIT_SEALER)
+    return module
+
+
+class AuditTampered(Exception):
+    """The log no longer matches what was sealed: no checkpoint is made
+    over it (``paraph audit-verify`` names the event)."""
+
+
+def _number_new_events() -> int:
+    """Give the events that have no place yet the next places, in the
+    order of their ids (a short transaction; only checkpoint jobs lock the
+    sequencer). Returns the size of the numbered log."""
+    with transaction.atomic():
+        sequencer = AuditSequencer.objects.select_for_update().filter(pk=1).first()
+        if sequencer is None:
+            sequencer, _created = AuditSequencer.objects.get_or_create(pk=1)
+        ids = list(
+            AuditEvent.objects.filter(sequence__isnull=True)
+            .order_by("id")
+            .values_list("id", flat=True)[: settings.AUDIT_CHECKPOINT_MAX_EVENTS]
+        )
+        if ids:
+            numbered = [
+                AuditEvent(pk=pk, sequence=sequencer.last_sequence + n)
+                for n, pk in enumerate(ids, start=1)
+            ]
+            AuditEvent.objects.bulk_update(numbered, ["sequence"], batch_size=1000)
+            sequencer.last_sequence += len(ids)
+            sequencer.save(update_fields=["last_sequence"])
+        return sequencer.last_sequence
+
+
+def _leaves(size: int) -> list[bytes]:
+    hashes = (
+        AuditEvent.objects.filter(sequence__isnull=False, sequence__lte=size)
+        .order_by("sequence")
+        .values_list("hash", flat=True)
+    )
+    return [bytes.fromhex(h) for h in hashes.iterator(chunk_size=5000)]
+
+
+def audit_checkpoint() -> AuditCheckpoint | None:
+    """Seal the Merkle tree of every event so far, when events arrived since
+    the last checkpoint; None when there is nothing new (or another job
+    recorded the same checkpoint first).
+
+    The time-stamp authority is called with no transaction open; the
+    checkpoint is then recorded in one short transaction. Refuses
+    (:class:`AuditTampered`) to seal over events that no longer match their
+    hash or an earlier checkpoint."""
+    size = _number_new_events()
+    last = AuditCheckpoint.objects.order_by("-size").first()
+    previous_size = last.size if last is not None else 0
+    previous_root = last.root if last is not None else merkle.EMPTY_ROOT.hex()
+    if size <= previous_size:
+        return None
+    leaves = _leaves(size)
+    if len(leaves) != size:
+        raise AuditTampered(f"{size} events were numbered, {len(leaves)} remain")
+    if last is not None and merkle.root(leaves, previous_size).hex() != previous_root:
+        raise AuditTampered("the events do not match the previous checkpoint's root")
+    added = list(
+        AuditEvent.objects.filter(sequence__gt=previous_size, sequence__lte=size).order_by(
+            "sequence"
+        )
+    )
+    for event in added:
+        if event.compute_hash() != event.hash:
+            raise AuditTampered(f"event {event.pk} does not match its hash")
+    created_at = timezone.now()
+    root = merkle.root(leaves).hex()
+    statement = checkpoint_statement(
+        size=size,
+        root=root,
+        previous_size=previous_size,
+        previous_root=previous_root,
+        created_at=created_at.isoformat(timespec="microseconds"),
+    )
+    sealer = _sealer()
+    seal = sealer.statement_seal(statement)
+    verdict = sealer.statement_verify(statement, seal)
+    if not verdict.valid:
+        raise AuditTampered(f"the new checkpoint's seal does not verify: {verdict.reason}")
+    try:
+        with transaction.atomic():
+            return AuditCheckpoint.objects.create(
+                size=size,
+                root=root,
+                previous_size=previous_size,
+                previous_root=previous_root,
+                created_at=created_at,
+                statement=statement,
+                seal=seal,
+                sealed_at=verdict.timestamp,
+                leaves=b"".join(leaves[previous_size:]),
+                event_ids=[event.pk for event in added],
+            )
+    except IntegrityError:  # another job recorded a checkpoint after the same one
+        return None
+
+
+# --- verification ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChainBreak:
-    event_id: int
+    event_id: int | None
     reason: str
 
 
-def audit_verify_chain() -> ChainBreak | None:
-    """Walk the whole chain in order; return the first event that breaks it,
-    or None when every event's hash and link are intact."""
-    prev_hash = GENESIS_HASH
-    last_id = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        if event.prev_hash != prev_hash:
-            return ChainBreak(
-                event.pk,
-                "its link to the previous event does not match (an event was removed or inserted)",
-            )
-        if event.compute_hash() != event.hash:
-            return ChainBreak(
-                event.pk, "its content does not match its hash (the event was changed)"
-            )
-        prev_hash = event.hash
-        last_id = event.pk
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and head.last_id != last_id:
-        return ChainBreak(
-            head.last_id or last_id, "the newest event recorded by the chain head is missing"
+@dataclass(frozen=True)
+class AuditVerification:
+    """What ``paraph audit-verify`` found: the first break (or None), how
+    many events and checkpoints, and how many events no checkpoint covers
+    yet (their content is checked, their order and presence are not)."""
+
+    broken: ChainBreak | None
+    events: int
+    checkpoints: int
+    covered: int
+    pending: int
+
+
+def _expected(checkpoints: list[AuditCheckpoint]) -> Iterator[tuple[int, int, str]]:
+    """(place, event id, leaf hash) of every event the checkpoints sealed."""
+    for checkpoint in checkpoints:
+        leaves = bytes(checkpoint.leaves)
+        for n, pk in enumerate(checkpoint.event_ids):
+            yield checkpoint.previous_size + n + 1, pk, leaves[32 * n : 32 * n + 32].hex()
+
+
+def _checkpoints_broken(checkpoints: list[AuditCheckpoint]) -> ChainBreak | None:
+    """The first checkpoint whose seal, statement or link to the previous
+    one does not hold."""
+    sealer = _sealer()
+    size, root = 0, merkle.EMPTY_ROOT.hex()
+    for checkpoint in checkpoints:
+        first = checkpoint.event_ids[0] if checkpoint.event_ids else None
+        what = f"the checkpoint of {checkpoint.size} events"
+        statement = checkpoint_statement(
+            size=checkpoint.size,
+            root=checkpoint.root,
+            previous_size=checkpoint.previous_size,
+            previous_root=checkpoint.previous_root,
+            created_at=checkpoint.created_at.isoformat(timespec="microseconds"),
         )
+        if bytes(checkpoint.statement) != statement:
+            return ChainBreak(first, f"{what} was changed: it no longer says what was sealed")
+        verdict = sealer.statement_verify(statement, bytes(checkpoint.seal))
+        if not verdict.valid:
+            return ChainBreak(first, f"{what} is not sealed by Paraph: {verdict.reason}")
+        if (checkpoint.previous_size, checkpoint.previous_root) != (size, root):
+            return ChainBreak(
+                first, f"{what} does not follow the previous one (a checkpoint was removed)"
+            )
+        if len(checkpoint.event_ids) != checkpoint.size - size or len(
+            bytes(checkpoint.leaves)
+        ) != 32 * (checkpoint.size - size):
+            return ChainBreak(first, f"{what} no longer lists the events it sealed")
+        size, root = checkpoint.size, checkpoint.root
     return None
+
+
+def audit_verify() -> AuditVerification:
+    """Check every checkpoint's seal and time-stamp and its link to the
+    previous one, every event against its hash, and every event a
+    checkpoint covers against its place in the sealed tree; name the first
+    event that was changed, removed, inserted or reordered."""
+    checkpoints = list(AuditCheckpoint.objects.order_by("size"))
+    covered = checkpoints[-1].size if checkpoints else 0
+    total = AuditEvent.objects.count()
+
+    def result(broken: ChainBreak | None, pending: int = 0) -> AuditVerification:
+        return AuditVerification(broken, total, len(checkpoints), covered, pending)
+
+    broken = _checkpoints_broken(checkpoints)
+    if broken is not None:
+        return result(broken)
+    expected = _expected(checkpoints)
+    leaves: list[bytes] = []
+    place = 0
+    numbered = AuditEvent.objects.filter(sequence__isnull=False).order_by("sequence")
+    for event in numbered.iterator(chunk_size=2000):
+        place += 1
+        want = next(expected, None)
+        if event.sequence != place:
+            missing = want[1] if want is not None else None
+            return result(ChainBreak(missing, f"the event at place {place} was removed"))
+        if event.compute_hash() != event.hash:
+            return result(
+                ChainBreak(event.pk, "its content does not match its hash (the event was changed)")
+            )
+        if want is not None:
+            _place, pk, leaf = want
+            if pk != event.pk:
+                return result(
+                    ChainBreak(
+                        event.pk,
+                        f"it is at place {place}, where the checkpoint sealed event {pk} "
+                        "(events were reordered, or one was inserted)",
+                    )
+                )
+            if leaf != event.hash:
+                return result(
+                    ChainBreak(
+                        event.pk, "its content is not what the checkpoint sealed (it was changed)"
+                    )
+                )
+        leaves.append(bytes.fromhex(event.hash))
+    if place < covered:
+        want = next(expected, None)
+        return result(
+            ChainBreak(
+                want[1] if want is not None else None,
+                f"the checkpoint covers {covered} events, {place} remain (the newest were removed)",
+            )
+        )
+    for checkpoint, checkpoint_root in zip(
+        checkpoints, merkle.roots(leaves, [c.size for c in checkpoints]), strict=True
+    ):
+        if checkpoint_root.hex() != checkpoint.root:
+            first = checkpoint.event_ids[0] if checkpoint.event_ids else None
+            return result(
+                ChainBreak(
+                    first,
+                    f"the events do not match the root of the checkpoint of {checkpoint.size} "
+                    "events (events and the checkpoint's list were changed together)",
+                )
+            )
+    pending = 0
+    for event in AuditEvent.objects.filter(sequence__isnull=True).iterator(chunk_size=2000):
+        pending += 1
+        if event.compute_hash() != event.hash:
+            return result(
+                ChainBreak(event.pk, "its content does not match its hash (the event was changed)"),
+                pending,
+            )
+    return result(None, pending + (place - covered))
+
+
+def audit_verify_chain() -> ChainBreak | None:
+    """The first break :func:`audit_verify` finds, or None."""
+    return audit_verify().broken
+
+
+# --- proofs ------------------------------------------------------------------
+
+
+def audit_prove(subject: models.Model) -> dict[str, Any]:
+    """The audit events about ``subject`` with their inclusion proofs in the
+    newest checkpoint, and that checkpoint's sealed statement and seal: what
+    a third party needs to check them offline (RFC 9162 proofs, pymerkle's
+    JSON form; the seal a detached CMS signature over the statement)."""
+    checkpoint = AuditCheckpoint.objects.order_by("-size").first()
+    events = AuditEvent.objects.filter(
+        subject_type=subject._meta.label_lower, subject_id=str(subject.pk)
+    ).order_by("sequence", "id")
+    proven: list[dict[str, Any]] = []
+    pending: list[int] = []
+    leaves = _leaves(checkpoint.size) if checkpoint is not None else []
+    for event in events:
+        if checkpoint is None or event.sequence is None or event.sequence > checkpoint.size:
+            pending.append(event.pk)
+            continue
+        proven.append(
+            {
+                "id": event.pk,
+                "name": event.name,
+                "place": event.sequence,
+                "content": event.canonical_bytes().decode(),
+                "leaf_hash": event.hash,
+                "proof": merkle.inclusion_proof(leaves, event.sequence, checkpoint.size),
+            }
+        )
+    return {
+        "checkpoint": None
+        if checkpoint is None
+        else {
+            "size": checkpoint.size,
+            "root": checkpoint.root,
+            "statement": bytes(checkpoint.statement).decode(),
+            "seal_base64": base64.b64encode(bytes(checkpoint.seal)).decode(),
+            "sealed_at": checkpoint.sealed_at.isoformat(),
+        },
+        "events": proven,
+        "not_yet_checkpointed": pending,
+    }

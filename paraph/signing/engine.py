@@ -64,7 +64,7 @@ from pyhanko.sign.validation import (
 from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.dss import collect_validation_info
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko.sign.validation.generic_cms import async_validate_detached_cms, extract_tst_data_iter
 from pyhanko.sign.validation.policy_decl import (
     LocalKnowledge,
     PdfSignatureValidationSpec,
@@ -1369,6 +1369,83 @@ async def _signing_validation_context(config: EngineConfig) -> ValidationContext
 
 
 # --- archive renewal ---------------------------------------------------------
+
+# --- sealed statements (not PDFs) ---------------------------------------------
+
+
+def seal_bytes(data: bytes, *, key: SigningKey, config: EngineConfig) -> bytes:
+    """A detached CMS signature of ``data`` by ``key`` (CAdES signed
+    attributes) with an RFC 3161 signature time-stamp from the configured
+    authority: what Paraph seals that is not a PDF (the audit log's
+    checkpoints). ``openssl cms -verify -binary -content`` checks it."""
+
+    async def _seal() -> bytes:
+        try:
+            signed = await _signer(key).async_sign_general_data(
+                data,
+                "sha256",
+                detached=True,
+                use_cades=True,
+                timestamper=_timestamper(config.timestamp_authority),
+            )
+        except Exception as exc:
+            raise _map_pyhanko_errors(exc) from exc
+        return bytes(signed.dump())
+
+    return _run(_seal())
+
+
+@dataclass(frozen=True)
+class SealedBytesStatus:
+    """What a detached seal over some bytes proves: ``valid`` when the bytes
+    are the ones sealed, the signature verifies, its time-stamp verifies and
+    both chain to a trusted root at the time-stamp's moment."""
+
+    valid: bool
+    signer: str
+    timestamp: datetime | None
+    reason: str
+
+
+def verify_sealed_bytes(data: bytes, seal: bytes, trust: Trust) -> SealedBytesStatus:
+    """Check a seal made by :func:`seal_bytes` (or any detached CMS
+    signature with a signature time-stamp), validating the certificates at
+    the moment the time-stamp proves, so a seal key that rotated or expired
+    since still proves what it sealed."""
+
+    async def _verify() -> SealedBytesStatus:
+        try:
+            info = cms.ContentInfo.load(seal)
+            signed_data = info["content"]
+            signer_info = signed_data["signer_infos"][0]
+            tokens = list(extract_tst_data_iter(signer_info, signed=False))
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            return SealedBytesStatus(False, "", None, f"the seal cannot be read: {exc}")
+        if not tokens:
+            return SealedBytesStatus(False, "", None, "the seal has no time-stamp")
+        moment = tokens[0]["encap_content_info"]["content"].parsed["gen_time"].native
+        vc = _validation_context(trust, moment=moment)
+        ts_vc = _validation_context(trust, moment=moment)
+        try:
+            status = await async_validate_detached_cms(
+                data, signed_data, signer_validation_context=vc, ts_validation_context=ts_vc
+            )
+        except Exception as exc:  # a damaged structure is a refused seal
+            return SealedBytesStatus(False, "", moment, f"the seal cannot be validated: {exc}")
+        finally:
+            await _release(vc, ts_vc)
+        signer = _name_attr(status.signing_cert.subject, "common_name")
+        ts = status.timestamp_validity
+        if not (status.intact and status.valid):
+            return SealedBytesStatus(False, signer, moment, "the sealed bytes were changed")
+        if not status.trusted:
+            return SealedBytesStatus(False, signer, moment, "the seal is not made by a key Paraph trusts")
+        if ts is None or not (ts.intact and ts.valid and ts.trusted):
+            return SealedBytesStatus(False, signer, moment, "the seal's time-stamp is not valid")
+        return SealedBytesStatus(True, signer, ts.timestamp, "")
+
+    return _run(_verify())
+
 
 
 @dataclass(frozen=True)
