@@ -3,7 +3,6 @@ The only writer of :class:`AuditEvent` and :class:`AuditCheckpoint`."""
 
 from __future__ import annotations
 
-import base64
 import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from paraph.audit.models import (
     AuditSequencer,
     checkpoint_statement,
 )
+from paraph.audit.selectors import leaves_up_to
 from paraph.core.http import client_ip
 
 
@@ -112,15 +112,6 @@ def _number_new_events() -> int:
         return sequencer.last_sequence
 
 
-def _leaves(size: int) -> list[bytes]:
-    hashes = (
-        AuditEvent.objects.filter(sequence__isnull=False, sequence__lte=size)
-        .order_by("sequence")
-        .values_list("hash", flat=True)
-    )
-    return [bytes.fromhex(h) for h in hashes.iterator(chunk_size=5000)]
-
-
 def audit_checkpoint() -> AuditCheckpoint | None:
     """Seal the Merkle tree of every event so far, when events arrived since
     the last checkpoint; None when there is nothing new (or another job
@@ -136,7 +127,7 @@ def audit_checkpoint() -> AuditCheckpoint | None:
     previous_root = last.root if last is not None else merkle.EMPTY_ROOT.hex()
     if size <= previous_size:
         return None
-    leaves = _leaves(size)
+    leaves = leaves_up_to(size)
     if len(leaves) != size:
         raise AuditTampered(f"{size} events were numbered, {len(leaves)} remain")
     if last is not None and merkle.root(leaves, previous_size).hex() != previous_root:
@@ -323,47 +314,3 @@ def audit_verify() -> AuditVerification:
 def audit_verify_chain() -> ChainBreak | None:
     """The first break :func:`audit_verify` finds, or None."""
     return audit_verify().broken
-
-
-# --- proofs ------------------------------------------------------------------
-
-
-def audit_prove(subject: models.Model) -> dict[str, Any]:
-    """The audit events about ``subject`` with their inclusion proofs in the
-    newest checkpoint, and that checkpoint's sealed statement and seal: what
-    a third party needs to check them offline (RFC 9162 proofs, pymerkle's
-    JSON form; the seal a detached CMS signature over the statement)."""
-    checkpoint = AuditCheckpoint.objects.order_by("-size").first()
-    events = AuditEvent.objects.filter(
-        subject_type=subject._meta.label_lower, subject_id=str(subject.pk)
-    ).order_by("sequence", "id")
-    proven: list[dict[str, Any]] = []
-    pending: list[int] = []
-    leaves = _leaves(checkpoint.size) if checkpoint is not None else []
-    for event in events:
-        if checkpoint is None or event.sequence is None or event.sequence > checkpoint.size:
-            pending.append(event.pk)
-            continue
-        proven.append(
-            {
-                "id": event.pk,
-                "name": event.name,
-                "place": event.sequence,
-                "content": event.canonical_bytes().decode(),
-                "leaf_hash": event.hash,
-                "proof": merkle.inclusion_proof(leaves, event.sequence, checkpoint.size),
-            }
-        )
-    return {
-        "checkpoint": None
-        if checkpoint is None
-        else {
-            "size": checkpoint.size,
-            "root": checkpoint.root,
-            "statement": bytes(checkpoint.statement).decode(),
-            "seal_base64": base64.b64encode(bytes(checkpoint.seal)).decode(),
-            "sealed_at": checkpoint.sealed_at.isoformat(),
-        },
-        "events": proven,
-        "not_yet_checkpointed": pending,
-    }

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from paraph.accounts.models import Person
 from paraph.audit.models import AuditEvent
+from paraph.audit.selectors import audit_prove
 from paraph.contracts.models import (
     SIGNABLE,
     BulkBatch,
@@ -145,8 +146,8 @@ def contract_evidence(*, contract: Contract) -> dict[str, Any]:
     """Everything that proves what happened to the contract: the hashes of
     its files, every event (time, actor, IP address, browser), the
     signing method and mandate, the delivery of the e-mails, and the audit
-    events with their place in the hash chain (``paraph audit-verify``
-    checks the chain)."""
+    events with their inclusion proofs in the newest sealed checkpoint of
+    the audit log (``audit_proof``: checkable offline, ADR 16)."""
     events = list(contract.events.order_by("at", "pk"))
     message_ids = [e.data["message"] for e in events if isinstance(e.data.get("message"), int)]
     messages = {
@@ -219,5 +220,6 @@ def contract_evidence(*, contract: Contract) -> dict[str, Any]:
         "audit_chain": [
             {"id": a.pk, "event": a.name, "at": _iso(a.created_at), "hash": a.hash} for a in audit
         ],
+        "audit_proof": audit_prove(contract),
         "generated_at": _iso(timezone.now()),
     }

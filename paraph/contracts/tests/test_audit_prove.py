@@ -47,3 +47,20 @@ def test_an_unknown_contract_is_refused():
         call_command("audit-prove", "00000000-0000-0000-0000-000000000000")
     with pytest.raises(CommandError, match="no contract"):
         call_command("audit-prove", "not-an-id")
+
+
+def test_the_evidence_carries_the_same_proofs(make_contract):
+    from paraph.contracts.selectors import contract_evidence
+
+    contract = make_contract()
+    checkpoint = audit_checkpoint()
+
+    proof = contract_evidence(contract=contract)["audit_proof"]
+
+    assert proof["checkpoint"]["root"] == checkpoint.root
+    root = bytes.fromhex(checkpoint.root)
+    assert {e["id"] for e in proof["events"]} == {
+        a["id"] for a in contract_evidence(contract=contract)["audit_chain"]
+    }
+    for event in proof["events"]:
+        assert merkle.inclusion_holds(bytes.fromhex(event["leaf_hash"]), root, event["proof"])

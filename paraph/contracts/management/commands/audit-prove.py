@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from paraph.audit.services import audit_prove
+from paraph.audit.selectors import audit_prove
 from paraph.contracts.models import Contract
 
 
