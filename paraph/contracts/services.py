@@ -421,7 +421,16 @@ _PDF_MESSAGES = {
         "The PDF is protected by a password or encrypted: upload an unprotected copy."
     ),
     "locked": lambda: gettext(
-        "The PDF is already certified by its author and cannot receive signatures."
+        "The PDF is certified by its author with “no changes allowed”: it cannot be signed. "
+        "Ask its author for a copy that is not certified."
+    ),
+    "certified": lambda: gettext(
+        "The PDF is certified by its author, which forbids adding the recipient's signature "
+        "field. Ask its author for a copy that is not certified."
+    ),
+    "field_name": lambda: gettext(
+        "The PDF already has a signature field with the name Paraph needs. Print it to a new "
+        "PDF and upload that copy."
     ),
     "already_signed": lambda: gettext(
         "The PDF already carries a signature: send the document before anyone signs it."
@@ -700,13 +709,17 @@ def _document_prepare(
             sealed = seal_apply(
                 document=pdf,
                 document_ref=ref,
-                certify=True,
+                # a certification must be the first signature: on a PDF the
+                # sender had signed already, the seal is an approval signature
+                certify=state.signatures == 0,
                 language=language,
-                slots=(engine.SignatureSlot(field_name=SIGNATURE_FIELD, placement=where),),
+                slots=(engine.SignatureSlot(field_name=field, placement=where),),
             )
             _sealed_check(sealed, ref=ref)
-            return sealed, True, SIGNATURE_FIELD
+            return sealed, True, field
         return pdf, False, ""
+            state = engine.signing_state(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
+            field = _free_field_name(SIGNATURE_FIELD, state.field_names)
     except DocumentRejected as exc:
         raise _pdf_error(exc, len(pdf)) from exc
     except SigningError as exc:
@@ -727,11 +740,36 @@ def _sealed_check(sealed: bytes, *, ref: str) -> None:
     from paraph.signing.selectors import signature_report
 
     report = signature_report(sealed)
-    if report.valid and not report.notes:
+    # The seal is the newest signature (document time-stamps may follow it);
+    # signatures the sender's PDF carried before must stay intact, whoever
+    # made them (a certificate Paraph does not know is the sender's affair,
+    # not a broken document).
+    entries = list(report.signatures)
+    at = max((n for n, e in enumerate(entries) if e.kind == "signature"), default=None)
+    seal = entries[at] if at is not None else None
+    earlier = entries[:at] if at is not None else []
+    later = entries[at + 1 :] if at is not None else []
+    if (
+        seal is not None
+        and seal.valid
+        and all(e.valid for e in later)
+        and not report.notes
+        and all(e.intact and e.changes_allowed is not False for e in earlier)
+    ):
         return
+def _free_field_name(wanted: str, taken: frozenset[str]) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``… when the PDF already has a
+    field of that name."""
+    name, n = wanted, 1
+    while name in taken:
+        n += 1
+        name = f"{wanted}-{n}"
+    return name
+
+
     problems = [p for s in report.signatures for p in s.problems]
     logger.warning("contract %s: the sealed document does not validate: %s", ref, problems)
-    if report.notes or not report.signatures or any(not s.intact for s in report.signatures):
+    if report.notes or seal is None or any(not s.intact for s in report.signatures):
         raise ContractInvalid([FieldError("pdf", "unverifiable", _PDF_MESSAGES["unverifiable"]())])
     raise SigningError(f"Paraph's validator does not accept its own seal: {problems}")
 
@@ -743,6 +781,8 @@ def _link_hash(token: str) -> str:
     return salted_hmac(_LINK_SALT, token, algorithm="sha256").hexdigest()
 
 
+    if any(s.changes_allowed is False for s in earlier):
+        raise ContractInvalid([FieldError("pdf", "certified", _PDF_MESSAGES["certified"]())])
 def access_link_url(purpose: str, token: str) -> str:
     """The full address of a link sent by e-mail, under ``BASE_URL``."""
     name = {

@@ -702,6 +702,32 @@ def check_readable(data: bytes, *, max_bytes: int) -> int:
 
 
 def _check_not_locked(reader: PdfFileReader) -> bool:
+@dataclass(frozen=True)
+class SigningState:
+    """What a document already carries that decides how Paraph may sign
+    it: how many signatures, whether its author certified it, and the
+    names of its signature fields."""
+
+    signatures: int
+    certified: bool
+    field_names: frozenset[str]
+
+
+def signing_state(data: bytes, *, max_bytes: int) -> SigningState:
+    """The :class:`SigningState` of ``data`` (refused as :func:`sign_pdf`
+    refuses it)."""
+    reader = _check_document(data, max_bytes)
+    certified = _check_not_locked(reader)
+    try:
+        names = frozenset(name for name, _, _ in fields.enumerate_sig_fields(reader))
+        count = len(reader.embedded_signatures)
+    except Exception as exc:
+        raise DocumentRejected(
+            f"the PDF's signature fields cannot be read: {exc}", code="damaged"
+        ) from exc
+    return SigningState(signatures=count, certified=certified, field_names=names)
+
+
     """Refuse a document whose certification signature forbids any change;
     True when the document is certified (and allows more signatures)."""
     try:
@@ -1134,12 +1160,13 @@ def _plan(
         if slot.field_name in existing or slot.field_name == field_name:
             raise DocumentRejected(
                 f"the document already has a signature field named {slot.field_name!r}",
-                code="placement",
+                code="field_name",
             )
     if options.slots and certified:
         raise DocumentRejected(
-            "the document is certified: signature fields can no longer be added to it",
-            code="locked",
+            "the document is certified by its author: signature fields can no longer be "
+            "added to it",
+            code="certified",
         )
     planner = _FieldPlanner(reader) if options.appearance or options.slots else None
     kwargs: dict[str, Any] = {}

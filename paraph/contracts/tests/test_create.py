@@ -225,19 +225,3 @@ def test_without_the_seal_the_original_itself_is_signed(make_contract, pdf, cloc
 
     assert not contract.sealed and contract.signature_field == ""
     assert contract.document_sha256 == contract.original_sha256
-
-
-def test_an_already_signed_pdf_is_refused_with_the_true_reason(make_contract, pdf):
-    from paraph.contracts.models import Contract
-    from paraph.signing import conf, engine
-
-    signed = engine.sign_pdf(pdf, key=conf.seal_key(), config=conf.engine_config())
-
-    with pytest.raises(ContractInvalid) as refused, translation.override("en"):
-        make_contract(pdf_bytes=signed)
-
-    (error,) = refused.value.errors
-    assert (error.field, error.code) == ("pdf", "already_signed")
-    assert "already carries a signature" in error.message
-    assert "certified by its author" not in error.message
-    assert not Contract.objects.exists()
