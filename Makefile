@@ -94,8 +94,10 @@ test-sqlite: runtime install messages
 	  env -u DATABASE_URL -u REDIS_URL -u PARAPH_TEST_DB_NAME $(PYTEST); \
 	fi
 
+# Documents go to a real S3-compatible server in this run: SeaweedFS, started
+# on free loopback ports by paraph/test_settings.py and stopped at the end.
 test-postgres: runtime install messages
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) $(PYTEST)
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS_TEST_URL) PARAPH_TEST_STORAGE=s3 $(PYTEST)
 
 # With CI=true: the Debian packages and services the tests need are installed
 # and started when missing, and the suite runs on PostgreSQL + Redis, then on

@@ -91,13 +91,31 @@ def main(argv: list[str] | None = None) -> None:
     except ImproperlyConfigured as exc:
         _fail(str(exc))
 
-    if len(args) > 1 and args[1] == WORKER_ALIAS:
+    worker = len(args) > 1 and args[1] == WORKER_ALIAS
+    if worker:
         try:
             args[1:] = worker_argv(args[2:])
         except WorkerNotNeeded as exc:
             _fail(str(exc))
     utility: Any = ParaphUtility(args)
-    utility.execute()
+    if not worker or "--help" in args or "-h" in args:
+        utility.execute()
+        return
+    # The worker says it is alive while it runs (/health/ready reads it).
+    import django
+
+    django.setup()
+    from paraph.core.heartbeat import heartbeat_running
+    from paraph.scheduling.runner import ticker_start
+
+    # ... and enqueues the scheduled jobs that are due (ADR 20).
+    stop = ticker_start() if settings.SCHEDULE_TICK_SECONDS > 0 else None
+    try:
+        with heartbeat_running(settings.TASKS["default"].get("QUEUES") or ["default"]):
+            utility.execute()
+    finally:
+        if stop is not None:
+            stop.set()
 
 
 if __name__ == "__main__":

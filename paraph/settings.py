@@ -10,8 +10,11 @@ hosts, a PostgreSQL database, Redis and HTTPS, naming what is missing.
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -78,6 +81,8 @@ INSTALLED_APPS = [
     "paraph.accounts",
     "paraph.notifications",
     "paraph.support",
+    "paraph.companies",
+    "paraph.scheduling",
     "paraph.identity",
     "paraph.signing",
     "paraph.senders",
@@ -85,6 +90,7 @@ INSTALLED_APPS = [
     "paraph.mandates",
     "paraph.adminbox",
     "paraph.api",
+    "paraph.operations",
     # django-ninja's templates and static files: the API docs page then
     # loads Swagger UI from Paraph itself (the CSP allows no CDN).
     "ninja",
@@ -92,6 +98,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every log line of a request carries its id; /health/* and
+    # /metrics answer before sessions, languages, host checks and redirects
+    # (docs/operations.md), and every other request is counted and timed.
+    "paraph.core.requestid.RequestIdMiddleware",
+    "paraph.operations.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -105,6 +116,8 @@ MIDDLEWARE = [
     "paraph.accounts.middleware.SessionLifetimeMiddleware",
     "paraph.accounts.middleware.PersonLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A missing or altered document: its error page (paraph.core.storage).
+    "paraph.web.middleware.DocumentUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "paraph.urls"
@@ -158,12 +171,19 @@ if _test_db_name and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlit
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_mandatory("REDIS_URL", missing, when=PRODUCTION)
+# Every Redis key of this site starts with it (the cache's and RQ's), so
+# several sites can share one Redis.
+CACHE_PREFIX = env_str("PARAPH_CACHE_PREFIX", "paraph")
+if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", CACHE_PREFIX):
+    raise ImproperlyConfigured(
+        "PARAPH_CACHE_PREFIX may hold only letters, digits and _ . : - (at most 64)"
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("PARAPH_CACHE_PREFIX", "paraph"),
+            "KEY_PREFIX": CACHE_PREFIX,
         }
     }
 else:
@@ -186,6 +206,10 @@ elif _task_backend == "immediate":
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
     }
 elif _task_backend == "rq":
+    # RQ reads its key prefix once, when it is first imported (after the
+    # settings): its queues, jobs, registries and workers then all live under
+    # "<PARAPH_CACHE_PREFIX>:rq:" (the core.W001 check says when it did not).
+    os.environ["RQ_KEY_PREFIX"] = f"{CACHE_PREFIX}:rq"
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     RQ_QUEUES = {
         name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}
@@ -199,6 +223,12 @@ elif _task_backend == "rq":
     }
 else:
     raise ImproperlyConfigured("PARAPH_TASK_BACKEND must be database, rq or immediate")
+# How long a worker (or an API request with an Idempotency-Key) holds the
+# work it claimed: a message being sent, a webhook delivery, a bulk send (its
+# lease renewed after each contract), a key being answered. When its process
+# died, the work is taken up again once the lease ends (docs/operations.md,
+# "Crash safety"). Longer than any one attempt may last.
+WORK_LEASE_SECONDS = env_int("PARAPH_WORK_LEASE_SECONDS", 120)
 
 # --- Files ----------------------------------------------------------------
 
@@ -208,8 +238,40 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("PARAPH_MEDIA_ROOT", str(DATA_DIR / "media")))
+# Where documents are kept (docs/operations.md, "Document storage"; ADR 21):
+# the file system under MEDIA_ROOT (the embedded default) or an S3-compatible
+# object store. Both are described here, so `paraph storage-migrate` can copy
+# from one to the other whichever is in use.
+DOCUMENT_STORAGE = env_str("PARAPH_STORAGE", "filesystem")
+if DOCUMENT_STORAGE not in ("filesystem", "s3"):
+    raise ImproperlyConfigured("PARAPH_STORAGE must be filesystem or s3")
+DOCUMENT_STORAGES: dict[str, dict[str, Any]] = {
+    "filesystem": {
+        # under MEDIA_ROOT, read when first used (a test may move it)
+        "BACKEND": "paraph.core.storage.FileSystemDocumentStorage",
+    },
+    "s3": {
+        "BACKEND": "paraph.core.storage.S3DocumentStorage",
+        "OPTIONS": {
+            "bucket_name": env_mandatory(
+                "PARAPH_S3_BUCKET", missing, when=DOCUMENT_STORAGE == "s3"
+            ),
+            "endpoint_url": env_str("PARAPH_S3_ENDPOINT_URL") or None,
+            "access_key": env_str("PARAPH_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("PARAPH_S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env_str("PARAPH_S3_REGION") or None,
+            # a prefix inside the bucket ("" for its root)
+            "location": env_str("PARAPH_S3_PREFIX"),
+            "addressing_style": env_str("PARAPH_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            # a download larger than this goes through a temporary file, not memory
+            "max_memory_size": 1024 * 1024,
+        },
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DOCUMENT_STORAGES[DOCUMENT_STORAGE],
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -409,6 +471,15 @@ EID_OCSP_MAX_AGE_SECONDS = env_int("PARAPH_EID_OCSP_MAX_AGE_SECONDS", 120)
 EID_OCSP_NONCE = env_bool("PARAPH_EID_OCSP_NONCE", True)
 EID_SANDBOX_DIR = DATA_DIR / "eid-sandbox"
 
+# --- Companies (paraph.companies; docs/companies.md) ----------------------
+
+# Where company data (names, legal form, address, establishments) comes from:
+# a class following paraph.companies.providers.CompanyRegistry. The default
+# reads the KBO/BCE open-data export loaded by `paraph import-kbo DIR`.
+COMPANY_REGISTRY = env_str(
+    "PARAPH_COMPANY_REGISTRY", "paraph.companies.providers.kbo.KboOpenDataRegistry"
+)
+
 # --- Contact centre (SU-2) ------------------------------------------------
 
 CONTACT_PHONE = env_str("PARAPH_CONTACT_PHONE", "+32 2 664 13 60")
@@ -469,6 +540,14 @@ SIGNING_FETCH_REVOCATION = env_bool("PARAPH_SIGNING_FETCH_REVOCATION", True)
 # OCSP answers and CRLs fetched while signing serve the next signatures for
 # this many seconds (a batch asks each once); 0 asks for every document.
 SIGNING_FETCHED_MAX_AGE_SECONDS = env_int("PARAPH_SIGNING_FETCHED_MAX_AGE_SECONDS", 60)
+# The audit log's checkpoints (ADR 16): the module that seals and verifies
+# them (statement_seal, statement_verify), and how many events one
+# checkpoint numbers at most.
+AUDIT_SEALER = env_str("PARAPH_AUDIT_SEALER", "paraph.signing.statements")
+AUDIT_CHECKPOINT_MAX_EVENTS = env_int("PARAPH_AUDIT_CHECKPOINT_MAX_EVENTS", 50_000)
+# Every task worker enqueues the scheduled jobs that are due (ADR 20), looking
+# this often; 0 turns the schedule off (cron then runs the commands).
+SCHEDULE_TICK_SECONDS = env_int("PARAPH_SCHEDULE_TICK_SECONDS", 15)
 # A prepared eID signature must be finished within this time.
 SIGNING_PREPARED_TTL_SECONDS = env_int("PARAPH_SIGNING_PREPARED_TTL_SECONDS", 600)
 
@@ -486,12 +565,35 @@ API_MAX_REQUEST_BYTES = env_int("PARAPH_API_MAX_REQUEST_MB", 100) * 1024 * 1024
 # Each attempt to deliver a webhook gives up after this many seconds.
 WEBHOOK_TIMEOUT_SECONDS = env_int("PARAPH_WEBHOOK_TIMEOUT_SECONDS", 5)
 
+# --- Operations: health, metrics, logs (docs/operations.md) ----------------
+
+# /health/ready is red when no task worker wrote its heartbeat for this long.
+WORKER_SEEN_SECONDS = env_int("PARAPH_WORKER_SEEN_SECONDS", 120)
+# The bearer token Prometheus presents at /metrics; unset: /metrics is 404.
+METRICS_TOKEN = env_str("PARAPH_METRICS_TOKEN")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    missing.append("PARAPH_METRICS_TOKEN must be at least 32 characters long")
+# Take the request id from the X-Request-ID header (set by the proxy in
+# front, which must replace the client's); otherwise Paraph makes one.
+TRUST_REQUEST_ID = env_bool("PARAPH_TRUST_REQUEST_ID", False)
+
 # --- Logging --------------------------------------------------------------
 
+LOG_FORMAT = env_str("PARAPH_LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("PARAPH_LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "paraph.core.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "paraph.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("PARAPH_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -505,8 +607,3 @@ LOGGING = {
 PLATFORM_NAME = _("Paraph")
 
 missing.check()
-# The audit log's checkpoints (ADR 16): the module that seals and verifies
-# them (statement_seal, statement_verify), and how many events one
-# checkpoint numbers at most.
-AUDIT_SEALER = env_str("PARAPH_AUDIT_SEALER", "paraph.signing.statements")
-AUDIT_CHECKPOINT_MAX_EVENTS = env_int("PARAPH_AUDIT_CHECKPOINT_MAX_EVENTS", 50_000)

@@ -16,4 +16,5 @@ EVENTS = {
     "accounts.code.verified": _("A one-time code was verified"),
     "accounts.code.failed": _("A one-time code was wrong"),
     "accounts.staff.login_succeeded": _("A staff member logged in to the back office"),
+    "accounts.agent.bootstrapped": _("The first back-office agent was created"),
 }

@@ -1167,3 +1167,89 @@ def person_create(
             person=person,
         )
     return person
+
+
+# --- The first back-office agent (``paraph bootstrap-admin``) ----------------
+
+
+AGENTS_GROUP = "Contact centre agents"
+
+
+class AgentBootstrapRefused(Exception):
+    """``paraph bootstrap-admin`` was refused; the message says why."""
+
+
+def agent_bootstrap(
+    *,
+    email: str,
+    phone: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    language: str = Language.FR,
+) -> Person:
+    """Create the first back-office agent: an active superuser (who then
+    adds the other agents in the back office) whose phone counts as verified,
+    so the back office's log-in (password, then an SMS code) works at once.
+
+    Refuses, naming why: when any active staff member already exists (it
+    runs once; later agents are made in the back office), an invalid e-mail
+    address or mobile number, one that belongs to someone, an unknown
+    language, and a password that Django's validators refuse.
+    """
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.password_validation import validate_password
+
+    email = Person.objects.normalize_email((email or "").strip())
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise AgentBootstrapRefused(f"{email!r} is not an e-mail address") from exc
+    try:
+        phone = phone_normalize(phone)
+    except ValidationError as exc:
+        raise AgentBootstrapRefused(f"{phone!r}: {' '.join(exc.messages)}") from exc
+    if language not in Language.values:
+        raise AgentBootstrapRefused(f"the language must be one of {', '.join(Language.values)}")
+    first_name, last_name = " ".join(first_name.split()), " ".join(last_name.split())
+    if not first_name or not last_name:
+        raise AgentBootstrapRefused("the agent needs a first name and a last name")
+    candidate = Person(email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise AgentBootstrapRefused("the password is refused: " + " ".join(exc.messages)) from exc
+
+    with transaction.atomic():
+        existing = Person.objects.filter(is_staff=True, is_active=True).first()
+        if existing is not None:
+            raise AgentBootstrapRefused(
+                f"the back office already has an agent ({existing.email}): "
+                "nothing was changed; add other agents in the back office"
+            )
+        if Person.objects.filter(email__iexact=email).exists():
+            raise AgentBootstrapRefused(f"{email} already belongs to a person: nothing was changed")
+        if Person.objects.filter(phone=phone).exists():
+            raise AgentBootstrapRefused(f"{phone} already belongs to a person: nothing was changed")
+        now = timezone.now()
+        agent = Person.objects.create_user(
+            email,
+            password,
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            phone_verified_at=now,
+            language=language,
+            is_staff=True,
+            is_superuser=True,
+            registration_method=RegistrationMethod.BACKOFFICE,
+        )
+        # What every agent may do (the support app's migrations make the group).
+        agent.groups.add(*Group.objects.filter(name=AGENTS_GROUP))
+        audit_record(
+            name="accounts.agent.bootstrapped",
+            subject=agent,
+            actor_label="paraph bootstrap-admin",
+            data={"email": email, "phone": phone_mask(phone), "superuser": True},
+        )
+    return agent

@@ -25,6 +25,9 @@ from paraph.contracts.services import AccessLinkInvalid, ShortLinkRateLimited, s
 from paraph.core.http import rate_limited_response
 
 SESSION_MERGED = "paraph_adminbox_merged"
+# The address whose activation found the phone of another adminbox: the
+# "identify another address" form offers it once the person logged in there.
+MERGE_ADDRESS_KEY = "paraph_adminbox_merge_address"
 
 
 class IdentifyAddressForm(forms.Form):
@@ -73,7 +76,7 @@ def merge_request(request: HttpRequest) -> HttpResponse:
                 )
         status = 422
     else:
-        form = IdentifyAddressForm()
+        form = IdentifyAddressForm(initial={"email": request.session.pop(MERGE_ADDRESS_KEY, "")})
     return render(
         request,
         "adminbox/merge_request.html",

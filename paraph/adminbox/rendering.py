@@ -2,9 +2,10 @@
 the person reads the document in the page on any browser or phone (ES-5,
 ES-10) without a PDF viewer or a script.
 
-Images are kept on disk under ``MEDIA_ROOT/cache/pages/<sha256>/``: the
-document's hash names them, so a changed document can never show an old
-image, and every node that mounts the media folder shares them.
+Images are kept in document storage (the file system or an S3-compatible
+object store, :mod:`paraph.core.storage`) under ``cache/pages/<sha256>/``:
+the document's hash names them, so a changed document can never show an
+old image, and every node shares them. They are made again when missing.
 
 Whatever a page's box says (a PDF may declare a page 100 pt wide and
 14,400 pt tall), its image has at most :data:`MAX_PAGE_PIXELS` pixels: the
@@ -17,18 +18,19 @@ within these bounds raises :class:`PageNotRendered`; the view shows
 from __future__ import annotations
 
 import functools
+import logging
 import math
-import os
 import struct
-import tempfile
 import threading
 import zlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+logger = logging.getLogger(__name__)
 
 # Wide enough to read a contract's small print on a screen or zoomed on a
 # phone; the page scales it down to the screen's width.
@@ -58,8 +60,9 @@ class PageNotRendered(Exception):
     page box, or PDFium failing on it)."""
 
 
-def _cache_dir(sha256: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "cache" / "pages" / sha256[:2] / sha256
+def _cache_name(sha256: str, number: int) -> str:
+    # The bounds name the file: an image drawn under other bounds is not served.
+    return f"cache/pages/{sha256[:2]}/{sha256}/{number}-{PAGE_WIDTH_PX}-{MAX_PAGE_PIXELS}.png"
 
 
 def page_scale(width: float, height: float) -> float:
@@ -83,14 +86,16 @@ def page_scale(width: float, height: float) -> float:
     return scale
 
 
-def page_count(*, data: bytes, sha256: str) -> int:
-    """How many pages the document has (remembered by its hash)."""
+def page_count(*, load: Callable[[], bytes], sha256: str) -> int:
+    """How many pages the document has (remembered by its hash); ``load``
+    reads the document, only when the count is not remembered yet."""
     key = f"adminbox.pages.{sha256}"
     count = cache.get(key)
     if isinstance(count, int):
         return count
     import pypdfium2
 
+    data = load()
     with _PDFIUM:
         try:
             document = pypdfium2.PdfDocument(data)
@@ -112,23 +117,21 @@ def page_png(*, load: Callable[[], bytes], sha256: str, number: int) -> bytes:
     then: the next request tries again)."""
     if number < 1:
         raise PageNotFound(number)
-    folder = _cache_dir(sha256)
-    # The bounds name the file: an image drawn under other bounds is not served.
-    path = folder / f"{number}-{PAGE_WIDTH_PX}-{MAX_PAGE_PIXELS}.png"
+    name = _cache_name(sha256, number)
     try:
-        return path.read_bytes()
+        with default_storage.open(name, "rb") as handle:
+            kept: bytes = handle.read()
+        return kept
     except FileNotFoundError:
         pass
     png = _png(_draw(load(), number))
-    folder.mkdir(parents=True, exist_ok=True)
-    # Written under another name then renamed: a reader never sees half a file.
-    fd, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    # A file appears whole or not at all (an object store's PUT; the file
+    # system storage links a finished file into place). Two nodes drawing
+    # the same page at once keep two copies; the cache is only a cache.
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(png)
-        os.replace(temporary, path)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
+        default_storage.save(name, ContentFile(png))
+    except Exception:
+        logger.warning("page image %s not kept", name, exc_info=True)
     return png
 
 

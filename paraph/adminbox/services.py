@@ -59,6 +59,10 @@ class ActivationOutcome(StrEnum):
     RATE_LIMITED = "rate_limited"
     ALREADY_ACTIVE = "already_active"
     LINK_USED = "link_used"
+    # The right code, for a number that another adminbox already uses: most
+    # likely the same person's (ES-12); told only once the code proved the
+    # phone is in the visitor's hands.
+    PHONE_OF_ANOTHER_ADMINBOX = "phone_of_another_adminbox"
 
 
 @dataclass(frozen=True)
@@ -94,14 +98,14 @@ def adminbox_activation_code_send(
     activate their adminbox; the step carries the attempt's token for the
     session.
 
-    Refuses, with a ``ValidationError`` on ``phone``, a number of another
-    person; answers ``already_active``, ``locked`` (the person's log-in
-    lock-out) and ``rate_limited`` (this IP address, this adminbox or this
-    number asked too often) without sending anything."""
+    Answers ``already_active``, ``locked`` (the person's log-in lock-out)
+    and ``rate_limited`` (this IP address, this adminbox or this number
+    asked too often) without sending anything. A number that another
+    adminbox uses gets its code like any other: whether a number is known
+    is said only to whoever types the code it received (no enumeration),
+    by :func:`adminbox_activate`."""
     if adminbox_is_active(person):
         return ActivationStep(ActivationOutcome.ALREADY_ACTIVE)
-    if Person.objects.filter(phone=phone).exclude(pk=person.pk).exists():
-        raise _phone_taken()
     for rule, key in (
         (ACTIVATION_PER_IP, client_ip(request) or "unknown"),
         (ACTIVATION_PER_PERSON, str(person.pk)),
@@ -165,7 +169,10 @@ def adminbox_activate(
     person's log-in lock-out (LG-2). Refuses a locked person even with the
     right code, an activation link used meanwhile (``link_used``) and a
     number another person took meanwhile (``ValidationError`` on
-    ``phone``)."""
+    ``phone``). The right code for a number that another adminbox uses
+    activates nothing and answers ``phone_of_another_adminbox``: the phone
+    is in the visitor's hands, so this is most likely their other
+    adminbox, to log in to and merge this address into (ES-12)."""
     limit = ACTIVATION_CHECKS_PER_IP.hit(client_ip(request) or "unknown")
     if not limit.allowed:
         return ActivationStep(ActivationOutcome.RATE_LIMITED, retry_after=limit.retry_after)
@@ -197,6 +204,16 @@ def adminbox_activate(
             or code.destination_hash != destination_hash(CodeChannel.SMS, phone)
         ):
             return ActivationStep(ActivationOutcome.UNKNOWN)
+        owner = Person.objects.filter(phone=phone).exclude(pk=locked.pk).first()
+        if owner is not None:
+            audit_record(
+                name="adminbox.activation.phone_of_another_adminbox",
+                actor=locked,
+                subject=locked,
+                data={"phone": phone_mask(phone), "other_person": owner.pk},
+                request=request,
+            )
+            return ActivationStep(ActivationOutcome.PHONE_OF_ANOTHER_ADMINBOX)
         try:
             for link in links:
                 access_link_use(link=link, request=request)

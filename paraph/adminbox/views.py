@@ -7,7 +7,6 @@ another person's contract, page image or download is a 404."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from typing import Any
@@ -38,6 +37,7 @@ from paraph.adminbox.forms import (
     NotificationForm,
     RefuseForm,
 )
+from paraph.adminbox.merge_views import MERGE_ADDRESS_KEY
 from paraph.adminbox.selectors import (
     DOCUMENT_STATUSES,
     adminbox_documents,
@@ -52,6 +52,7 @@ from paraph.adminbox.services import (
     adminbox_activation_code_send,
     person_notification_channel_set,
 )
+from paraph.contracts.documents import contract_document_open, contract_document_read
 from paraph.contracts.models import AccessLink, Contract, ContractStatus, LinkPurpose
 from paraph.contracts.selectors import adminbox_is_active, contract_get_for_person
 from paraph.contracts.services import (
@@ -67,6 +68,7 @@ from paraph.contracts.services import (
 )
 from paraph.core.belgium import phone_mask, phone_normalize
 from paraph.core.http import rate_limited_response
+from paraph.core.storage import DocumentUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +91,9 @@ def _person(request: HttpRequest) -> Person:
 def _link_refused(request: HttpRequest, code: str, *, purpose: str) -> HttpResponse:
     """Each refusal in its own words: an unknown, expired or used link, or
     an adminbox that is already active."""
-    status = {"unknown": 404, "expired": 410, "used": 410, "active": 410}.get(code, 404)
+    status = {"unknown": 404, "expired": 410, "used": 410, "active": 410, "merged": 410}.get(
+        code, 404
+    )
     return render(
         request,
         "adminbox/link_refused.html",
@@ -312,6 +316,8 @@ def activation_code(request: HttpRequest) -> HttpResponse:
             return redirect(done_url)
         if outcome == ActivationOutcome.RATE_LIMITED:
             return rate_limited_response(request, step.retry_after)
+        if outcome == ActivationOutcome.PHONE_OF_ANOTHER_ADMINBOX:
+            return _phone_of_another_adminbox(request, person)
         if outcome == ActivationOutcome.LOCKED:
             request.session.pop(ACTIVATION_KEY, None)
             return locked_response(request, step.locked_until)
@@ -347,6 +353,25 @@ def activation_code(request: HttpRequest) -> HttpResponse:
             ),
             "restart_url": reverse("adminbox:activation_phone"),
         },
+    )
+
+
+def _phone_of_another_adminbox(request: HttpRequest, person: Person) -> HttpResponse:
+    """The code proved the phone, which another adminbox uses: most likely
+    the visitor's own. Lead them to log in there and identify this address
+    (ES-12); the address waits in the session for the merge form."""
+    request.session.pop(ACTIVATION_KEY, None)
+    request.session[MERGE_ADDRESS_KEY] = person.email
+    merge_url = reverse("adminbox:merge_request")
+    return render(
+        request,
+        "adminbox/activation_phone_known.html",
+        {
+            "email": person.email,
+            "login_url": f"{reverse('accounts:login')}?{urlencode({'next': merge_url})}",
+            "steps": _steps(2),
+        },
+        status=409,
     )
 
 
@@ -472,18 +497,12 @@ def _contract_or_404(request: HttpRequest, public_id: Any) -> Contract:
         raise Http404 from exc
 
 
-def _shown_pdf(contract: Contract) -> tuple[Any, str]:
-    """The file the person sees: the signed PDF once signed, else the
-    document to sign; with its SHA-256."""
+def _shown_pdf(contract: Contract) -> tuple[str, str]:
+    """Which document the person sees: the signed PDF once signed, else
+    the document to sign; with its SHA-256."""
     if contract.signed_pdf and contract.signed_sha256:
-        return contract.signed_pdf, contract.signed_sha256
-    return contract.document_pdf, contract.document_sha256
-
-
-def _read(field: Any) -> bytes:
-    with field.open("rb") as handle:
-        data: bytes = handle.read()
-    return data
+        return "signed", contract.signed_sha256
+    return "document", contract.document_sha256
 
 
 @never_cache
@@ -502,8 +521,11 @@ def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
         contract_check_signable(contract=contract, person=person)
     except ContractNotSignable as exc:
         reason = exc
-    field, sha256 = _shown_pdf(contract)
-    count = rendering.page_count(data=_read(field), sha256=sha256)
+    which, sha256 = _shown_pdf(contract)
+    count = rendering.page_count(
+        load=lambda: contract_document_read(contract=contract, which=which, request=request),
+        sha256=sha256,
+    )
     successor = None
     if contract.status == ContractStatus.SUPERSEDED:
         successor = contract_successor_for_person(person=person, contract=contract)
@@ -528,9 +550,13 @@ def contract_page_image(request: HttpRequest, public_id: Any, number: int) -> Ht
     """One page of the contract as a PNG, for the person's eyes only; a
     page that cannot be drawn shows a placeholder saying so, never an error."""
     contract = _contract_or_404(request, public_id)
-    field, sha256 = _shown_pdf(contract)
+    which, sha256 = _shown_pdf(contract)
     try:
-        png = rendering.page_png(load=lambda: _read(field), sha256=sha256, number=number)
+        png = rendering.page_png(
+            load=lambda: contract_document_read(contract=contract, which=which, request=request),
+            sha256=sha256,
+            number=number,
+        )
     except rendering.PageNotFound as exc:
         raise Http404 from exc
     except rendering.PageNotRendered as exc:
@@ -566,12 +592,12 @@ def download(request: HttpRequest, public_id: Any) -> FileResponse:
     person = _person(request)
     contract = _contract_or_404(request, public_id)
     signed = bool(contract.signed_pdf)
-    field = contract.signed_pdf if signed else contract.document_pdf
-    contract_download_record(
-        contract=contract, what="signed" if signed else "document", actor=person, request=request
-    )
+    which = "signed" if signed else "document"
+    # Checked before anything is recorded or sent (DocumentUnavailable: an error page).
+    handle = contract_document_open(contract=contract, which=which, request=request)
+    contract_download_record(contract=contract, what=which, actor=person, request=request)
     response = FileResponse(
-        field.open("rb"),
+        handle,
         as_attachment=True,
         filename=_filename(contract, "-signed" if signed else ""),
         content_type="application/pdf",
@@ -594,13 +620,10 @@ def report(request: HttpRequest, public_id: Any) -> HttpResponse:
     problem = None
     result = None
     try:
-        data = _read(contract.signed_pdf)
-    except OSError:
-        logger.error("signed PDF of contract %s is missing from storage", contract.public_id)
+        data = contract_document_read(contract=contract, which="signed", request=request)
+    except DocumentUnavailable:  # logged, counted and audited on the way
         data = None
-    if data is None or hashlib.sha256(data).hexdigest() != contract.signed_sha256:
-        if data is not None:
-            logger.error("signed PDF of contract %s does not match its hash", contract.public_id)
+    if data is None:
         problem = _(
             "The signed document cannot be checked right now: the copy Paraph keeps is "
             "unavailable. Nothing is lost from your adminbox's record; the contact centre "

@@ -47,7 +47,13 @@ from paraph.api.schemas import (
     delivery_out,
     webhook_out,
 )
-from paraph.api.services import idempotency_begin, idempotency_finish, idempotency_release
+from paraph.api.services import (
+    idempotency_answering,
+    idempotency_begin,
+    idempotency_finish,
+    idempotency_release,
+)
+from paraph.contracts.documents import contract_document_open
 from paraph.contracts.evidence import contract_evidence_pdf, evidence_pdf_response
 from paraph.contracts.inputs import ContractIn, ContractJsonIn, ReofferIn, ReofferJsonIn
 from paraph.contracts.models import Contract, ContractStatus
@@ -80,6 +86,7 @@ from paraph.contracts.services import (
 from paraph.core.http import client_ip
 from paraph.core.moments import utc_iso
 from paraph.core.ratelimit import ratelimit_hit
+from paraph.core.storage import DocumentUnavailable
 from paraph.senders.models import ApiKey, ApiScope, WebhookDelivery, WebhookEndpoint
 from paraph.senders.services import (
     SenderError,
@@ -301,6 +308,21 @@ def _on_sender_error(request: HttpRequest, exc: SenderError) -> HttpResponse:
     return problem_response(request, Problem(409, "conflict", str(exc)))
 
 
+@api.exception_handler(DocumentUnavailable)
+def _on_document_unavailable(request: HttpRequest, exc: DocumentUnavailable) -> HttpResponse:
+    # Logged, counted and audited where it was found (paraph.contracts.documents).
+    return problem_response(
+        request,
+        Problem(
+            503,
+            "document_unavailable",
+            "The stored document is missing or does not match the SHA-256 recorded when it "
+            "was stored, so it is not served. Paraph's operators are alerted; nothing in the "
+            "contract's record is lost.",
+        ),
+    )
+
+
 @api.exception_handler(Exception)
 def _on_crash(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path)
@@ -457,7 +479,12 @@ def _idempotent(
         return start.replay
     assert start.row is not None
     try:
-        response = make()
+        if start.row.resource_id:
+            # Taken over from a request that died after its creation committed.
+            response = _created_before(key, start.row.resource_type, start.row.resource_id)
+        else:
+            with idempotency_answering(start.row):
+                response = make()
     except Problem as exc:
         response = problem_response(request, exc)
     except ContractError as exc:
@@ -467,6 +494,16 @@ def _idempotent(
         raise
     idempotency_finish(row=start.row, response=response)
     return response
+
+
+def _created_before(key: ApiKey, resource_type: str, public_id: str) -> HttpResponse:
+    """The answer a request that died would have given for what it created."""
+    if resource_type == "contracts.bulkbatch":
+        batch = batch_get_for_sender(sender_id=key.sender_id, public_id=public_id)
+        return _json(
+            batch_out(batch), status=202, headers={"Location": f"/api/batches/{batch.public_id}"}
+        )
+    return _created(Contract.objects.get(sender_id=key.sender_id, public_id=public_id))
 
 
 def _placement(signature: Any) -> SignaturePlacement | None:
@@ -642,7 +679,9 @@ REOFFER_BODY = {
 def contracts_reoffer(request: HttpRequest, contract_id: str) -> HttpResponse:
     """A new version with a new PDF (and, if given, a new title, start of
     work, deadline or placement) is sent to the same recipient; the old one
-    becomes `superseded` and can no longer be signed. Needs
+    becomes `superseded` and can no longer be signed. A `refused` or
+    `not_signed` contract keeps its status and names the new version in
+    `superseded_by` (once: a second re-offer answers 409). Needs
     `contracts:write`."""
     key = _key(request, ApiScope.CONTRACTS_WRITE)
     contract = _contract(key, contract_id)
@@ -664,8 +703,10 @@ def contracts_reoffer(request: HttpRequest, contract_id: str) -> HttpResponse:
     return _idempotent(request, key, _fingerprint(request, parsed, pdf), make)
 
 
-def _file(contract: Contract, field: str, filename: str) -> FileResponse:
-    handle = getattr(contract, field).open("rb")
+def _file(contract: Contract, which: str, filename: str, request: HttpRequest) -> FileResponse:
+    """The contract's document ``which``, checked against its SHA-256 and
+    streamed; DocumentUnavailable (a 503 problem) otherwise."""
+    handle = contract_document_open(contract=contract, which=which, request=request)
     response = FileResponse(
         handle, content_type="application/pdf", as_attachment=True, filename=filename
     )
@@ -686,8 +727,9 @@ def contracts_signed_pdf(request: HttpRequest, contract_id: str) -> FileResponse
     contract = _contract(key, contract_id)
     if not contract.signed_pdf:
         raise Problem(409, "not_signed_yet", f"The contract is {contract.status}, not signed.")
+    response = _file(contract, "signed", f"contract-{contract.public_id}-signed.pdf", request)
     contract_download_record(contract=contract, what="signed", api_key=key, request=request)
-    return _file(contract, "signed_pdf", f"contract-{contract.public_id}-signed.pdf")
+    return response
 
 
 @api.get(
@@ -701,8 +743,9 @@ def contracts_document_pdf(request: HttpRequest, contract_id: str) -> FileRespon
     `contracts:read`."""
     key = _key(request, ApiScope.CONTRACTS_READ)
     contract = _contract(key, contract_id)
+    response = _file(contract, "document", f"contract-{contract.public_id}.pdf", request)
     contract_download_record(contract=contract, what="document", api_key=key, request=request)
-    return _file(contract, "document_pdf", f"contract-{contract.public_id}.pdf")
+    return response
 
 
 @api.get(

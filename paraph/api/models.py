@@ -11,7 +11,13 @@ class IdempotencyKey(models.Model):
     """The first answer to a creation request that carried an
     ``Idempotency-Key`` header, kept 24 hours: the same key with the same
     body gets the same answer again, never a second contract.
-    ``request_hash`` is the SHA-256 of the method, path and body."""
+    ``request_hash`` is the SHA-256 of the method, path and body.
+
+    While the first request is being answered, its process holds the key
+    until ``lease_until``; if it died, the next request with the key takes
+    over after that. ``resource_type`` and ``resource_id`` name what the
+    first request created, written in the creation's own transaction: a
+    request that takes over answers with it instead of creating it again."""
 
     sender = models.ForeignKey(
         "senders.Sender", on_delete=models.CASCADE, related_name="+", verbose_name=_("sender")
@@ -22,6 +28,9 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.TextField(blank=True)
     response_headers = models.JSONField(default=dict, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    resource_type = models.CharField(max_length=100, blank=True)
+    resource_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
 
     class Meta:

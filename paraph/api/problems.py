@@ -36,6 +36,7 @@ TITLES = {
     "internal": "Internal error",
     "unavailable": "Service unavailable",
     "not_signed_yet": "The contract is not signed",
+    "document_unavailable": "The stored document is missing or altered",
 }
 
 

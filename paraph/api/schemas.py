@@ -37,6 +37,10 @@ class EventOut(Schema):
     event: str
     at: datetime
     actor: str
+    reason: str | None = Field(
+        default=None,
+        description="The reason given with a refusal (`refused`) or a revocation (`revoked`).",
+    )
 
 
 class ContractOut(Schema):
@@ -182,7 +186,15 @@ def contract_out(contract: Contract, *, with_history: bool = False) -> dict[str,
     }
     if with_history:
         events: list[ContractEvent] = list(contract.events.all())
-        data["history"] = [{"event": e.name, "at": e.at, "actor": e.actor_label} for e in events]
+        data["history"] = [
+            {
+                "event": e.name,
+                "at": e.at,
+                "actor": e.actor_label,
+                "reason": e.reason if e.name in ("refused", "revoked") else None,
+            }
+            for e in events
+        ]
     return data
 
 

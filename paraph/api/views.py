@@ -25,6 +25,7 @@ EXPLANATIONS = {
     "internal": "An unexpected error; it is logged on Paraph's side. Retrying a creation with the same Idempotency-Key is safe.",
     "unavailable": "A service Paraph needs (its seal, the time-stamp authority) did not answer; nothing was written. Retry later.",
     "not_signed_yet": "The signed PDF exists only once the contract is signed.",
+    "document_unavailable": "The stored PDF is missing or its SHA-256 is not the one recorded when it was stored: it is never served then. Paraph's operators are alerted; the contract's record and evidence are intact.",
 }
 
 

@@ -10,5 +10,8 @@ class ContractsConfig(AppConfig):
     def ready(self) -> None:
         from paraph.audit.registry import register_events
         from paraph.contracts.events import EVENTS
+        from paraph.contracts.services import batches_sweep
+        from paraph.core.outbox import sweep_register
 
         register_events(EVENTS)
+        sweep_register("batches", batches_sweep)

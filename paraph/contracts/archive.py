@@ -24,8 +24,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from paraph.audit.services import audit_record
+from paraph.contracts.documents import contract_document_read
 from paraph.contracts.models import Contract, ContractEvent, ContractStatus
 from paraph.contracts.services import ContractError
+from paraph.core.storage import DocumentUnavailable
 from paraph.signing.exceptions import SigningError
 from paraph.signing.selectors import archive_state
 from paraph.signing.services import document_archive_renew
@@ -49,12 +51,10 @@ def contract_archive_renew(
     moment = now or timezone.now()
     if contract.status != ContractStatus.SIGNED or not contract.signed_sha256:
         return False
-    with contract.signed_pdf.open("rb") as handle:
-        data = handle.read()
-    if hashlib.sha256(data).hexdigest() != contract.signed_sha256:
-        raise ContractError(
-            "the stored signed PDF does not match its recorded SHA-256", code="integrity"
-        )
+    try:
+        data = contract_document_read(contract=contract, which="signed")
+    except DocumentUnavailable as exc:
+        raise ContractError(str(exc), code="integrity") from exc
     before = archive_state(data)
     if not before.due(moment, margin or renew_margin()):
         return False
@@ -138,5 +138,5 @@ def _iso(moment: datetime | None) -> str | None:
 def _delete_quietly(name: str) -> None:
     try:
         default_storage.delete(name)
-    except OSError:
+    except Exception:  # an object store raises its own errors, not OSError
         logger.exception("could not remove %s", name)

@@ -9,8 +9,14 @@ EVENTS = {
     "contracts.contract.revoked": _("A sender revoked a contract"),
     "contracts.contract.expired": _("A contract's signing deadline passed: not signed"),
     "contracts.contract.superseded": _("A contract was replaced by a new version"),
+    "contracts.contract.reoffered": _(
+        "A refused or expired contract was offered again as a new version"
+    ),
     "contracts.contract.evidence_added": _("A step of a contract's signing was recorded"),
     "contracts.contract.downloaded": _("A contract's document or evidence was downloaded"),
+    "contracts.document.refused": _(
+        "A stored contract document was missing or altered and was not served"
+    ),
     "contracts.contract.archive_renewed": _(
         "A signed contract received a new document time-stamp (archive renewal)"
     ),

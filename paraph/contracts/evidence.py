@@ -88,6 +88,8 @@ def evidence_context(*, contract: Contract, language: str) -> dict[str, Any]:
     if language not in Language.values:
         language = settings.LANGUAGE_CODE
     evidence = contract_evidence(contract=contract)
+    checkpoint = evidence["audit_proof"]["checkpoint"]
+    proofs = {event["id"]: event for event in evidence["audit_proof"]["events"]}
     with translation.override(language):
         c, sender, recipient = (
             evidence["contract"],
@@ -201,10 +203,10 @@ def evidence_context(*, contract: Contract, language: str) -> dict[str, Any]:
             "events_heading": gettext("What happened (times in Brussels time)"),
             "events_columns": (gettext("When"), gettext("Event")),
             "events": events,
-            "audit_heading": gettext("The audit chain"),
+            "audit_heading": gettext("The audit log"),
             "audit_intro": gettext(
-                "The same events are in Paraph's hash-chained audit log; `paraph audit-verify` "
-                "checks the chain. Each line: number, event, time, hash."
+                "The same events are in Paraph's audit log. Each line: number, event, time, and "
+                "the event's hash (SHA-256, RFC 9162 leaf)."
             ),
             "audit_chain": [
                 {
@@ -212,9 +214,27 @@ def evidence_context(*, contract: Contract, language: str) -> dict[str, Any]:
                     "event": entry["event"],
                     "at": _moment(entry["at"]),
                     "hash": entry["hash"],
+                    "place": proofs.get(entry["id"], {}).get("place"),
+                    "path": proofs.get(entry["id"], {}).get("proof", {}).get("path", []),
                 }
                 for entry in evidence["audit_chain"]
             ],
+            "checkpoint_intro": (
+                gettext(
+                    "The log's sealed checkpoint of %(size)s events, time-stamped %(at)s, has the "
+                    "Merkle root (RFC 9162) below. Under each event: its place in the tree and "
+                    "the hashes that prove it is there (`paraph audit-prove` prints them as JSON; "
+                    "`paraph audit-verify` checks the whole log)."
+                )
+                % {"size": checkpoint["size"], "at": _moment(checkpoint["sealed_at"])}
+                if checkpoint
+                else gettext(
+                    "No sealed checkpoint covers these events yet (one is made every minute or "
+                    "so): download this report again later to get their proofs."
+                )
+            ),
+            "checkpoint_root": checkpoint["root"] if checkpoint else "",
+            "place_label": gettext("place"),
             "closing": gettext(
                 "This document is sealed by Paraph: any change to it breaks the seal. Check it "
                 "at %(url)s or with `paraph verify`."

@@ -287,10 +287,12 @@ def adminbox_merge_confirm(
         link.save(update_fields=["used_at", "use_count"])
         documents, tasks = _counts(other)
         # The other box's own links to prove or merge it die with it; its
-        # contract links move with the contracts.
-        AccessLink.objects.filter(
-            person=other, purpose__in=[LinkPurpose.ACTIVATE, LinkPurpose.MERGE]
-        ).update(expires_at=now)
+        # contract links move with the contracts. An activation link keeps
+        # the box it was for, so it can say it was merged, not expired.
+        AccessLink.objects.filter(person=other, purpose=LinkPurpose.ACTIVATE).update(
+            expires_at=now, other_person=other
+        )
+        AccessLink.objects.filter(person=other, purpose=LinkPurpose.MERGE).update(expires_at=now)
         AccessLink.objects.filter(purpose=LinkPurpose.MERGE, other_person=other).exclude(
             pk=link.pk
         ).update(expires_at=now)

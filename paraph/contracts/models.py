@@ -230,6 +230,7 @@ def event_names() -> dict[str, str]:
         "revoked": gettext("Withdrawn by the sender"),
         "expired": gettext("Deadline passed: not signed"),
         "superseded": gettext("Replaced by a new version"),
+        "reoffered": gettext("Offered again as a new version"),
         "recipient_moved": gettext("Moved into the recipient's merged adminbox"),
         "downloaded_by_recipient": gettext("Downloaded by the recipient"),
         "archive_renewed": gettext("New document time-stamp added (archive renewal)"),
@@ -262,6 +263,13 @@ class ContractEvent(models.Model):
     def label(self) -> str:
         """The step in words (its code when Paraph has no words for it)."""
         return event_names().get(self.name, self.name)
+
+    @property
+    def reason(self) -> str:
+        """The reason given with a refusal or a revocation ("" if none)."""
+        if self.name not in ("refused", "revoked"):
+            return ""
+        return str((self.data or {}).get("reason") or "")
 
     class Meta:
         ordering = ["at", "pk"]
@@ -320,7 +328,9 @@ SINGLE_USE = frozenset({LinkPurpose.ACTIVATE, LinkPurpose.MERGE})
 class AccessLink(models.Model):
     """A link sent by e-mail or SMS: one purpose, bound to one person (and,
     for a contract link, one contract; for a merge link, the ``other_person``
-    whose adminbox would be merged into ``person``'s), expiring. Only an HMAC
+    whose adminbox would be merged into ``person``'s; for an activation
+    link, once its adminbox was merged, the ``other_person`` it was for),
+    expiring. Only an HMAC
     of its token is stored. Activation and merge links work once; a contract
     link works until it expires (the person may click it again)."""
 
@@ -410,6 +420,9 @@ class BulkBatch(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # While "running": until when the worker that claimed it holds it
+    # (renewed after each contract); then another worker resumes it.
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -39,7 +39,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -54,6 +54,7 @@ from paraph.accounts.models import (
     RegistrationMethod,
 )
 from paraph.audit.services import audit_record
+from paraph.contracts.documents import contract_document_read
 from paraph.contracts.inputs import BRUSSELS, ContractIn
 from paraph.contracts.models import (
     SIGNABLE,
@@ -74,7 +75,9 @@ from paraph.contracts.selectors import adminbox_is_active, recipient_find
 from paraph.core.belgium import national_number_normalize, phone_normalize
 from paraph.core.http import client_ip, user_agent
 from paraph.core.moments import utc_iso
+from paraph.core.outbox import enqueue_on_commit, enqueue_safely, lease_until, resource_created
 from paraph.core.ratelimit import ratelimit_hit
+from paraph.core.storage import DocumentUnavailable
 from paraph.notifications.models import SmsPurpose
 from paraph.notifications.services import (
     SmsNotAllowed,
@@ -112,6 +115,11 @@ _NAMES = {
     ContractStatus.NOT_SIGNED: ("contracts.contract.expired", "expired"),
     ContractStatus.SUPERSEDED: ("contracts.contract.superseded", "superseded"),
 }
+# Closed contracts the sender may still re-offer as a new version: the old
+# one keeps its status (what happened to it stays true) and points to it.
+REOFFERABLE_CLOSED = frozenset({ContractStatus.REFUSED, ContractStatus.NOT_SIGNED})
+# The transitions whose webhook carries the reason given (``data.reason``).
+_WEBHOOK_REASONS = frozenset({ContractStatus.REFUSED, ContractStatus.REVOKED})
 
 
 # --- Errors -------------------------------------------------------------------------
@@ -183,7 +191,8 @@ class ContractUnavailable(ContractError):
 
 class AccessLinkInvalid(ContractError):
     """A link that is ``unknown``, ``expired``, ``used`` (an activation link
-    works once) or for another ``purpose``."""
+    works once), ``merged`` (an activation link of a merged adminbox) or for
+    another ``purpose``."""
 
     code = "link_invalid"
 
@@ -378,9 +387,10 @@ def _transition(
     _audit(audit_name, contract, actor=actor, api_key=api_key, request=request, data=details)
     webhook = _WEBHOOKS.get(ContractStatus(new))
     if webhook is not None:
-        webhook_event_emit(
-            sender_id=contract.sender_id, event=webhook, data=contract_webhook_data(contract)
-        )
+        payload = contract_webhook_data(contract)
+        if new in _WEBHOOK_REASONS:
+            payload["reason"] = details.get("reason", "")
+        webhook_event_emit(sender_id=contract.sender_id, event=webhook, data=payload)
     return contract
 
 
@@ -395,7 +405,8 @@ def _files_removed_on_failure() -> Iterator[list[str]]:
         for name in written:
             try:
                 default_storage.delete(name)
-            except OSError:  # pragma: no cover - logged, the error that matters is re-raised
+            # An object store raises its own errors, not OSError.
+            except Exception:  # pragma: no cover - logged, the error that matters is re-raised
                 logger.exception("could not remove %s after a failed write", name)
         raise
 
@@ -706,6 +717,8 @@ def _document_prepare(
     try:
         engine.check_readable(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
         if settings.CONTRACT_SEAL:
+            state = engine.signing_state(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
+            field = _free_field_name(SIGNATURE_FIELD, state.field_names)
             sealed = seal_apply(
                 document=pdf,
                 document_ref=ref,
@@ -718,8 +731,6 @@ def _document_prepare(
             _sealed_check(sealed, ref=ref)
             return sealed, True, field
         return pdf, False, ""
-            state = engine.signing_state(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
-            field = _free_field_name(SIGNATURE_FIELD, state.field_names)
     except DocumentRejected as exc:
         raise _pdf_error(exc, len(pdf)) from exc
     except SigningError as exc:
@@ -730,6 +741,16 @@ def _document_prepare(
             ),
             code="seal_unavailable",
         ) from exc
+
+
+def _free_field_name(wanted: str, taken: frozenset[str]) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``… when the PDF already has a
+    field of that name."""
+    name, n = wanted, 1
+    while name in taken:
+        n += 1
+        name = f"{wanted}-{n}"
+    return name
 
 
 def _sealed_check(sealed: bytes, *, ref: str) -> None:
@@ -757,20 +778,12 @@ def _sealed_check(sealed: bytes, *, ref: str) -> None:
         and all(e.intact and e.changes_allowed is not False for e in earlier)
     ):
         return
-def _free_field_name(wanted: str, taken: frozenset[str]) -> str:
-    """``wanted``, or ``wanted-2``, ``wanted-3``… when the PDF already has a
-    field of that name."""
-    name, n = wanted, 1
-    while name in taken:
-        n += 1
-        name = f"{wanted}-{n}"
-    return name
-
-
     problems = [p for s in report.signatures for p in s.problems]
     logger.warning("contract %s: the sealed document does not validate: %s", ref, problems)
     if report.notes or seal is None or any(not s.intact for s in report.signatures):
         raise ContractInvalid([FieldError("pdf", "unverifiable", _PDF_MESSAGES["unverifiable"]())])
+    if any(s.changes_allowed is False for s in earlier):
+        raise ContractInvalid([FieldError("pdf", "certified", _PDF_MESSAGES["certified"]())])
     raise SigningError(f"Paraph's validator does not accept its own seal: {problems}")
 
 
@@ -781,8 +794,6 @@ def _link_hash(token: str) -> str:
     return salted_hmac(_LINK_SALT, token, algorithm="sha256").hexdigest()
 
 
-    if any(s.changes_allowed is False for s in earlier):
-        raise ContractInvalid([FieldError("pdf", "certified", _PDF_MESSAGES["certified"]())])
 def access_link_url(purpose: str, token: str) -> str:
     """The full address of a link sent by e-mail, under ``BASE_URL``."""
     name = {
@@ -826,7 +837,8 @@ def access_link_create(*, person: Person, purpose: str, contract: Contract | Non
 
 def access_link_resolve(*, token: str, purpose: str) -> AccessLink:
     """The link ``token`` names, for ``purpose``; raises
-    :class:`AccessLinkInvalid` (``unknown``, ``expired``, ``used``) — the
+    :class:`AccessLinkInvalid` (``unknown``, ``merged``: an activation link
+    of an adminbox since merged into another, ``expired``, ``used``) — the
     adminbox shows each with its own words. Changes nothing."""
     if not token or len(token) > 100:
         raise AccessLinkInvalid("unknown link", code="unknown")
@@ -837,6 +849,8 @@ def access_link_resolve(*, token: str, purpose: str) -> AccessLink:
     )
     if link is None:
         raise AccessLinkInvalid("unknown link", code="unknown")
+    if purpose == LinkPurpose.ACTIVATE and link.other_person_id is not None:
+        raise AccessLinkInvalid("this adminbox was merged into another", code="merged")
     if link.single_use and link.used_at is not None:
         raise AccessLinkInvalid("this link was already used", code="used")
     if timezone.now() >= link.expires_at:
@@ -1101,6 +1115,7 @@ def contract_create(
     actor: Person | None = None,
     api_key: ApiKey | None = None,
     batch: BulkBatch | None = None,
+    bulk_item: BulkItem | None = None,
     request: HttpRequest | None = None,
     send: bool = True,
     _supersedes: Contract | None = None,
@@ -1116,7 +1131,11 @@ def contract_create(
     strictly personal); a PDF that is not a readable, unprotected PDF of at
     most ``SIGNING_MAX_PDF_BYTES``; a signature placement outside the
     document. A recipient new to Paraph gets an account (registration
-    method "adminbox", nothing verified yet)."""
+    method "adminbox", nothing verified yet).
+
+    With a ``bulk_item`` (of ``batch``), the item is marked created in the
+    same transaction, so a batch resumed after a crash never makes its
+    contract twice: :class:`BulkItemTaken` when it was already made."""
     now = timezone.now()
     recipient, start, deadline, errors = _check_fields(data, now=now)
     known: Person | None = None
@@ -1160,20 +1179,14 @@ def contract_create(
     contract.signature_field = signature_field
     contract.document_sha256 = hashlib.sha256(document).hexdigest()
     with _files_removed_on_failure() as written, transaction.atomic():
+        if bulk_item is not None:
+            _bulk_item_take(bulk_item)
         person, created = _recipient_get_or_create(recipient, request=request)
         contract.recipient = person
         contract.language = person.language
         if _supersedes is not None:
             old = _lock(_supersedes)
-            if (
-                old.status not in TRANSITIONS
-                or ContractStatus.SUPERSEDED not in TRANSITIONS[old.status]
-            ):
-                raise ContractStateError(
-                    gettext("This contract can no longer be replaced (it is %(status)s).")
-                    % {"status": old.get_status_display()},
-                    code="already_signed" if old.status == ContractStatus.SIGNED else "final",
-                )
+            _reoffer_check(old)
             contract.supersedes = old
             contract.version = old.version + 1
         _save_file(contract, "original_pdf", "original.pdf", pdf, written)
@@ -1195,7 +1208,20 @@ def contract_create(
             request=request,
             data=details,
         )
-        if _supersedes is not None:
+        if _supersedes is not None and old.status in REOFFERABLE_CLOSED:
+            # Refused or not signed in time: that stays true; the history says
+            # which version followed.
+            reoffered = {"superseded_by": str(contract.public_id), "version": contract.version}
+            _event(old, "reoffered", actor=actor, api_key=api_key, request=request, data=reoffered)
+            _audit(
+                "contracts.contract.reoffered",
+                old,
+                actor=actor,
+                api_key=api_key,
+                request=request,
+                data=reoffered,
+            )
+        elif _supersedes is not None:
             _transition(
                 old,
                 ContractStatus.SUPERSEDED,
@@ -1206,7 +1232,37 @@ def contract_create(
             )
         if send:
             _send_locked(contract, actor=actor, api_key=api_key, request=request)
+        if bulk_item is not None:
+            _bulk_item_done(bulk_item, contract=contract, errors=[])
+        else:
+            resource_created.send(sender=Contract, subject=contract)
     return contract
+
+
+def _reoffer_check(contract: Contract) -> None:
+    """Refuse to re-offer ``contract`` (:class:`ContractStateError`) when it
+    is signed, revoked or already replaced by a newer version."""
+    if contract.status in REOFFERABLE_CLOSED:
+        if Contract.objects.filter(supersedes=contract).exists():
+            raise ContractStateError(
+                gettext("A new version of this contract was already sent."), code="final"
+            )
+        return
+    if ContractStatus.SUPERSEDED not in TRANSITIONS.get(contract.status, frozenset()):
+        raise ContractStateError(
+            gettext("This contract can no longer be replaced (it is %(status)s).")
+            % {"status": contract.get_status_display()},
+            code="already_signed" if contract.status == ContractStatus.SIGNED else "final",
+        )
+
+
+def contract_can_reoffer(contract: Contract) -> bool:
+    """Whether the sender may still re-offer ``contract`` as a new version."""
+    try:
+        _reoffer_check(contract)
+    except ContractStateError:
+        return False
+    return True
 
 
 def contract_reoffer(
@@ -1223,14 +1279,11 @@ def contract_reoffer(
 ) -> Contract:
     """Replace ``contract`` by a new version (a changed PDF, and what else
     is given), sent to the same recipient; the old one becomes
-    ``superseded`` and can no longer be signed. Refuses a contract that is
-    signed or closed (:class:`ContractStateError`)."""
-    if contract.status not in TRANSITIONS:
-        raise ContractStateError(
-            gettext("This contract can no longer be replaced (it is %(status)s).")
-            % {"status": contract.get_status_display()},
-            code="already_signed" if contract.status == ContractStatus.SIGNED else "final",
-        )
+    ``superseded`` and can no longer be signed. A refused contract, or one
+    not signed in time, keeps its status and gets a ``reoffered`` event
+    naming the new version. Refuses a contract that is signed, revoked or
+    already replaced (:class:`ContractStateError`)."""
+    _reoffer_check(contract)
     start = start_of_work or contract.start_of_work
     if deadline is None:
         deadline = start if start_of_work is not None else contract.deadline
@@ -1282,11 +1335,16 @@ def _expire_locked(contract: Contract, *, request: HttpRequest | None = None) ->
             "recipient": contract.recipient_name,
             "reference": contract.external_reference,
             "contract_id": str(contract.public_id),
-            "deadline": _format_moment(contract.deadline, settings.LANGUAGE_CODE),
+            "deadline": _format_moment(contract.deadline, _sender_language(contract.sender)),
         },
-        language=settings.LANGUAGE_CODE,
+        language=_sender_language(contract.sender),
     )
     return contract
+
+
+def _sender_language(sender: Sender) -> str:
+    """The language of the messages to a sender's contact address."""
+    return sender.language if sender.language in Language.values else settings.LANGUAGE_CODE
 
 
 def contract_open(
@@ -1358,16 +1416,24 @@ class SigningInput:
     placement: engine.Placement | None
 
 
-def contract_signing_input(*, contract: Contract) -> SigningInput:
-    """The document to hand to ``eid_signature_prepare`` or
-    ``password_signature_make``; refuses (``document_altered``) a file on
-    disk whose hash is no longer the one recorded."""
-    with contract.document_pdf.open("rb") as handle:
-        document = handle.read()
-    if hashlib.sha256(document).hexdigest() != contract.document_sha256:
+def _document_checked(contract: Contract) -> bytes:
+    """The document to sign, its hash checked (``contracts.documents``)."""
+    try:
+        return contract_document_read(contract=contract, which="document")
+    except DocumentUnavailable as exc:
+        if exc.reason == "missing":
+            raise ContractError(str(exc), code="document_missing") from exc
         raise ContractError(
             "the stored document does not match its recorded hash", code="document_altered"
-        )
+        ) from exc
+
+
+def contract_signing_input(*, contract: Contract) -> SigningInput:
+    """The document to hand to ``eid_signature_prepare`` or
+    ``password_signature_make``; refuses (``document_altered``) a stored
+    document whose hash is no longer the one recorded, or that is missing
+    (``document_missing``)."""
+    document = _document_checked(contract)
     placement = None
     if not contract.signature_field:
         placement = engine.Placement(
@@ -1411,8 +1477,7 @@ def contract_sign_record(
         raise ValueError(f"unknown signing method {method!r}")
     if method == SigningMethod.PASSWORD and not mandate_ref:
         raise ValueError("a password signature needs the mandate it was made under")
-    with contract.document_pdf.open("rb") as handle:
-        document = handle.read()
+    document = _document_checked(contract)
     if len(signed_pdf) <= len(document) or not signed_pdf.startswith(document):
         raise ContractError(
             "the signed PDF is not the contract's document with a signature added",
@@ -1513,20 +1578,34 @@ def contract_sign_with_eid(
 def contract_refuse(
     *, contract: Contract, person: Person, reason: str = "", request: HttpRequest | None = None
 ) -> Contract:
-    """The recipient declines to sign; the sender is told (webhook
-    ``contract.refused``). Refuses what :func:`contract_check_signable` refuses."""
+    """The recipient declines to sign; the sender is told, with the reason
+    given (webhook ``contract.refused`` and an e-mail to its contact
+    address). Refuses what :func:`contract_check_signable` refuses."""
     with transaction.atomic():
         locked = _lock(contract)
         problem = _not_signable_reason(locked, person)
         if problem is not None:
             raise problem
-        return _transition(
-            locked,
-            ContractStatus.REFUSED,
-            actor=person,
-            request=request,
-            data={"reason": (reason or "").strip()[:1000]},
+        reason = (reason or "").strip()[:1000]
+        _transition(
+            locked, ContractStatus.REFUSED, actor=person, request=request, data={"reason": reason}
         )
+        email_send(
+            to=locked.sender.contact_email,
+            template="contract_refused",
+            context={
+                "sender": locked.sender.name,
+                "title": locked.title,
+                "recipient": locked.recipient_name,
+                "reference": locked.external_reference,
+                "contract_id": str(locked.public_id),
+                "reason": reason,
+                "url": settings.BASE_URL
+                + reverse("senders:contract_detail", args=[locked.public_id]),
+            },
+            language=_sender_language(locked.sender),
+        )
+        return locked
 
 
 # Steps of the signing flow that change no state but belong in the evidence.
@@ -1815,16 +1894,51 @@ def batch_create(
             request=request,
             actor_label=_actor_label(actor, api_key) if actor is None else "",
         )
-        batch_id = batch.pk
-        transaction.on_commit(lambda: batch_process_task.enqueue(batch_id))
+        resource_created.send(sender=BulkBatch, subject=batch)
+        enqueue_on_commit(batch_process_task, batch.pk)
     return batch
+
+
+class BulkItemTaken(ContractError):
+    """This item of a batch was already processed (by a worker whose lease
+    ended but which was still alive); nothing was written."""
+
+    code = "bulk_item_taken"
+
+
+def _bulk_item_take(item: BulkItem) -> None:
+    """In the caller's transaction: take a pending item (its row stays
+    locked until commit), or raise :class:`BulkItemTaken`."""
+    taken = BulkItem.objects.filter(pk=item.pk, status=BulkItemStatus.PENDING).update(
+        status=BulkItemStatus.FAILED  # set to its outcome by _bulk_item_done, same transaction
+    )
+    if not taken:
+        raise BulkItemTaken(f"item {item.index} of batch {item.batch_id} was already processed")
+
+
+def _bulk_item_done(item: BulkItem, *, contract: Contract | None, errors: list[FieldError]) -> None:
+    """In the caller's transaction, after :func:`_bulk_item_take`: the
+    item's outcome, the batch's progress, and a renewed lease."""
+    item.status = BulkItemStatus.CREATED if contract else BulkItemStatus.FAILED
+    item.contract = contract
+    item.errors = [e.as_dict() for e in errors]
+    staged = item.pdf.name if item.pdf else ""
+    item.pdf = None
+    item.save(update_fields=["status", "contract", "errors", "pdf"])
+    BulkBatch.objects.filter(pk=item.batch_id).update(
+        processed=F("processed") + 1,
+        succeeded=F("succeeded") + (1 if contract else 0),
+        failed=F("failed") + (0 if contract else 1),
+        lease_until=lease_until(settings.WORK_LEASE_SECONDS),
+    )
+    if staged:
+        transaction.on_commit(lambda: default_storage.delete(staged))
 
 
 def _item_process(batch: BulkBatch, item: BulkItem) -> None:
     from pydantic import ValidationError as PydanticError
 
     errors: list[FieldError] = [FieldError(**e) for e in item.errors]
-    contract = None
     if not errors:
         try:
             parsed = ContractIn.model_validate(item.data)
@@ -1836,42 +1950,53 @@ def _item_process(batch: BulkBatch, item: BulkItem) -> None:
                 with item.pdf.open("rb") as handle:
                     pdf = handle.read()
             try:
-                contract = contract_create(
+                # Marks the item created in the contract's own transaction.
+                contract_create(
                     sender=batch.sender,
                     data=ContractData.from_input(parsed),
                     pdf=pdf,
                     actor=batch.created_by,
                     api_key=batch.api_key,
                     batch=batch,
+                    bulk_item=item,
                 )
+                return
+            except BulkItemTaken:
+                return
             except ContractInvalid as exc:
                 errors = exc.errors
             except ContractError as exc:
                 errors = [FieldError("", exc.code, str(exc))]
     with transaction.atomic():
-        item.status = BulkItemStatus.CREATED if contract else BulkItemStatus.FAILED
-        item.contract = contract
-        item.errors = [e.as_dict() for e in errors]
-        staged = item.pdf.name if item.pdf else ""
-        item.pdf = None
-        item.save(update_fields=["status", "contract", "errors", "pdf"])
-        BulkBatch.objects.filter(pk=batch.pk).update(
-            processed=F("processed") + 1,
-            succeeded=F("succeeded") + (1 if contract else 0),
-            failed=F("failed") + (0 if contract else 1),
-        )
-        if staged:
-            transaction.on_commit(lambda: default_storage.delete(staged))
+        try:
+            _bulk_item_take(item)
+        except BulkItemTaken:
+            return
+        _bulk_item_done(item, contract=None, errors=errors)
+
+
+def _batch_claimable(now: dt.datetime) -> Any:
+    """Waiting, or running in a worker whose lease ended (it died)."""
+    return Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.RUNNING, lease_until__lt=now)
 
 
 def batch_process(*, batch_id: int) -> BulkBatch | None:
     """Make the contracts of a batch, one by one, each in its own
-    transaction (a refused one does not stop the others). Resumable: a
-    batch interrupted by a stopped worker continues where it was when the
-    task runs again; a finished batch is left alone."""
-    claimed = BulkBatch.objects.filter(
-        pk=batch_id, status__in=[BatchStatus.PENDING, BatchStatus.RUNNING]
-    ).update(status=BatchStatus.RUNNING)
+    transaction (a refused one does not stop the others). The worker holds
+    the batch with a lease of ``WORK_LEASE_SECONDS``, renewed after each
+    contract; None when the batch is finished or a live worker holds it.
+    Resumable: a batch whose worker died is taken up again once the lease
+    ended and continues where it was; each item is taken in its contract's
+    own transaction, so no contract is ever made twice."""
+    now = timezone.now()
+    claimed = (
+        BulkBatch.objects.filter(pk=batch_id)
+        .filter(_batch_claimable(now))
+        .update(
+            status=BatchStatus.RUNNING,
+            lease_until=lease_until(settings.WORK_LEASE_SECONDS, now=now),
+        )
+    )
     if not claimed:
         return None
     batch = BulkBatch.objects.select_related("sender", "created_by", "api_key").get(pk=batch_id)
@@ -1883,28 +2008,47 @@ def batch_process(*, batch_id: int) -> BulkBatch | None:
         except Exception:
             logger.exception("batch %s item %s failed unexpectedly", batch.pk, item.index)
             with transaction.atomic():
-                BulkItem.objects.filter(pk=item.pk).update(
-                    status=BulkItemStatus.FAILED,
-                    errors=[
-                        FieldError(
-                            "", "internal", gettext("An unexpected error occurred.")
-                        ).as_dict()
-                    ],
-                )
-                BulkBatch.objects.filter(pk=batch.pk).update(
-                    processed=F("processed") + 1, failed=F("failed") + 1
+                try:
+                    _bulk_item_take(item)
+                except BulkItemTaken:
+                    continue
+                _bulk_item_done(
+                    item,
+                    contract=None,
+                    errors=[FieldError("", "internal", gettext("An unexpected error occurred."))],
                 )
     with transaction.atomic():
+        finished = BulkBatch.objects.filter(pk=batch.pk, status=BatchStatus.RUNNING).update(
+            status=BatchStatus.DONE, finished_at=timezone.now(), lease_until=None
+        )
         batch.refresh_from_db()
-        batch.status = BatchStatus.DONE
-        batch.finished_at = timezone.now()
-        batch.save(update_fields=["status", "finished_at"])
+        if not finished:
+            return batch  # another worker (whose lease this one outlived) finished it
         audit_record(
             name="contracts.batch.finished",
             subject=batch,
             data={"total": batch.total, "succeeded": batch.succeeded, "failed": batch.failed},
         )
     return batch
+
+
+def batches_sweep(now: dt.datetime) -> int:
+    """Enqueue again every batch that is due and in no live worker's hands:
+    waiting ones whose task was lost (after a lease, so one waiting in a
+    long queue is not enqueued at every sweep) and running ones whose
+    worker died. Returns how many were enqueued."""
+    from paraph.contracts.tasks import batch_process_task
+
+    grace = now - dt.timedelta(seconds=settings.WORK_LEASE_SECONDS)
+    due = list(
+        BulkBatch.objects.filter(
+            Q(status=BatchStatus.PENDING, created_at__lte=grace)
+            | Q(status=BatchStatus.RUNNING, lease_until__lt=now)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    return sum(enqueue_safely(batch_process_task, batch_id) for batch_id in due)
 
 
 def pydantic_errors(exc: Any) -> list[FieldError]:

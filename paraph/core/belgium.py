@@ -9,8 +9,9 @@ import unicodedata
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from stdnum.be import bis, nn
+from stdnum.be import bis, nn, vat
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 
 _SEPARATORS = re.compile(r"[\s./\-]")
 
@@ -57,6 +58,52 @@ def national_number_normalize(value: str) -> str:
 def national_number_format(value: str) -> str:
     """``85.07.30-033.28``, the form printed on the eID card."""
     return f"{value[0:2]}.{value[2:4]}.{value[4:6]}-{value[6:9]}.{value[9:11]}"
+
+
+def enterprise_number_is_valid(digits: str) -> bool:
+    """Whether ten ASCII digits are an enterprise (or establishment) number:
+    the check number is 97 - (first eight digits mod 97), from 01 to 97.
+
+    python-stdnum checks only that the whole is a multiple of 97, so it also
+    takes 00 for 97 and 98, 99 for 01, 02: one enterprise, two numbers.
+    """
+    return (
+        len(digits) == 10
+        and digits.isascii()
+        and digits.isdigit()
+        and int(digits[8:]) == 97 - int(digits[:8]) % 97
+    )
+
+
+def enterprise_number_normalize(value: str) -> str:
+    """The ten digits of a Belgian enterprise number (KBO/BCE); accepts
+    ``BE``, dots, spaces and the old nine-digit form. Refuses a wrong check
+    number, and the impossible ones (00, 98, 99)."""
+    raw = (value or "").strip()
+    if not raw:
+        raise ValidationError(_("Enter the enterprise number."), code="required")
+    try:
+        number = str(vat.validate(raw))
+    except InvalidChecksum as exc:
+        raise _enterprise_checksum_error() from exc
+    except StdnumError as exc:
+        raise ValidationError(
+            _("An enterprise number has 10 digits, like 0123.456.749."), code="format"
+        ) from exc
+    if not enterprise_number_is_valid(number):
+        raise _enterprise_checksum_error()
+    return number
+
+
+def _enterprise_checksum_error() -> ValidationError:
+    return ValidationError(
+        _("This enterprise number is not valid: check the last two digits."), code="checksum"
+    )
+
+
+def enterprise_number_format(value: str) -> str:
+    """``0123.456.749``, the form printed on Belgian company documents."""
+    return f"{value[0:4]}.{value[4:7]}.{value[7:10]}" if len(value) == 10 else value
 
 
 def phone_normalize(value: str, *, region: str = "BE") -> str:

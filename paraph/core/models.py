@@ -1,4 +1,5 @@
-"""Tables shared by every app: the rate-limit counters."""
+"""Tables shared by every app: the rate-limit counters, the task workers'
+heartbeats."""
 
 from __future__ import annotations
 
@@ -27,3 +28,22 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}: {self.count}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's last sign of life, written by ``paraph worker`` every
+    few seconds (``paraph.core.heartbeat``): ``/health/ready`` is red when no
+    worker was seen recently. One row per worker process; rows of workers
+    gone for a day are removed by the next beat."""
+
+    name = models.CharField(_("worker"), max_length=200, unique=True)
+    queues = models.CharField(_("queues"), max_length=300, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    last_seen_at = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return self.name

@@ -14,6 +14,7 @@ import logging
 from django.utils import timezone
 from django_tasks import task
 
+from paraph.core.outbox import enqueue_safely
 from paraph.identity.idnow_client import IdnowClient, IdnowError
 from paraph.identity.idnow_services import FINAL, IdnowPayload, idnow_result_apply
 from paraph.identity.models import IdnowIdentification
@@ -56,14 +57,14 @@ def idnow_poll_once(*, transaction_number: str) -> str:
 
 def idnow_poll_schedule(*, transaction_number: str, attempt: int) -> bool:
     """Queue poll number ``attempt``; False when the task backend cannot
-    run tasks later (the immediate backend of the tests) or the chain is
-    over."""
+    run tasks later (the immediate backend of the tests), the chain is
+    over, or the queue cannot be reached (logged; IDnow's own call-back
+    still brings the result, and the page never fails for it)."""
     backend = idnow_poll.get_backend()
     if attempt >= MAX_POLLS or not backend.supports_defer:
         return False
     run_after = timezone.now() + poll_delay(attempt)
-    idnow_poll.using(run_after=run_after).enqueue(transaction_number, attempt)
-    return True
+    return enqueue_safely(idnow_poll, transaction_number, attempt, run_after=run_after)
 
 
 @task()

@@ -172,3 +172,14 @@ def signing_password_validate(password: str, *, person: Any) -> None:
             PersonalInformationValidator(),
         ],
     )
+
+
+def signing_password_problems(password: str, *, person: Any) -> list[str]:
+    """What :func:`signing_password_validate` would say about ``password``,
+    in the active language; empty when it is accepted. The strength meter
+    shows it as the person types: one rule set, the server's."""
+    try:
+        signing_password_validate(password, person=person)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []

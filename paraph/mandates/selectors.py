@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,8 +10,11 @@ from typing import Any
 from django.utils import timezone
 
 from paraph.accounts.models import Person
+from paraph.core.storage import DocumentUnavailable, bytes_check
 from paraph.mandates.models import IN_PROGRESS, Mandate, MandateStatus
 from paraph.signing.models import PersonSigningKey
+
+logger = logging.getLogger(__name__)
 
 
 def mandate_current(person: Person) -> Mandate | None:
@@ -99,3 +103,26 @@ def password_signing_state(person: Person) -> PasswordSigningState:
         return PasswordSigningState(PASSWORD_MAX_FAILURES, None)
     locked = key.locked_until if key.locked_until and key.locked_until > timezone.now() else None
     return PasswordSigningState(max(0, PASSWORD_MAX_FAILURES - key.failed_attempts), locked)
+
+
+def mandate_pdf_checked(mandate: Mandate, *, signed: bool | None = None) -> bytes:
+    """The mandate's PDF as it is kept in the database beside its hash:
+    the signed (or sealed) one once there is one (or when ``signed``), else
+    the document as generated. Raises
+    :class:`~paraph.core.storage.DocumentUnavailable` (logged and counted
+    for ``/metrics``) when it is missing or its SHA-256 is not the one
+    recorded: never served, never signed then."""
+    use_signed = bool(mandate.signed_pdf) if signed is None else signed
+    data = bytes(mandate.signed_pdf) if use_signed else bytes(mandate.document_pdf)
+    sha256 = mandate.signed_sha256 if use_signed else mandate.document_sha256
+    try:
+        return bytes_check(
+            data=data,
+            sha256=sha256,
+            what="mandate",
+            name="signed_pdf" if use_signed else "document_pdf",
+            ref=f"mandate {mandate.reference}",
+        )
+    except DocumentUnavailable as exc:
+        logger.error("document refused: %s", exc)
+        raise

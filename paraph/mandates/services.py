@@ -43,7 +43,7 @@ from paraph.core.ratelimit import ratelimit_hit
 from paraph.mandates.document import mandate_pdf
 from paraph.mandates.models import IN_PROGRESS, Mandate, MandateSignMethod, MandateStatus
 from paraph.mandates.passwords import signing_password_validate
-from paraph.mandates.selectors import mandate_current
+from paraph.mandates.selectors import mandate_current, mandate_pdf_checked
 from paraph.notifications.services import email_send
 from paraph.signing.appearance import BRUSSELS
 from paraph.signing.exceptions import KeyUnavailable, SigningError
@@ -355,7 +355,7 @@ def mandate_sign_with_code(
                 return check
             now = timezone.now()
             sealed = seal_apply(
-                document=bytes(locked.document_pdf),
+                document=mandate_pdf_checked(locked, signed=False),
                 document_ref=f"mandate:{locked.reference}",
                 language=locked.language,
                 request=request,
@@ -408,7 +408,7 @@ def mandate_eid_prepare(
     _pending(mandate)
     return eid_signature_prepare(
         person=mandate.person,
-        document=bytes(mandate.document_pdf),
+        document=mandate_pdf_checked(mandate, signed=False),
         document_ref=_eid_ref(mandate),
         certificate=certificate,
         request=request,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("mandate/eid/prepare/", eid_views.eid_prepare, name="eid_prepare"),
     path("mandate/eid/finish/", eid_views.eid_finish, name="eid_finish"),
     path("mandate/password/", views.password, name="password"),
+    path("mandate/password/check/", views.password_check, name="password_check"),
     path("mandate/done/", views.done, name="done"),
     path("mandate/revoke/", views.revoke, name="revoke"),
     path("mandate/<uuid:public_id>/pdf/", views.document, name="document"),

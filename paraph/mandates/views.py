@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -28,6 +28,7 @@ from paraph.accounts.services import (
     CodeOutcome,
     CodeRateLimited,
     CodeResend,
+    RateRule,
 )
 from paraph.contracts.models import SIGNABLE, Contract
 from paraph.contracts.selectors import contract_get_for_person, contract_list_for_person
@@ -36,16 +37,21 @@ from paraph.core.http import rate_limited_response
 from paraph.mandates import services
 from paraph.mandates.forms import EID, ActivateForm, BatchForm, ChannelForm, SignPasswordForm
 from paraph.mandates.models import Mandate, MandateStatus
+from paraph.mandates.passwords import signing_password_problems
 from paraph.mandates.selectors import (
     mandate_current,
     mandate_get_for_person,
     mandate_in_progress,
+    mandate_pdf_checked,
     mandate_status_for,
     password_signing_state,
 )
 from paraph.signing.appearance import BRUSSELS
 from paraph.signing.exceptions import KeyUnavailable, SigningError
 
+# The strength meter asks as the person types (after a pause): enough for
+# that, too few to use the page as an oracle for anything.
+PASSWORD_CHECKS = RateRule("mandates.password_check", 120, 10 * 60)
 FLOW_KEY = "paraph_mandate_flow"
 BATCH_KEY = "paraph_mandate_batch"
 NEXT_MAX = 500
@@ -175,7 +181,8 @@ def document(request: HttpRequest, public_id: Any) -> HttpResponse:
         mandate = mandate_get_for_person(person=request.user, public_id=public_id)  # type: ignore[arg-type]
     except Mandate.DoesNotExist as exc:
         raise Http404 from exc
-    data = bytes(mandate.signed_pdf) or bytes(mandate.document_pdf)
+    # Checked against its SHA-256 (DocumentUnavailable: an error page).
+    data = mandate_pdf_checked(mandate)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{mandate.reference}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -298,6 +305,24 @@ def password(request: HttpRequest) -> HttpResponse:
             "steps": _steps(3),
         },
     )
+
+
+@login_required
+@never_cache
+@require_POST
+def password_check(request: HttpRequest) -> JsonResponse:
+    """The server's verdict on a password being typed, for the strength
+    meter: ``acceptable`` and the ``problems`` the form would show. POST
+    (a password never goes in a URL), rate-limited per person."""
+    limit = PASSWORD_CHECKS.hit(str(request.user.pk))
+    if not limit.allowed:
+        response = JsonResponse({"error": "rate_limited"}, status=429)
+        response["Retry-After"] = str(limit.retry_after)
+        return response
+    problems = signing_password_problems(
+        request.POST.get("password", "")[:200], person=request.user
+    )
+    return JsonResponse({"acceptable": not problems, "problems": problems})
 
 
 @login_required

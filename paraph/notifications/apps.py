@@ -9,6 +9,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from paraph.audit.registry import register_events
+        from paraph.core.outbox import sweep_register
         from paraph.notifications.events import EVENTS
+        from paraph.notifications.services import messages_sweep
 
         register_events(EVENTS)
+        sweep_register("messages", messages_sweep)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import models
@@ -26,8 +27,10 @@ class SmsPurpose(models.TextChoices):
 class OutboundMessage(models.Model):
     """One e-mail or SMS, from the moment it is queued to its delivery.
 
-    The context a message is rendered from travels sealed through the task
-    queue and is never stored here. Once delivered, a copy of what the
+    The context a message is rendered from is kept here only sealed
+    (encrypted with a key derived from the secret key), and only until the
+    message is sent or given up: the row alone is enough to send it again
+    after a crash (ADR 22). Once delivered, a copy of what the
     person received is kept (subject and text body) so they can read it
     again, except for *secret* messages (one-time codes, link tokens),
     of which only the e-mail subject is kept."""
@@ -64,6 +67,9 @@ class OutboundMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
     provider_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
+    sealed_context = models.TextField(blank=True, editable=False)
+    # While "sending": until when the worker that claimed it holds it.
+    lease_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     created_at = models.DateTimeField(_("queued"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -71,7 +77,10 @@ class OutboundMessage(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")
-        indexes = [models.Index(fields=["person", "-created_at"])]
+        indexes = [
+            models.Index(fields=["person", "-created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.to}: {self.template}"
@@ -84,6 +93,14 @@ class OutboundMessage(models.Model):
             return self.subject
         first_line = self.body_text.strip().split("\n", 1)[0] if self.body_text else ""
         return first_line[:120]
+
+    @property
+    def message_id_header(self) -> str:
+        """The e-mail's ``Message-ID``, the same for every attempt, so a
+        copy sent again after a crash is recognisable as the same mail."""
+        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "paraph"
+        stamp = self.created_at.strftime("%Y%m%d%H%M%S")
+        return f"<paraph.{self.pk}.{stamp}@{domain}>"
 
     @property
     def when(self) -> dt.datetime:

@@ -1,9 +1,15 @@
 """Sending e-mail and SMS: every message is queued in the caller's
 transaction and delivered by a task once that transaction commits.
 
-Delivery is at most once: a worker claims a message before sending it,
-and a message that was sent (or given up) is never sent again. A failed
-attempt is retried after 1, 5 and 30 minutes, then given up.
+The row is the truth (ADR 22): it keeps the sealed context until the
+message is sent, so the sweeper can enqueue it again when its task was
+lost (the queue was down). A worker claims a message with a lease before
+sending it; a message that was sent (or given up) is never sent again.
+When the worker dies while sending, the message is taken up again once the
+lease ends: it is then sent a second time only if the first attempt had
+reached the provider before the crash, with the same ``Message-ID`` (or
+SMS reference), so that copy is recognisable. A failed attempt is retried
+after 1, 5 and 30 minutes, then given up.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from paraph.audit.services import audit_record
+from paraph.core.outbox import enqueue_on_commit, enqueue_safely, lease_until
 from paraph.core.sealing import seal
 from paraph.notifications.addresses import phone_e164
 from paraph.notifications.models import Channel, OutboundMessage, SmsPurpose
@@ -89,8 +96,9 @@ def _queue(
             person=person,
             secret=secret,
             purpose=purpose,
+            sealed_context=sealed,
         )
-        transaction.on_commit(lambda: deliver_message.enqueue(message.pk, sealed))
+        enqueue_on_commit(deliver_message, message.pk)
     return message
 
 
@@ -152,20 +160,67 @@ def sms_send(
     )
 
 
+def _claimable(now: dt.datetime) -> Q:
+    """Queued, or "sending" by a worker whose lease ended (it died)."""
+    return Q(status=OutboundMessage.Status.QUEUED) | Q(
+        status=OutboundMessage.Status.SENDING, lease_until__lt=now
+    )
+
+
 def message_claim(*, message_id: int) -> OutboundMessage | None:
-    """Take a queued message for one delivery attempt, or None when it was
-    already sent, given up, or is being sent by another worker: a second
-    task for the same message does nothing (at most once)."""
-    claimed = OutboundMessage.objects.filter(
-        pk=message_id, status=OutboundMessage.Status.QUEUED
-    ).update(
-        status=OutboundMessage.Status.SENDING,
-        attempts=F("attempts") + 1,
-        next_attempt_at=None,
+    """Take a message for one delivery attempt, with a lease of
+    ``WORK_LEASE_SECONDS``; None when it was already sent, given up, or is
+    in the hands of a worker whose lease still runs: a second task for the
+    same message does nothing. A message whose worker died while sending
+    is taken again once the lease ended."""
+    now = timezone.now()
+    claimed = (
+        OutboundMessage.objects.filter(pk=message_id)
+        .filter(_claimable(now))
+        .update(
+            status=OutboundMessage.Status.SENDING,
+            attempts=F("attempts") + 1,
+            next_attempt_at=None,
+            lease_until=lease_until(settings.WORK_LEASE_SECONDS, now=now),
+        )
     )
     if not claimed:
         return None
     return OutboundMessage.objects.select_related("person").get(pk=message_id)
+
+
+def messages_sweep(now: dt.datetime) -> int:
+    """Enqueue again every message that is due and in no live worker's
+    hands: queued ones whose task was lost (never enqueued, or a retry the
+    queue forgot; only once their task is a lease overdue, so a message
+    waiting in a long queue is not enqueued again at every sweep) and
+    "sending" ones whose worker died (lease ended). A worker that died
+    on its last allowed attempt does not get another one: that message is
+    given up. Returns how many tasks were enqueued."""
+    from paraph.notifications.tasks import deliver_message
+
+    for message in OutboundMessage.objects.filter(
+        status=OutboundMessage.Status.SENDING, lease_until__lt=now, attempts__gte=MAX_ATTEMPTS
+    ).select_related("person"):
+        message_record_failure(
+            message=message, error="the worker stopped while sending", permanent=True
+        )
+    # A queued message is woken only when its task should have run a lease
+    # ago: one waiting in a long queue is not enqueued twice every sweep.
+    grace = now - dt.timedelta(seconds=settings.WORK_LEASE_SECONDS)
+    due = list(
+        OutboundMessage.objects.filter(
+            Q(status=OutboundMessage.Status.SENDING, lease_until__lt=now)
+            | Q(
+                Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=grace),
+                status=OutboundMessage.Status.QUEUED,
+                created_at__lte=grace,
+            )
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(enqueue_safely(deliver_message, message_id) for message_id in due)
 
 
 def message_record_sent(
@@ -180,15 +235,26 @@ def message_record_sent(
     message.provider_id = provider_id[:100]
     message.subject = subject[:300] if message.channel == Channel.EMAIL else ""
     message.body_text = "" if message.secret else text
+    message.sealed_context = ""
+    message.lease_until = None
     with transaction.atomic():
         message.save(
-            update_fields=["status", "sent_at", "error", "provider_id", "subject", "body_text"]
+            update_fields=[
+                "status",
+                "sent_at",
+                "error",
+                "provider_id",
+                "subject",
+                "body_text",
+                "sealed_context",
+                "lease_until",
+            ]
         )
     return message
 
 
 def message_record_failure(
-    *, message: OutboundMessage, error: str, sealed_context: str, permanent: bool = False
+    *, message: OutboundMessage, error: str, permanent: bool = False
 ) -> OutboundMessage:
     """Note a failed attempt. A passing failure is retried after the next
     delay of :data:`RETRY_DELAYS`; after the last one, or when ``permanent``
@@ -198,6 +264,7 @@ def message_record_failure(
     from paraph.notifications.tasks import deliver_message
 
     message.error = error[:300]
+    message.lease_until = None
     can_defer = deliver_message.get_backend().supports_defer
     retry = not permanent and message.attempts < MAX_ATTEMPTS and can_defer
     with transaction.atomic():
@@ -205,12 +272,8 @@ def message_record_failure(
             run_after = timezone.now() + RETRY_DELAYS[message.attempts - 1]
             message.status = OutboundMessage.Status.QUEUED
             message.next_attempt_at = run_after
-            message.save(update_fields=["status", "next_attempt_at", "error"])
-            sealed = sealed_context
-            message_id = message.pk
-            transaction.on_commit(
-                lambda: deliver_message.using(run_after=run_after).enqueue(message_id, sealed)
-            )
+            message.save(update_fields=["status", "next_attempt_at", "error", "lease_until"])
+            enqueue_on_commit(deliver_message, message.pk, run_after=run_after)
             logger.warning(
                 "message %s (%s) attempt %s failed, retry at %s: %s",
                 message.pk,
@@ -226,7 +289,10 @@ def message_record_failure(
             )
         message.status = OutboundMessage.Status.FAILED
         message.next_attempt_at = None
-        message.save(update_fields=["status", "next_attempt_at", "error"])
+        message.sealed_context = ""
+        message.save(
+            update_fields=["status", "next_attempt_at", "error", "lease_until", "sealed_context"]
+        )
         audit_record(
             name="notifications.message.failed",
             subject=message,

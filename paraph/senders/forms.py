@@ -152,7 +152,7 @@ class ReofferForm(ServiceErrorsMixin, forms.Form):
 class RevokeForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you revoke it? (kept with the contract's history)"),
-        required=False,
+        error_messages={"required": _("Say why you revoke this contract.")},
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -12,12 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from paraph.accounts.models import Language
+from paraph.core.belgium import enterprise_number_format
 from paraph.core.sealing import unseal
-
-
-def enterprise_number_format(value: str) -> str:
-    """``0123.456.749``, the form printed on Belgian company documents."""
-    return f"{value[0:4]}.{value[4:7]}.{value[7:10]}" if len(value) == 10 else value
 
 
 class Sender(models.Model):

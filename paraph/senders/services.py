@@ -23,12 +23,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
-from stdnum.be import vat
-from stdnum.exceptions import InvalidChecksum
-from stdnum.exceptions import ValidationError as StdnumError
 
 from paraph.accounts.models import Language, Person
 from paraph.audit.services import audit_record
+from paraph.core.belgium import enterprise_number_normalize
+from paraph.core.outbox import enqueue_on_commit, enqueue_safely
 from paraph.core.sealing import seal
 from paraph.senders.models import (
     PING_EVENT,
@@ -70,35 +69,6 @@ class SenderError(Exception):
 
 
 # --- Senders and their staff -------------------------------------------------
-
-
-def enterprise_number_normalize(value: str) -> str:
-    """The ten digits of a Belgian enterprise number; accepts ``BE``, dots,
-    spaces and the old nine-digit form. Refuses a wrong check number."""
-    raw = (value or "").strip()
-    if not raw:
-        raise ValidationError(gettext("Enter the enterprise number."), code="required")
-    try:
-        number = str(vat.validate(raw))
-    except InvalidChecksum as exc:
-        raise _enterprise_checksum_error() from exc
-    except StdnumError as exc:
-        raise ValidationError(
-            gettext("An enterprise number has 10 digits, like 0123.456.749."), code="format"
-        ) from exc
-    # The check number is 97 - (first eight digits mod 97), from 01 to 97.
-    # python-stdnum checks only that the sum is a multiple of 97, so it also
-    # takes 00 for 97 and 98, 99 for 01, 02: one enterprise, two numbers.
-    if int(number[-2:]) != 97 - int(number[:-2]) % 97:
-        raise _enterprise_checksum_error()
-    return number
-
-
-def _enterprise_checksum_error() -> ValidationError:
-    return ValidationError(
-        gettext("This enterprise number is not valid: check the last two digits."),
-        code="checksum",
-    )
 
 
 def webhook_secret_generate() -> str:
@@ -519,16 +489,15 @@ def webhook_secret_rotate(
 
 
 def _enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:
+    """Wake a worker for the delivery once the transaction commits; when the
+    queue cannot be reached, or cannot defer, the sweeper
+    (:func:`webhook_deliveries_retry_due`) sends it when due."""
     from paraph.senders.tasks import webhook_deliver
 
     if run_after is None:
-        transaction.on_commit(lambda: webhook_deliver.enqueue(delivery_id))
-        return
-    if webhook_deliver.get_backend().supports_defer:
-        transaction.on_commit(
-            lambda: webhook_deliver.using(run_after=run_after).enqueue(delivery_id)
-        )
-    # Otherwise ``webhook_deliveries_retry_due`` (paraph webhooks-retry) sends it when due.
+        enqueue_on_commit(webhook_deliver, delivery_id)
+    elif webhook_deliver.get_backend().supports_defer:
+        enqueue_on_commit(webhook_deliver, delivery_id, run_after=run_after)
 
 
 def _payload(*, event: str, event_id: str, data: dict[str, Any]) -> str:
@@ -639,15 +608,26 @@ def webhook_delivery_replay(
     return replay
 
 
+def _lease_start(now: dt.datetime) -> dt.datetime:
+    """An attempt that started before this has no live worker any more: the
+    lease (``last_attempt_at`` + ``WORK_LEASE_SECONDS``) ended."""
+    return now - dt.timedelta(seconds=settings.WORK_LEASE_SECONDS)
+
+
 def webhook_delivery_claim(*, delivery_id: int) -> WebhookDelivery | None:
     """Take a delivery for one attempt (at most one worker at a time), or
-    None when it was delivered, given up, not due yet or in other hands."""
+    None when it was delivered, given up, not due yet or in the hands of a
+    worker whose lease still runs. A delivery whose worker died during the
+    attempt is taken again once the lease ended; it is sent with the same
+    ``Paraph-Delivery`` and ``Paraph-Event-Id``, so a receiver that got the
+    first one recognises the copy."""
     now = timezone.now()
     claimed = (
         WebhookDelivery.objects.filter(pk=delivery_id)
         .filter(
             Q(status=DeliveryStatus.PENDING)
             | Q(status=DeliveryStatus.RETRYING, next_attempt_at__lte=now)
+            | Q(status=DeliveryStatus.DELIVERING, last_attempt_at__lt=_lease_start(now))
         )
         .update(
             status=DeliveryStatus.DELIVERING,
@@ -714,22 +694,29 @@ def webhook_delivery_record(
 
 
 def webhook_deliveries_retry_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Send the deliveries whose retry is due: for task backends that cannot
-    defer a task, and for retries lost with a queue. Returns how many were
-    taken (each one is claimed, so running this twice sends nothing twice)."""
+    """Enqueue every delivery that is due and in no live worker's hands:
+    retries that are due (for task backends that cannot defer a task, and
+    retries lost with a queue), pending ones whose task was lost (the queue
+    was down when they were made; after a lease, so one waiting in a long
+    queue is not enqueued at every sweep), and those whose worker died
+    during the attempt (its lease ended). Returns how many were enqueued
+    (each one is claimed, so running this twice sends nothing twice)."""
     from paraph.senders.tasks import webhook_deliver
 
     now = now or timezone.now()
-    # Stuck in "delivering" far longer than any attempt lasts: the worker died.
-    stale = now - dt.timedelta(minutes=15)
-    WebhookDelivery.objects.filter(
-        status=DeliveryStatus.DELIVERING, last_attempt_at__lt=stale
-    ).update(status=DeliveryStatus.RETRYING, next_attempt_at=now)
+    lease_start = _lease_start(now)
     due = list(
         WebhookDelivery.objects.filter(
-            status=DeliveryStatus.RETRYING, next_attempt_at__lte=now
-        ).values_list("pk", flat=True)[:limit]
+            Q(status=DeliveryStatus.RETRYING, next_attempt_at__lte=now)
+            | Q(status=DeliveryStatus.PENDING, created_at__lte=lease_start)
+            | Q(status=DeliveryStatus.DELIVERING, last_attempt_at__lt=lease_start)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
-    for delivery_id in due:
-        webhook_deliver.enqueue(delivery_id)
-    return len(due)
+    return sum(enqueue_safely(webhook_deliver, delivery_id) for delivery_id in due)
+
+
+def webhook_deliveries_sweep(now: dt.datetime) -> int:
+    """The outbox sweep of webhook deliveries (``paraph work-sweep``)."""
+    return webhook_deliveries_retry_due(now=now)

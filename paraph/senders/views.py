@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from paraph.contracts.documents import contract_document_open
 from paraph.contracts.evidence import contract_evidence_pdf, evidence_pdf_response
 from paraph.contracts.models import BulkBatch, Contract, ContractStatus
 from paraph.contracts.selectors import (
@@ -45,6 +46,7 @@ from paraph.contracts.services import (
     RecipientData,
     SignaturePlacement,
     batch_create,
+    contract_can_reoffer,
     contract_create,
     contract_download_record,
     contract_reoffer,
@@ -275,48 +277,76 @@ def _get_contract(request: HttpRequest, contract_id: Any) -> Contract:
         raise Http404 from None
 
 
-@sender_required()
-@require_safe
-def contract_detail(request: HttpRequest, contract_id: Any) -> HttpResponse:
-    contract = _get_contract(request, contract_id)
-    return render(
+def _detail_ctx(
+    request: HttpRequest, contract: Contract, reoffer_form: ReofferForm | None = None
+) -> dict[str, Any]:
+    events = list(contract.events.all())
+    return _ctx(
         request,
-        "senders/contract_detail.html",
-        _ctx(
-            request,
-            contract=contract,
-            events=list(contract.events.all()),
-            revoke_form=RevokeForm(),
-            reoffer_form=ReofferForm(),
-            can_change=not contract.is_final,
-        ),
+        contract=contract,
+        events=events,
+        refusal=next((e for e in reversed(events) if e.name == "refused"), None),
+        reoffer_form=reoffer_form or ReofferForm(),
+        can_revoke=not contract.is_final,
+        can_reoffer=contract_can_reoffer(contract),
+        reoffer_open=reoffer_form is not None,
     )
 
 
 @sender_required()
-@require_POST
-def contract_revoke_view(request: HttpRequest, contract_id: Any) -> HttpResponse:
+@require_safe
+def contract_detail(request: HttpRequest, contract_id: Any) -> HttpResponse:
     contract = _get_contract(request, contract_id)
-    form = RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            contract_revoke(
-                contract=contract,
-                reason=form.cleaned_data["reason"],
-                actor=request.user,  # type: ignore[arg-type]
-                request=request,
-            )
-        except ContractError as exc:
-            messages.error(
-                request,
-                _("This contract can no longer be revoked: it is %(status)s.")
-                % {"status": contract.get_status_display()}
-                if exc.code in ("already_signed", "final")
-                else str(exc),
-            )
-        else:
-            messages.success(request, _("The contract was revoked; the recipient was told."))
+    return render(request, "senders/contract_detail.html", _detail_ctx(request, contract))
+
+
+def _revoke_refused(request: HttpRequest, contract: Contract) -> HttpResponse:
+    messages.error(
+        request,
+        _("This contract can no longer be revoked: it is %(status)s.")
+        % {"status": contract.get_status_display()},
+    )
     return redirect("senders:contract_detail", contract_id=contract.public_id)
+
+
+@sender_required()
+@require_http_methods(["GET", "POST"])
+def contract_revoke_view(request: HttpRequest, contract_id: Any) -> HttpResponse:
+    """Revoking asks first: the page says what follows and needs a reason,
+    kept in the contract's history and evidence."""
+    contract = _get_contract(request, contract_id)
+    if contract.is_final:
+        return _revoke_refused(request, contract)
+    status = 200
+    if request.method == "POST":
+        form = RevokeForm(request.POST)
+        if form.is_valid():
+            try:
+                contract_revoke(
+                    contract=contract,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,  # type: ignore[arg-type]
+                    request=request,
+                )
+            except ContractError as exc:
+                if exc.code in ("already_signed", "final"):
+                    contract.refresh_from_db()
+                    return _revoke_refused(request, contract)
+                form.add_error(None, str(exc))
+                status = 409
+            else:
+                messages.success(request, _("The contract was revoked; the recipient was told."))
+                return redirect("senders:contract_detail", contract_id=contract.public_id)
+        else:
+            status = 422
+    else:
+        form = RevokeForm()
+    return render(
+        request,
+        "senders/contract_revoke.html",
+        _ctx(request, contract=contract, form=form),
+        status=status,
+    )
 
 
 @sender_required()
@@ -339,23 +369,16 @@ def contract_reoffer_view(request: HttpRequest, contract_id: Any) -> HttpRespons
         except ContractInvalid as exc:
             form.add_service_errors(exc.errors)
         except ContractError as exc:
+            if exc.code in ("already_signed", "final"):
+                # The page no longer offers a re-offer: say why there.
+                messages.error(request, str(exc))
+                return redirect("senders:contract_detail", contract_id=contract.public_id)
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Version %(version)d was sent.") % {"version": new.version})
             return redirect("senders:contract_detail", contract_id=new.public_id)
     return render(
-        request,
-        "senders/contract_detail.html",
-        _ctx(
-            request,
-            contract=contract,
-            events=list(contract.events.all()),
-            revoke_form=RevokeForm(),
-            reoffer_form=form,
-            can_change=not contract.is_final,
-            reoffer_open=True,
-        ),
-        status=422,
+        request, "senders/contract_detail.html", _detail_ctx(request, contract, form), status=422
     )
 
 
@@ -370,6 +393,8 @@ def contract_file(request: HttpRequest, contract_id: Any, what: str) -> FileResp
     field = _FILES.get(what)
     if field is None or not getattr(contract, field):
         raise Http404
+    # Checked before anything is recorded or sent (DocumentUnavailable: an error page).
+    handle = contract_document_open(contract=contract, which=what, request=request)
     contract_download_record(
         contract=contract,
         what=what,
@@ -377,7 +402,7 @@ def contract_file(request: HttpRequest, contract_id: Any, what: str) -> FileResp
         request=request,
     )
     response = FileResponse(
-        getattr(contract, field).open("rb"),
+        handle,
         content_type="application/pdf",
         as_attachment=True,
         filename=f"{contract.external_reference or 'contract'}-{what}.pdf".replace("/", "-"),

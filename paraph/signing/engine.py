@@ -99,6 +99,7 @@ from paraph.signing.exceptions import (
     SigningError,
     TimestampUnavailable,
 )
+from paraph.signing.metrics import signature_observed
 from paraph.signing.providers import SigningKey, TimestampAuthority
 
 log = logging.getLogger(__name__)
@@ -701,7 +702,6 @@ def check_readable(data: bytes, *, max_bytes: int) -> int:
     return pages
 
 
-def _check_not_locked(reader: PdfFileReader) -> bool:
 @dataclass(frozen=True)
 class SigningState:
     """What a document already carries that decides how Paraph may sign
@@ -728,6 +728,7 @@ def signing_state(data: bytes, *, max_bytes: int) -> SigningState:
     return SigningState(signatures=count, certified=certified, field_names=names)
 
 
+def _check_not_locked(reader: PdfFileReader) -> bool:
     """Refuse a document whose certification signature forbids any change;
     True when the document is certified (and allows more signatures)."""
     try:
@@ -1200,6 +1201,7 @@ def _plan(
 _size_estimates: dict[tuple[bytes, int, bool], int] = {}
 
 
+@signature_observed("key")
 async def async_sign_pdf(
     data: bytes, *, key: SigningKey, config: EngineConfig, options: SignOptions = SignOptions()
 ) -> bytes:
@@ -1395,8 +1397,6 @@ async def _signing_validation_context(config: EngineConfig) -> ValidationContext
     return _validation_context(config.trust, revocation_mode="hard-fail", fetchers=shared)
 
 
-# --- archive renewal ---------------------------------------------------------
-
 # --- sealed statements (not PDFs) ---------------------------------------------
 
 
@@ -1466,13 +1466,17 @@ def verify_sealed_bytes(data: bytes, seal: bytes, trust: Trust) -> SealedBytesSt
         if not (status.intact and status.valid):
             return SealedBytesStatus(False, signer, moment, "the sealed bytes were changed")
         if not status.trusted:
-            return SealedBytesStatus(False, signer, moment, "the seal is not made by a key Paraph trusts")
+            return SealedBytesStatus(
+                False, signer, moment, "the seal is not made by a key Paraph trusts"
+            )
         if ts is None or not (ts.intact and ts.valid and ts.trusted):
             return SealedBytesStatus(False, signer, moment, "the seal's time-stamp is not valid")
         return SealedBytesStatus(True, signer, ts.timestamp, "")
 
     return _run(_verify())
 
+
+# --- archive renewal ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -1679,6 +1683,7 @@ def _verify_value(value: bytes, message: bytes, md: str, cert: x509.Certificate)
         ) from exc
 
 
+@signature_observed("card")
 async def async_finish_external(
     prepared: PreparedSignature,
     *,

@@ -138,7 +138,8 @@ def test_a_report_whose_stored_file_is_missing_or_altered_says_so_without_a_500(
     altered = client.get(_url(contract, "report/"))
     assert altered.status_code == 200
     assert "the copy Paraph keeps is unavailable" in altered.content.decode()
-    assert "does not match its hash" in caplog.text
+    assert "is missing from document storage" in caplog.text
+    assert "does not match the SHA-256 the database holds" in caplog.text
 
 
 def test_a_report_of_an_unsigned_contract_is_a_404(contract, client):

@@ -29,8 +29,16 @@ def enterprise_number(first_eight: str) -> str:
 
 @pytest.fixture(autouse=True)
 def isolated_media(settings: Any, tmp_path: Any) -> None:
-    """Every test writes its documents in a folder of its own."""
+    """Every test writes its documents in a folder of its own (on the file
+    system, or under a prefix of its own in the S3 bucket)."""
+    import uuid
+
     settings.MEDIA_ROOT = tmp_path / "media"
+    default = settings.STORAGES["default"]
+    if default["BACKEND"].endswith("S3DocumentStorage"):
+        options = {**default["OPTIONS"]}
+        options["location"] = f"{options.get('location') or 'main'}/{uuid.uuid4().hex}"
+        settings.STORAGES = {**settings.STORAGES, "default": {**default, "OPTIONS": options}}
 
 
 @pytest.fixture

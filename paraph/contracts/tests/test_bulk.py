@@ -3,8 +3,11 @@ with its own errors without stopping the others."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from paraph.contracts.models import BulkBatch, BulkItem, Contract
 from paraph.contracts.services import BulkEntry, ContractInvalid, batch_create, batch_process
@@ -63,7 +66,10 @@ def test_a_finished_batch_is_not_processed_again(sender, pdf, clock, deliver):
 def test_an_interrupted_batch_continues_where_it_stopped(sender, pdf, clock):
     # Without deliver(): the task never ran, as if the worker stopped first.
     batch = batch_create(sender=sender, entries=_entries(pdf)[:2], source="api")
-    BulkBatch.objects.filter(pk=batch.pk).update(status="running")
+    # Its worker's lease ended (more: test_bulk_leases.py).
+    BulkBatch.objects.filter(pk=batch.pk).update(
+        status="running", lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
 
     batch_process(batch_id=batch.pk)
 

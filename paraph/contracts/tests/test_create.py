@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.utils import translation
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
@@ -20,6 +19,7 @@ from paraph.contracts.models import Contract, ContractEvent, RecipientAlias
 from paraph.contracts.services import ContractData, ContractInvalid, contract_create
 from paraph.contracts.tests.badpdfs import KINDS, bad_pdf
 from paraph.contracts.tests.fixtures import START, T0, contract_fields
+from paraph.core.storage import stored_names
 from paraph.signing.selectors import signature_report
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,8 @@ def _data(**overrides):
     return ContractData.from_input(ContractIn.model_validate(contract_fields(**overrides)))
 
 
-def _media_files() -> list[Path]:
-    root = Path(settings.MEDIA_ROOT)
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+def _media_files() -> list[str]:
+    return stored_names(default_storage)
 
 
 def test_a_new_address_gets_a_person_with_nothing_verified_yet(make_contract, clock):

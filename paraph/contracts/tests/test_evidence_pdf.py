@@ -130,3 +130,24 @@ def test_the_sealed_report_stays_valid_and_clean(make_contract, clock):
     assert pdfa_claim(pdf) == ("3", "B") and qpdf_problems(pdf) == ""
     # Every font embedded, the seal's stamp's too (the report says PDF/A).
     assert [font.name for font in pdf_fonts(pdf) if not font.embedded] == []
+
+
+def test_the_report_carries_its_events_proofs_in_the_sealed_audit_checkpoint(make_contract):
+    from paraph.audit import merkle
+    from paraph.audit.services import audit_checkpoint
+
+    contract = make_contract()
+    before = pdf_text(evidence_pdf_render(contract=contract, language="en"))
+    checkpoint = audit_checkpoint()
+
+    text = pdf_text(evidence_pdf_render(contract=contract, language="en"))
+
+    assert "No sealed checkpoint covers these events yet" in before
+    flat = "".join(text.split())
+    assert checkpoint.root in flat, "the sealed root, whole"
+    proof = contract_evidence(contract=contract)["audit_proof"]["events"][0]
+    assert f"place {proof['place']}:" in text
+    assert all(step in flat for step in proof["proof"]["path"])
+    assert merkle.inclusion_holds(
+        bytes.fromhex(proof["leaf_hash"]), bytes.fromhex(checkpoint.root), proof["proof"]
+    )

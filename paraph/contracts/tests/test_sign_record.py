@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from paraph.contracts.models import Contract
@@ -139,8 +140,11 @@ def test_when_the_database_write_fails_no_signed_file_is_left(make_contract, clo
 
 def test_a_document_changed_on_disk_is_not_handed_to_the_engine(make_contract, clock):
     contract = make_contract()
-    with open(contract.document_pdf.path, "ab") as handle:
-        handle.write(b"tampered")
+    name = contract.document_pdf.name
+    with default_storage.open(name, "rb") as handle:
+        tampered = handle.read() + b"tampered"
+    default_storage.delete(name)
+    assert default_storage.save(name, ContentFile(tampered)) == name
 
     with pytest.raises(ContractError) as refused:
         contract_signing_input(contract=contract)

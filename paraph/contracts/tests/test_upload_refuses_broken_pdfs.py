@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -30,6 +28,7 @@ from paraph.contracts.services import (
     contract_create,
 )
 from paraph.contracts.tests.fixtures import contract_fields, contract_json
+from paraph.core.storage import stored_names
 from paraph.signing import services as signing_services
 from paraph.signing.selectors import signature_report
 from paraph.signing.tests import hostilepdfs
@@ -61,8 +60,7 @@ def _nothing_written() -> None:
     assert not ContractEvent.objects.exists()
     assert not Person.objects.filter(email=RECIPIENT).exists()
     assert not AuditEvent.objects.filter(name__startswith="contracts.").exists()
-    root = Path(settings.MEDIA_ROOT)
-    assert not root.exists() or not [p for p in root.rglob("*") if p.is_file()]
+    assert stored_names(default_storage) == []
 
 
 @pytest.mark.parametrize("kind", list(BROKEN))

@@ -44,7 +44,7 @@ def test_good_rows_are_imported(tmp_path):
     assert "created 2, updated 0, unchanged 0, rejected 0" in out
     anne = CustomerRecord.objects.get(external_id="C-1")
     assert anne.national_number == "85073003328"
-    assert anne.address_key == "1000|ruedelaloi|16|3"
+    assert anne.address_key == "1000|rue de la loi|16|3"
     pieter = CustomerRecord.objects.get(external_id="C-2")
     assert str(pieter.birth_date) == "1988-04-12" and pieter.national_number == ""
     assert sorted(pieter.references.values_list("digits", flat=True)) == ["123456789", "778899"]

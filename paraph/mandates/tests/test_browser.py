@@ -65,7 +65,18 @@ def test_a_mandate_signed_by_sms_code_then_a_contract_signed_with_the_password(
     page.get_by_label("Your signing password").fill("short")
     expect(meter).to_be_visible()
     expect(meter.locator(".meter-words")).to_have_text("Too short: at least 12 characters.")
+    # The meter shows the server's verdict: what the form would refuse is
+    # never "very strong" (the same rules, the person's own name included).
+    for refused, why in (
+        ("P4ssw0rd1234!", "too common or too easy to guess"),
+        ("AnneMartin2026", "must not contain your name"),
+    ):
+        page.get_by_label("Your signing password").fill(refused)
+        expect(meter.locator(".meter-words")).to_contain_text("Not accepted:")
+        expect(meter.locator(".meter-words")).to_contain_text(why)
+        expect(meter).to_have_attribute("data-verdict", "refused")
     page.get_by_label("Your signing password").fill(PASSWORD)
+    expect(meter).to_have_attribute("data-verdict", "accepted")
     expect(meter.locator(".meter-words")).to_have_text(re.compile("Strong|Very strong"))
     page.get_by_label("The same password again").fill(PASSWORD)
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360

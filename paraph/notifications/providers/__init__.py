@@ -13,8 +13,11 @@ class SmsDeliveryError(Exception):
 
 
 class SmsGateway(Protocol):
-    def send(self, *, to: str, text: str) -> str:
+    def send(self, *, to: str, text: str, reference: str = "") -> str:
         """Hand one SMS to the gateway; return the gateway's message id.
+        ``reference`` is the same at every attempt for one message (an
+        idempotency key for gateways that honour one), so a copy sent again
+        after a worker died mid-send is recognisable.
         Raise :class:`SmsDeliveryError` when it refuses or cannot be reached."""
         ...
 

@@ -60,12 +60,16 @@ class HttpSmsGateway:
     Errors never carry the SMS text, the response body (a gateway may echo
     the text back) or the URL (it may carry a key): only what went wrong."""
 
-    def send(self, *, to: str, text: str) -> str:
+    def send(self, *, to: str, text: str, reference: str = "") -> str:
         url = settings.SMS_HTTP_URL
         if not url:
             raise SmsDeliveryError("PARAPH_SMS_HTTP_URL is not set")
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
         headers.update(parse_auth_header(settings.SMS_HTTP_AUTH_HEADER or ""))
+        if reference:
+            # The same at every attempt for one message: a gateway that
+            # honours idempotency keys sends a retried SMS once.
+            headers["Idempotency-Key"] = reference
         body = build_body(
             settings.SMS_HTTP_BODY_TEMPLATE, to=to, sender=settings.SMS_SENDER, text=text
         )

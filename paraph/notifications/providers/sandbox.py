@@ -8,7 +8,7 @@ class SandboxSmsGateway:
     """Keeps every SMS in the database for the sandbox inbox page; the
     number is kept in E.164 so the page finds it however it is typed."""
 
-    def send(self, *, to: str, text: str) -> str:
+    def send(self, *, to: str, text: str, reference: str = "") -> str:
         message = SandboxMessage.objects.create(
             channel=Channel.SMS,
             to=phone_e164(to) or to,

@@ -178,10 +178,17 @@ def test_without_renewal_the_contract_is_no_longer_proven_once_its_tsa_ended(sig
 
 
 def test_a_stored_file_that_does_not_match_its_hash_is_never_renewed(signed_contract):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
     from paraph.contracts.services import ContractError
 
-    with signed_contract.signed_pdf.open("ab") as handle:
-        handle.write(b"\n% changed on disk\n")
+    # Changed behind Paraph's back, in whichever storage keeps it.
+    name = signed_contract.signed_pdf.name
+    with default_storage.open(name, "rb") as handle:
+        changed = handle.read() + b"\n% changed on disk\n"
+    default_storage.delete(name)
+    assert default_storage.save(name, ContentFile(changed)) == name
 
     with time_machine.travel(IN_2039, tick=False), pytest.raises(ContractError) as caught:
         contract_archive_renew(contract=signed_contract)

@@ -1,10 +1,14 @@
 // The password strength meter of the mandate's password page: it says in
-// words how hard the password is to guess, as it is typed. A guide only:
-// the server checks the rules (length, common passwords, personal data).
+// words how hard the password is to guess, as it is typed. The verdict is
+// the server's (data-check-url: the same rules as when the form is sent,
+// the person's name and phone included); the estimate below only grades a
+// password the server accepts, and stands in when the server cannot answer.
 // No external library; texts come from data-* attributes (translated).
 (function () {
   "use strict";
 
+  var MIN_LENGTH = 12;
+  var PAUSE_MS = 250;
   var COMMON = ["password", "motdepasse", "wachtwoord", "passwort", "azerty", "qwerty",
     "qwertz", "123456", "abcdef", "paraph", "iloveyou", "welcome", "bonjour", "admin",
     "letmein", "monkey", "dragon", "sunshine", "soleil", "welkom", "hallo"];
@@ -37,7 +41,7 @@
   }
 
   function score(text) {
-    if (text.length < 12) { return 0; }
+    if (text.length < MIN_LENGTH) { return 0; }
     var lower = text.toLowerCase().replace(/[\s\W_]+/g, "");
     var bits = effectiveLength(text) * Math.log(pool(text)) / Math.LN2;
     for (var c = 0; c < COMMON.length; c += 1) {
@@ -52,23 +56,75 @@
     return 4;
   }
 
+  function csrfToken(input) {
+    var field = input.form && input.form.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
   function attach(input) {
     var meter = document.getElementById(input.getAttribute("data-strength-meter"));
     if (!meter) { return; }
     var fill = meter.querySelector(".meter-fill");
     var words = meter.querySelector(".meter-words");
+    var url = meter.getAttribute("data-check-url");
+    var timer = null;
+    var asked = 0;
     meter.hidden = false;
+
+    function show(level, text) {
+      fill.className = "meter-fill" + (level === null ? "" : " s" + level);
+      words.textContent = text;
+    }
+
+    function estimate(value) {
+      var level = score(value);
+      show(level, meter.getAttribute("data-s" + level));
+    }
+
+    function ask(value) {
+      var ticket = (asked += 1);
+      var body = new URLSearchParams();
+      body.append("password", value);
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(input) },
+        body: body
+      }).then(function (response) {
+        if (!response.ok) { throw new Error("status " + response.status); }
+        return response.json();
+      }).then(function (verdict) {
+        if (ticket !== asked || input.value !== value) { return; }  // typed on meanwhile
+        if (verdict.acceptable) {
+          estimate(value);
+        } else {
+          meter.setAttribute("data-verdict", "refused");
+          show(1, meter.getAttribute("data-refused") + " " + verdict.problems.join(" "));
+          return;
+        }
+        meter.setAttribute("data-verdict", "accepted");
+      }).catch(function () {
+        if (ticket === asked && input.value === value) { estimate(value); }
+      });
+    }
+
     function update() {
       var value = input.value;
+      window.clearTimeout(timer);
+      asked += 1;  // an answer to an earlier value is no longer shown
+      meter.removeAttribute("data-verdict");
       if (!value) {
-        fill.className = "meter-fill";
-        words.textContent = meter.getAttribute("data-empty");
+        show(null, meter.getAttribute("data-empty"));
         return;
       }
-      var level = score(value);
-      fill.className = "meter-fill s" + level;
-      words.textContent = meter.getAttribute("data-s" + level);
+      if (value.length < MIN_LENGTH || !url) {
+        estimate(value);
+        return;
+      }
+      show(null, meter.getAttribute("data-checking"));
+      timer = window.setTimeout(function () { ask(value); }, PAUSE_MS);
     }
+
     input.addEventListener("input", update);
     update();
   }

@@ -51,6 +51,7 @@ class Command(BaseCommand):
                 }
             )
         self._customers()
+        self._companies()
         agent, created = _demo_person(
             {
                 **DEMO_AGENT,
@@ -135,6 +136,20 @@ class Command(BaseCommand):
         )
         for line in DEMO_PATHS:
             self.stdout.write(line)
+
+    def _companies(self) -> None:
+        """The sample of the KBO open data (``paraph/companies/demo/kbo/``),
+        imported when the company register is still empty."""
+        from paraph.companies.demo import DEMO_KBO_DIR
+        from paraph.companies.selectors import kbo_dataset_current
+        from paraph.companies.services import kbo_import
+
+        if kbo_dataset_current() is None:
+            record = kbo_import(directory=DEMO_KBO_DIR)
+            self.stdout.write(
+                f"Demo company register: {record.counts['enterprise']} enterprises "
+                "(a sample of the KBO open data)"
+            )
 
     def _customers(self) -> None:
         import datetime as dt

@@ -1,0 +1,94 @@
+"""The database is the truth about work to do; the task queue only wakes
+workers up (a transactional outbox, ADR 22).
+
+A piece of work (an outgoing message, a webhook delivery, a bulk send) is
+a row written in the transaction of the change that caused it. After
+commit its task is enqueued with :func:`enqueue_on_commit`, which never
+raises: when the queue cannot be reached the change stays committed, the
+row stays due, and the sweeper (:func:`work_sweep`, ``paraph work-sweep``,
+the task ``work_sweep_task``) enqueues it again later.
+
+A worker that takes a row claims it with a lease (``lease_until``): while
+the lease lasts, nobody else takes it; when the worker died, the lease
+ends and the row is due again. Each app says how to find its due rows by
+registering a sweep (:func:`sweep_register`, from its ``AppConfig.ready``),
+so this module, on the lowest floor, imports none of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# A service that creates something a client may ask for again (a contract, a
+# bulk send) sends this inside its transaction, with ``subject`` the new
+# row: the API's idempotency keys note it there, so a request whose process
+# died after the commit is answered with what it made, never makes it twice.
+resource_created = Signal()
+
+_SWEEPS: dict[str, Callable[[dt.datetime], int]] = {}
+
+
+def lease_until(seconds: float, *, now: dt.datetime | None = None) -> dt.datetime:
+    """The end of a lease of ``seconds`` taken now."""
+    return (now or timezone.now()) + dt.timedelta(seconds=seconds)
+
+
+def enqueue_safely(task: Any, *args: Any, run_after: dt.datetime | None = None) -> bool:
+    """Enqueue ``task(*args)``; False (and a warning in the log) when the
+    queue refused or could not be reached. The caller's row stays due and
+    the sweeper enqueues it again: a failure here is never the user's."""
+    try:
+        if run_after is not None:
+            task.using(run_after=run_after).enqueue(*args)
+        else:
+            task.enqueue(*args)
+    except Exception as exc:
+        logger.warning(
+            "could not enqueue %s%r (%s: %s); the sweeper will take it up",
+            getattr(task, "name", task),
+            args,
+            type(exc).__name__,
+            exc,
+        )
+        return False
+    return True
+
+
+def enqueue_on_commit(task: Any, *args: Any, run_after: dt.datetime | None = None) -> None:
+    """Enqueue ``task(*args)`` once the current transaction commits (at
+    once outside one), with :func:`enqueue_safely`: nothing leaves if it
+    rolls back, and a queue that is down does not undo what committed."""
+    transaction.on_commit(lambda: enqueue_safely(task, *args, run_after=run_after))
+
+
+def sweep_register(name: str, sweep: Callable[[dt.datetime], int]) -> None:
+    """Make ``sweep(now)`` part of :func:`work_sweep`; it enqueues every row
+    of its kind that is due and has no live lease, and returns how many."""
+    _SWEEPS[name] = sweep
+
+
+def work_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Enqueue again every piece of work that is due and not in a live
+    worker's hands: what lost its job (the queue was down, a worker died).
+    Safe to run at any time and from several places at once: every task
+    claims its row before acting, so a second wake-up does nothing. Returns
+    how many rows each sweep woke up. One failing sweep does not stop the
+    others."""
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    for name, sweep in sorted(_SWEEPS.items()):
+        try:
+            counts[name] = sweep(now)
+        except Exception:
+            logger.exception("the %s sweep failed", name)
+            counts[name] = -1
+    return counts

@@ -1,0 +1,1 @@
+from paraph.contracts.tests.fixtures import *  # noqa: F403
