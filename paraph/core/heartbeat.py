@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -57,6 +58,20 @@ def _beat(name: str, queues: list[str], started_at: dt.datetime) -> None:
         logger.warning("the worker's heartbeat could not be written", exc_info=True)
 
 
+def stopped_within(stop: threading.Event, seconds: float) -> bool:
+    """Wait up to ``seconds`` for ``stop``; whether it was set. In short
+    relative sleeps rather than ``stop.wait(seconds)``, whose deadline is an
+    absolute time: under a moved clock (libfaketime, as CI runs the suite)
+    that deadline is never reached."""
+    end = time.monotonic() + seconds
+    while not stop.is_set():
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, 0.25))
+    return True
+
+
 @contextmanager
 def heartbeat_running(queues: Iterable[str]) -> Iterator[None]:
     """Beat once now, then every ``HEARTBEAT_SECONDS`` until the block ends."""
@@ -67,7 +82,7 @@ def heartbeat_running(queues: Iterable[str]) -> Iterator[None]:
     stop = threading.Event()
 
     def loop() -> None:
-        while not stop.wait(HEARTBEAT_SECONDS):
+        while not stopped_within(stop, HEARTBEAT_SECONDS):
             close_old_connections()
             _beat(name, queues, started_at)
         connections.close_all()  # this thread's own connections

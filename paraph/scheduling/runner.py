@@ -10,6 +10,7 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections
 
+from paraph.core.heartbeat import stopped_within
 from paraph.scheduling.services import schedule_tick
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def ticker_start() -> threading.Event:
             close_old_connections()
 
     def loop() -> None:
-        while not stop.wait(settings.SCHEDULE_TICK_SECONDS):
+        while not stopped_within(stop, settings.SCHEDULE_TICK_SECONDS):
             tick()
 
     tick()
