@@ -265,7 +265,8 @@ class CustomerRecord(models.Model):
     postal_code = models.CharField(_("postcode"), max_length=10, blank=True)
     municipality = models.CharField(_("municipality"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, default="BE")
-    # Postcode, street, number and box after normalisation; refreshed on save.
+    # Postcode, street, number and box after normalisation (matching.address_key),
+    # refreshed on save; empty, and matched by nothing, without a street or number.
     address_key = models.CharField(max_length=300, blank=True, db_index=True, editable=False)
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -108,7 +108,7 @@ from paraph.core.belgium import national_number_normalize, phone_mask
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity.matching import (
-    address_key,
+    address_keys,
     name_normalize,
     reference_normalize,
     same_municipality,
@@ -555,17 +555,19 @@ def registration_match_address(
 ) -> MatchResult:
     """Match the customer file by the home address the person confirms
     (street, number, box, postcode, municipality in French, Dutch or
-    German, compared after normalisation). A failure costs one of
-    ``MATCH_MAX_TRIES`` tries; the last one blocks the attempt (RG-5)."""
-    key = address_key(postal_code=postal_code, street=street, house_number=house_number, box=box)
+    German, compared after normalisation, see ``identity.matching``). An
+    address with no street or number after normalisation matches nothing.
+    A failure costs one of ``MATCH_MAX_TRIES`` tries; the last one blocks
+    the attempt (RG-5)."""
+    keys = address_keys(postal_code=postal_code, street=street, house_number=house_number, box=box)
     with transaction.atomic():
         locked = _attempt_locked(attempt, RegistrationState.MATCHING)
         if locked is None:
             return MatchResult(MatchOutcome.NOT_ALLOWED)
         candidates = [
             r
-            for r in CustomerRecord.objects.filter(address_key=key)
-            if same_municipality(r.municipality, municipality)
+            for r in CustomerRecord.objects.filter(address_key__in=keys)
+            if same_municipality(r.municipality, municipality, postal_code=r.postal_code)
         ]
         return _match_finish(
             attempt=locked, candidates=candidates, kind=MatchKind.ADDRESS, request=request
