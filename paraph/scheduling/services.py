@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from croniter import croniter
 from django.db import transaction
@@ -26,13 +26,10 @@ log = logging.getLogger(__name__)
 def _fire_times(job: Job, now: datetime) -> tuple[datetime, datetime]:
     """The job's newest fire time at or before ``now``, and the next one."""
     moment = now.astimezone(UTC)
-    schedule = croniter(job.cron, moment)
-    next_fire = schedule.get_next(datetime)
-    if croniter.match(job.cron, moment.replace(second=0, microsecond=0)):
-        last_fire = moment.replace(second=0, microsecond=0)
-    else:
-        last_fire = croniter(job.cron, moment).get_prev(datetime)
-    return last_fire, next_fire
+    # croniter's get_prev is strictly before its start: start at the next minute
+    next_minute = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    last_fire = croniter(job.cron, next_minute).get_prev(datetime)
+    return last_fire, croniter(job.cron, moment).get_next(datetime)
 
 
 def schedule_claim(job: Job, now: datetime) -> datetime | None:

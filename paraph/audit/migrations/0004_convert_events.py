@@ -12,9 +12,8 @@ from django.db import migrations
 GENESIS_HASH = "0" * 64
 
 
-def _old_hash(event) -> str:
+def _content(event, **extra) -> bytes:
     payload = {
-        "id": event.pk,
         "created_at": event.created_at.isoformat(timespec="microseconds"),
         "name": event.name,
         "actor_id": event.actor_id,
@@ -24,27 +23,20 @@ def _old_hash(event) -> str:
         "subject_label": event.subject_label,
         "ip": event.ip,
         "data": event.data,
-        "prev_hash": event.prev_hash,
+        **extra,
     }
     raw = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return raw.encode()
+
+
+def _old_hash(event) -> str:
+    """ADR 5's chain hash: the id and the previous hash in the content."""
+    return hashlib.sha256(_content(event, id=event.pk, prev_hash=event.prev_hash)).hexdigest()
 
 
 def _leaf_hash(event) -> str:
-    payload = {
-        "uid": str(event.uid),
-        "created_at": event.created_at.isoformat(timespec="microseconds"),
-        "name": event.name,
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "subject_type": event.subject_type,
-        "subject_id": event.subject_id,
-        "subject_label": event.subject_label,
-        "ip": event.ip,
-        "data": event.data,
-    }
-    raw = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(b"\x00" + raw.encode()).hexdigest()
+    """ADR 16's RFC 9162 leaf hash: the uid in the content."""
+    return hashlib.sha256(b"\x00" + _content(event, uid=str(event.uid))).hexdigest()
 
 
 def convert(apps, schema_editor):

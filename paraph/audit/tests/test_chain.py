@@ -7,9 +7,7 @@ import subprocess
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -24,6 +22,7 @@ from paraph.audit.services import (
 )
 from paraph.signing import conf, engine
 from paraph.signing.providers.keys import SoftwareKey
+from paraph.signing.tests.outsiders import outside_key
 
 pytestmark = pytest.mark.django_db
 
@@ -199,22 +198,7 @@ def test_an_inserted_event_is_named(person):
 
 
 def _foreign_key() -> SoftwareKey:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Paraph seal")])
-    now = datetime.datetime.now(tz=datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return SoftwareKey(
-        certificate=cert.public_bytes(serialization.Encoding.DER), chain=(), private_key=key
-    )
+    return outside_key("Paraph seal")
 
 
 def test_a_rewritten_tail_with_a_forged_checkpoint_is_named(person, settings):

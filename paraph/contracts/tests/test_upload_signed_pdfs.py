@@ -7,14 +7,9 @@ has the name Paraph gives the recipient's does not stop the upload."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from django.utils import translation
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields
@@ -25,6 +20,7 @@ from paraph.contracts.tests.fixtures import contract_fields
 from paraph.signing import conf, engine
 from paraph.signing.providers.keys import SoftwareKey
 from paraph.signing.selectors import signature_report
+from paraph.signing.tests.outsiders import outside_key
 from paraph.signing.tests.pdfs import contract_pdf
 
 pytestmark = pytest.mark.django_db
@@ -32,22 +28,7 @@ pytestmark = pytest.mark.django_db
 
 def _outside_key(name: str = "Director of Interim Demo") -> SoftwareKey:
     """A signer from outside Paraph (a certificate Paraph does not trust)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(tz=dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return SoftwareKey(
-        certificate=cert.public_bytes(serialization.Encoding.DER), chain=(), private_key=key
-    )
+    return outside_key(name, days=365)
 
 
 def _create(sender, pdf: bytes):
