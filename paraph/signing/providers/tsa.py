@@ -12,25 +12,18 @@ from datetime import UTC, datetime
 import httpx
 from asn1crypto import cms, core, tsp, x509
 
+from paraph.signing.der import (
+    CONTEXT_0,
+    GENERALIZED_TIME,
+    OCTETS,
+    SEQUENCE,
+    SET,
+    UTC_TIME,
+    integer,
+    tlv,
+)
 from paraph.signing.exceptions import TimestampUnavailable
 from paraph.signing.providers.keys import SoftwareKey
-
-
-def _der(tag: int, content: bytes) -> bytes:
-    """One DER TLV: ``tag`` (a single identifier octet) and its length."""
-    size = len(content)
-    if size < 0x80:
-        return bytes((tag, size)) + content
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes((tag, 0x80 | len(length))) + length + content
-
-
-def _der_int(value: int) -> bytes:
-    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
-
-
-_SEQUENCE, _SET, _OCTETS, _UTC_TIME, _GENERALIZED_TIME = 0x30, 0x31, 0x04, 0x17, 0x18
-_CONTEXT_0 = 0xA0  # [0], constructed
 
 
 @dataclass
@@ -87,27 +80,27 @@ class SandboxTimestampAuthority:
             return bytes(core.ObjectIdentifier(value).dump())
 
         self._parts = {
-            "version_policy": _der_int(1) + bytes(tsp.ObjectIdentifier(self.policy).dump()),
+            "version_policy": integer(1) + bytes(tsp.ObjectIdentifier(self.policy).dump()),
             "accuracy": bytes(tsp.Accuracy({"seconds": 1}).dump()),
-            "tsa": _der(_CONTEXT_0, tsa_name),  # [0] EXPLICIT GeneralName
+            "tsa": tlv(CONTEXT_0, tsa_name),  # [0] EXPLICIT GeneralName
             "content_type_attr": bytes(
                 cms.CMSAttribute({"type": "content_type", "values": ["tst_info"]}).dump()
             ),
             "signing_time_oid": oid("1.2.840.113549.1.9.5"),
             "message_digest_oid": oid("1.2.840.113549.1.9.4"),
             "signing_certificate_attr": bytes(signing_certificate),
-            "signer_head": _der_int(1)
+            "signer_head": integer(1)
             + bytes(sid)
             + bytes(cms.DigestAlgorithm({"algorithm": "sha256"}).dump()),
             "signature_algorithm": bytes(
                 cms.SignedDigestAlgorithm({"algorithm": algorithm}).dump()
             ),
-            "signed_data_head": _der_int(3)
-            + _der(_SET, bytes(cms.DigestAlgorithm({"algorithm": "sha256"}).dump())),
+            "signed_data_head": integer(3)
+            + tlv(SET, bytes(cms.DigestAlgorithm({"algorithm": "sha256"}).dump())),
             "tst_info_type": oid("1.2.840.113549.1.9.16.1.4"),
             "certificates": bytes(certificates),
             "signed_data_type": oid("1.2.840.113549.1.7.2"),
-            "status_granted": _der(_SEQUENCE, _der_int(0)),
+            "status_granted": tlv(SEQUENCE, integer(0)),
         }
 
     def request(self, query: bytes) -> bytes:
@@ -122,53 +115,53 @@ class SandboxTimestampAuthority:
             raise TimestampUnavailable(f"the sandbox TSA refused the request: {exc}") from exc
         parts = self._parts
         now = datetime.now(tz=UTC).replace(microsecond=0)
-        tst_info = _der(
-            _SEQUENCE,
+        tst_info = tlv(
+            SEQUENCE,
             parts["version_policy"]
             + imprint_der
-            + _der_int(int.from_bytes(os.urandom(16), "big"))
-            + _der(_GENERALIZED_TIME, now.strftime("%Y%m%d%H%M%SZ").encode())
+            + integer(int.from_bytes(os.urandom(16), "big"))
+            + tlv(GENERALIZED_TIME, now.strftime("%Y%m%d%H%M%SZ").encode())
             + parts["accuracy"]
-            + (_der_int(nonce) if nonce is not None else b"")
+            + (integer(nonce) if nonce is not None else b"")
             + parts["tsa"],
         )
         attributes = sorted(  # a DER SET OF is sorted by encoding
             [
                 parts["content_type_attr"],
-                _der(
-                    _SEQUENCE,
+                tlv(
+                    SEQUENCE,
                     parts["signing_time_oid"]
-                    + _der(_SET, _der(_UTC_TIME, now.strftime("%y%m%d%H%M%SZ").encode())),
+                    + tlv(SET, tlv(UTC_TIME, now.strftime("%y%m%d%H%M%SZ").encode())),
                 ),
                 parts["signing_certificate_attr"],
-                _der(
-                    _SEQUENCE,
+                tlv(
+                    SEQUENCE,
                     parts["message_digest_oid"]
-                    + _der(_SET, _der(_OCTETS, hashlib.sha256(tst_info).digest())),
+                    + tlv(SET, tlv(OCTETS, hashlib.sha256(tst_info).digest())),
                 ),
             ]
         )
         signed_attrs = b"".join(attributes)
-        signature = self.key.sign(_der(_SET, signed_attrs), "sha256")
-        signer_info = _der(
-            _SEQUENCE,
+        signature = self.key.sign(tlv(SET, signed_attrs), "sha256")
+        signer_info = tlv(
+            SEQUENCE,
             parts["signer_head"]
-            + _der(_CONTEXT_0, signed_attrs)  # [0] IMPLICIT SET OF Attribute
+            + tlv(CONTEXT_0, signed_attrs)  # [0] IMPLICIT SET OF Attribute
             + parts["signature_algorithm"]
-            + _der(_OCTETS, signature),
+            + tlv(OCTETS, signature),
         )
-        signed_data = _der(
-            _SEQUENCE,
+        signed_data = tlv(
+            SEQUENCE,
             parts["signed_data_head"]
-            + _der(
-                _SEQUENCE,
-                parts["tst_info_type"] + _der(_CONTEXT_0, _der(_OCTETS, tst_info)),
+            + tlv(
+                SEQUENCE,
+                parts["tst_info_type"] + tlv(CONTEXT_0, tlv(OCTETS, tst_info)),
             )
             + parts["certificates"]
-            + _der(_SET, signer_info),
+            + tlv(SET, signer_info),
         )
-        token = _der(_SEQUENCE, parts["signed_data_type"] + _der(_CONTEXT_0, signed_data))
-        return _der(_SEQUENCE, parts["status_granted"] + token)
+        token = tlv(SEQUENCE, parts["signed_data_type"] + tlv(CONTEXT_0, signed_data))
+        return tlv(SEQUENCE, parts["status_granted"] + token)
 
 
 @dataclass(frozen=True)
