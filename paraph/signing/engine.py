@@ -51,6 +51,7 @@ from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, Modifica
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.general import as_signing_certificate_v2, get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_byterange import PdfByteRangeDigest, PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import (
     PdfTBSDocument,
     PdfTimeStamper,
@@ -404,6 +405,52 @@ class _ProviderSigner(signers.Signer):
             else:
                 yield provider
 
+    async def signed_attrs(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        attr_settings: PdfCMSSignedAttributes | None = None,
+        content_type: str = "data",
+        use_pades: bool = False,
+        timestamper: Any = None,
+        dry_run: bool = False,
+        is_pdf_sig: bool = True,
+    ) -> cms.CMSAttributes:
+        # A PAdES signature's signed attributes are its content type, the
+        # document's digest and the signing certificate: two of the three are
+        # the same for every document, so the set is assembled from their
+        # DER and the digest (DER sorts a SET OF by encoding) rather than
+        # re-encoded by asn1crypto. Anything else is pyHanko's. (Overrides a
+        # pyHanko method; pinned below 0.39; a test compares both outputs.)
+        providers = list(
+            self._signed_attr_providers(
+                data_digest=data_digest,
+                digest_algorithm=digest_algorithm,
+                attr_settings=attr_settings or PdfCMSSignedAttributes(),
+                timestamper=timestamper,
+                use_cades=use_pades,
+                is_pdf_sig=is_pdf_sig,
+            )
+        )
+        if content_type != "data" or providers != [self._signing_certificate_attribute]:
+            return await super().signed_attrs(
+                data_digest,
+                digest_algorithm,
+                attr_settings=attr_settings,
+                content_type=content_type,
+                use_pades=use_pades,
+                timestamper=timestamper,
+                dry_run=dry_run,
+                is_pdf_sig=is_pdf_sig,
+            )
+        message_digest = der.tlv(
+            der.SEQUENCE, _MESSAGE_DIGEST_OID + der.tlv(der.SET, der.tlv(der.OCTETS, data_digest))
+        )
+        encoded = sorted(
+            (_CONTENT_TYPE_DATA, message_digest, self._signing_certificate_attribute.der)
+        )
+        return cms.CMSAttributes.load(der.tlv(der.SET, b"".join(encoded)))
+
     def _package_signature(
         self,
         *,
@@ -498,6 +545,10 @@ class _ProviderSigner(signers.Signer):
 
 
 _SIGNED_DATA_OID = bytes(cms.ContentType("signed_data").dump())
+_MESSAGE_DIGEST_OID = bytes(cms.CMSAttributeType("message_digest").dump())
+_CONTENT_TYPE_DATA = bytes(
+    cms.CMSAttribute({"type": "content_type", "values": [cms.ContentType("data")]}).dump()
+)
 
 
 @dataclass(frozen=True)
@@ -520,11 +571,11 @@ def _implicit(tag: int, encoded: bytes) -> bytes:
 class _FixedAttribute(CMSAttributeProvider):
     attribute_type = "signing_certificate_v2"
 
-    def __init__(self, der: bytes) -> None:
-        self._der = der
+    def __init__(self, encoded: bytes) -> None:
+        self.der = encoded
 
     async def get_attribute(self, dry_run: bool = False) -> cms.CMSAttribute:
-        return cms.CMSAttribute.load(self._der)
+        return cms.CMSAttribute.load(self.der)
 
 
 class _AuthorityTimeStamper(TimeStamper):
