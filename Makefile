@@ -69,6 +69,9 @@ run: runtime install messages
 	$(PARAPH) demo
 	@mkdir -p var
 	@echo "Paraph (sandbox) at http://$(HOST):$(PORT)/ (links: $(RUN_BASE_URL)) — Ctrl-C stops it; task worker log: var/worker.log"
+	@# `paraph worker` is the production topology: a worker of every queue, and
+	@# one of the interactive queue alone so log-in codes never wait behind bulk
+	@# work (docs/operations.md, "Worker topology"); SIGTERM stops them all.
 	@$(PARAPH) worker >var/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT; \
 	  $(PARAPH) runserver $(HOST):$(PORT)

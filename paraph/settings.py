@@ -194,11 +194,21 @@ else:
 RATELIMIT_BACKEND = env_str("PARAPH_RATELIMIT_BACKEND", "cache" if REDIS_URL else "database")
 
 _task_backend = env_str("PARAPH_TASK_BACKEND", "rq" if PRODUCTION else "database")
+# The task queues, most urgent first (ADR 25, docs/operations.md "Worker
+# topology"): "interactive" carries what a person waits for on a page (log-in
+# and verification codes); the others carry bulk work (messages, webhooks,
+# batches and scheduled jobs). A worker takes from its queues in this order.
+TASK_INTERACTIVE_QUEUE = "interactive"
+TASK_QUEUES = [TASK_INTERACTIVE_QUEUE, "notifications", "webhooks", "default"]
+# How many worker processes `paraph worker` starts for the interactive queue
+# alone, next to the one that takes every queue: 0 runs one process, which
+# still takes interactive tasks first but only between two bulk tasks.
+WORKER_INTERACTIVE_PROCESSES = env_int("PARAPH_WORKER_INTERACTIVE_PROCESSES", 1)
 if _task_backend == "database":
     TASKS = {
         "default": {
             "BACKEND": "django_tasks_db.DatabaseBackend",
-            "QUEUES": ["default", "notifications", "webhooks"],
+            "QUEUES": TASK_QUEUES,
         }
     }
 elif _task_backend == "immediate":
@@ -211,16 +221,8 @@ elif _task_backend == "rq":
     # "<PARAPH_CACHE_PREFIX>:rq:" (the core.W001 check says when it did not).
     os.environ["RQ_KEY_PREFIX"] = f"{CACHE_PREFIX}:rq"
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    RQ_QUEUES = {
-        name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"}
-        for name in ("default", "notifications", "webhooks")
-    }
-    TASKS = {
-        "default": {
-            "BACKEND": "django_tasks_rq.RQBackend",
-            "QUEUES": ["default", "notifications", "webhooks"],
-        }
-    }
+    RQ_QUEUES = {name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0"} for name in TASK_QUEUES}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}
 else:
     raise ImproperlyConfigured("PARAPH_TASK_BACKEND must be database, rq or immediate")
 # How long a worker (or an API request with an Idempotency-Key) holds the

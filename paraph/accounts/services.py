@@ -380,6 +380,7 @@ def _code_deliver(
             language=language,
             person=code_obj.person,
             secret=True,
+            interactive=True,  # someone waits for it on a page (ADR 25)
         )
         return
     sms_send(

@@ -1980,6 +1980,20 @@ def _batch_claimable(now: dt.datetime) -> Any:
     return Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.RUNNING, lease_until__lt=now)
 
 
+def _batch_pending_items(batch: BulkBatch) -> Iterator[BulkItem]:
+    """The batch's pending items in order, a hundred read at a time, with no
+    cursor left open while they are processed: on SQLite an open cursor
+    holds a read snapshot, and the first write after another process wrote
+    (a log-in, a page) would fail with "database is locked"."""
+    pending = list(
+        batch.items.filter(status=BulkItemStatus.PENDING)
+        .order_by("index")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(pending), 100):
+        yield from list(batch.items.filter(pk__in=pending[start : start + 100]).order_by("index"))
+
+
 def batch_process(*, batch_id: int) -> BulkBatch | None:
     """Make the contracts of a batch, one by one, each in its own
     transaction (a refused one does not stop the others). The worker holds
@@ -2000,9 +2014,7 @@ def batch_process(*, batch_id: int) -> BulkBatch | None:
     if not claimed:
         return None
     batch = BulkBatch.objects.select_related("sender", "created_by", "api_key").get(pk=batch_id)
-    for item in (
-        batch.items.filter(status=BulkItemStatus.PENDING).order_by("index").iterator(chunk_size=100)
-    ):
+    for item in _batch_pending_items(batch):
         try:
             _item_process(batch, item)
         except Exception:

@@ -22,9 +22,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +38,40 @@ resource_created = Signal()
 _SWEEPS: dict[str, Callable[[dt.datetime], int]] = {}
 
 
+class Requeue(models.TextChoices):
+    """What a staff member's "requeue" of a message or a webhook delivery did."""
+
+    REQUEUED = "requeued", _("requeued")
+    WOKEN = "woken", _("woken up again")
+    WAITING = "waiting", _("already waiting or being sent")
+    DONE = "done", _("already delivered")
+    REFUSED = "refused", _("cannot be sent again")
+
+
 def lease_until(seconds: float, *, now: dt.datetime | None = None) -> dt.datetime:
     """The end of a lease of ``seconds`` taken now."""
     return (now or timezone.now()) + dt.timedelta(seconds=seconds)
+
+
+# Above every other task on a backend that orders by priority (the database
+# queue): a worker serving several queues takes these first.
+INTERACTIVE_PRIORITY = 50
+
+
+def task_interactive(task: Any) -> Any:
+    """``task`` on the interactive queue (settings ``TASK_INTERACTIVE_QUEUE``,
+    ADR 25), for work a person waits for on a page (a log-in code): it has
+    workers of its own, so bulk work never delays it. Unchanged when the
+    configured backend has no such queue (a test's own queue list, the
+    immediate backend)."""
+    from django.conf import settings
+
+    backend = task.get_backend()
+    name = settings.TASK_INTERACTIVE_QUEUE
+    if backend.queues and name not in backend.queues:
+        return task
+    priority = INTERACTIVE_PRIORITY if backend.supports_priority else None
+    return task.using(queue_name=name, priority=priority)
 
 
 def enqueue_safely(task: Any, *args: Any, run_after: dt.datetime | None = None) -> bool:

@@ -58,6 +58,13 @@ class OutboundMessage(models.Model):
         help_text=_("Carries a one-time code or a link token: its content is never kept."),
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=SmsPurpose.choices, blank=True)
+    interactive = models.BooleanField(
+        _("a person waits for it"),
+        default=False,
+        help_text=_(
+            "A log-in or verification code: sent from the interactive queue, ahead of bulk work."
+        ),
+    )
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body_text = models.TextField(_("text"), blank=True)
     status = models.CharField(
@@ -77,6 +84,7 @@ class OutboundMessage(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")
+        permissions = [("requeue_outboundmessage", _("Can requeue outgoing messages"))]
         indexes = [
             models.Index(fields=["person", "-created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),

@@ -24,7 +24,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from paraph.audit.services import audit_record
-from paraph.core.outbox import enqueue_on_commit, enqueue_safely, lease_until
+from paraph.core.outbox import (
+    Requeue,
+    enqueue_on_commit,
+    enqueue_safely,
+    lease_until,
+    task_interactive,
+)
 from paraph.core.sealing import seal
 from paraph.notifications.addresses import phone_e164
 from paraph.notifications.models import Channel, OutboundMessage, SmsPurpose
@@ -82,9 +88,8 @@ def _queue(
     person: Any,
     secret: bool,
     purpose: str = "",
+    interactive: bool = False,
 ) -> OutboundMessage:
-    from paraph.notifications.tasks import deliver_message
-
     _check_language(language)
     sealed = seal(context)
     with transaction.atomic():
@@ -96,10 +101,19 @@ def _queue(
             person=person,
             secret=secret,
             purpose=purpose,
+            interactive=interactive,
             sealed_context=sealed,
         )
-        enqueue_on_commit(deliver_message, message.pk)
+        enqueue_on_commit(message_task(message), message.pk)
     return message
+
+
+def message_task(message: OutboundMessage) -> Any:
+    """The delivery task of ``message``, on its queue: the interactive one
+    for a code a person waits for (ADR 25), ``notifications`` otherwise."""
+    from paraph.notifications.tasks import deliver_message
+
+    return task_interactive(deliver_message) if message.interactive else deliver_message
 
 
 def email_send(
@@ -110,6 +124,7 @@ def email_send(
     language: str,
     person: Any = None,
     secret: bool = False,
+    interactive: bool = False,
 ) -> OutboundMessage:
     """Queue the e-mail rendered from ``notifications/email/<template>*``
     in ``language``; it leaves once the caller's transaction commits.
@@ -117,7 +132,9 @@ def email_send(
     ``context`` may hold secrets (codes, link tokens): it travels sealed
     and is never stored in clear; values must be JSON-able. Pass
     ``secret=True`` when it does: then only the subject is kept for the
-    person to read again, never the body. Refuses an unknown language."""
+    person to read again, never the body. Pass ``interactive=True`` for a
+    code that someone waits for on a page: it goes by the interactive
+    queue, never behind bulk work (ADR 25). Refuses an unknown language."""
     return _queue(
         channel=Channel.EMAIL,
         to=to,
@@ -126,6 +143,7 @@ def email_send(
         language=language,
         person=person,
         secret=secret,
+        interactive=interactive,
     )
 
 
@@ -146,7 +164,8 @@ def sms_send(
     ``"notification"`` (anything else). With a ``person``, the SMS goes only
     to their verified phone, and a notification only with their consent
     (RG-7); otherwise :class:`SmsNotAllowed` is raised and nothing is
-    queued. Code purposes are always secret: the text is never kept."""
+    queued. Code purposes are always secret (the text is never kept) and
+    interactive (the interactive queue, ADR 25)."""
     sms_check_allowed(person=person, to=to, purpose=purpose)
     return _queue(
         channel=Channel.SMS,
@@ -157,6 +176,7 @@ def sms_send(
         person=person,
         secret=secret or purpose in CODE_PURPOSES,
         purpose=purpose,
+        interactive=purpose in CODE_PURPOSES,
     )
 
 
@@ -197,8 +217,6 @@ def messages_sweep(now: dt.datetime) -> int:
     "sending" ones whose worker died (lease ended). A worker that died
     on its last allowed attempt does not get another one: that message is
     given up. Returns how many tasks were enqueued."""
-    from paraph.notifications.tasks import deliver_message
-
     for message in OutboundMessage.objects.filter(
         status=OutboundMessage.Status.SENDING, lease_until__lt=now, attempts__gte=MAX_ATTEMPTS
     ).select_related("person"):
@@ -218,9 +236,14 @@ def messages_sweep(now: dt.datetime) -> int:
             )
         )
         .order_by("pk")
-        .values_list("pk", flat=True)[:1000]
+        .values_list("pk", "interactive")[:1000]
     )
-    return sum(enqueue_safely(deliver_message, message_id) for message_id in due)
+    return sum(_wake(message_id, interactive=interactive) for message_id, interactive in due)
+
+
+def _wake(message_id: int, *, interactive: bool) -> bool:
+    task = message_task(OutboundMessage(pk=message_id, interactive=interactive))
+    return enqueue_safely(task, message_id)
 
 
 def message_record_sent(
@@ -273,7 +296,7 @@ def message_record_failure(
             message.status = OutboundMessage.Status.QUEUED
             message.next_attempt_at = run_after
             message.save(update_fields=["status", "next_attempt_at", "error", "lease_until"])
-            enqueue_on_commit(deliver_message, message.pk, run_after=run_after)
+            enqueue_on_commit(message_task(message), message.pk, run_after=run_after)
             logger.warning(
                 "message %s (%s) attempt %s failed, retry at %s: %s",
                 message.pk,
@@ -289,7 +312,11 @@ def message_record_failure(
             )
         message.status = OutboundMessage.Status.FAILED
         message.next_attempt_at = None
-        message.sealed_context = ""
+        # A message given up keeps its (sealed) context, so the back office
+        # can requeue it (ADR 25); a code's is erased: it is never sent again,
+        # the person asks for a new one.
+        if message.interactive:
+            message.sealed_context = ""
         message.save(
             update_fields=["status", "next_attempt_at", "error", "lease_until", "sealed_context"]
         )
@@ -311,3 +338,54 @@ def message_record_failure(
         message.error,
     )
     return message
+
+
+def _stuck(message: OutboundMessage, now: dt.datetime) -> bool:
+    """Queued for longer than a lease past when it was due, or "sending" by
+    a worker whose lease ended: its task was lost or its worker died."""
+    grace = now - dt.timedelta(seconds=settings.WORK_LEASE_SECONDS)
+    if message.status == OutboundMessage.Status.SENDING:
+        return message.lease_until is not None and message.lease_until < now
+    due = message.next_attempt_at or message.created_at
+    return message.status == OutboundMessage.Status.QUEUED and due <= grace
+
+
+def message_requeue(*, message_id: int, actor: Any) -> str:
+    """A staff member's "requeue" (the back office): a message that was
+    given up is queued again for one more attempt, and one that is stuck
+    (its task lost, its worker dead) is woken up again; one
+    ``notifications.message.requeued`` audit event naming ``actor`` either
+    way. Idempotent: a message already waiting, being sent or sent is left
+    alone, and a wake-up of one that is also queued sends it once (the
+    worker claims it). A code that was given up is refused: its content
+    was erased, and the person asks for a new one. Returns a
+    :class:`Requeue` value."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status == OutboundMessage.Status.SENT:
+            return Requeue.DONE
+        failed = message.status == OutboundMessage.Status.FAILED
+        if failed and not message.sealed_context:
+            return Requeue.REFUSED
+        if not failed and not _stuck(message, now):
+            return Requeue.WAITING
+        if failed:
+            message.status = OutboundMessage.Status.QUEUED
+            # Due now: the sweeper leaves it to this wake-up for a lease.
+            message.next_attempt_at = now
+            message.save(update_fields=["status", "next_attempt_at"])
+        audit_record(
+            name="notifications.message.requeued",
+            actor=actor,
+            subject=message,
+            data={
+                "channel": message.channel,
+                "template": message.template,
+                "attempts": message.attempts,
+                "was": OutboundMessage.Status.FAILED if failed else message.status,
+                "error": message.error,
+            },
+        )
+        enqueue_on_commit(message_task(message), message.pk)
+    return Requeue.REQUEUED if failed else Requeue.WOKEN

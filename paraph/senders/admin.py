@@ -4,6 +4,7 @@ here and managed by the sender itself (/sender/). Every change audited."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django import forms
@@ -15,10 +16,12 @@ from django.utils.translation import gettext_lazy as _
 
 from paraph.core.admin import AuditedModelAdmin
 from paraph.core.sealing import seal
+from paraph.notifications.admin import requeue_report
 from paraph.senders.models import ApiKey, Sender, SenderMembership, WebhookDelivery, WebhookEndpoint
 from paraph.senders.services import (
     api_key_revoke,
     enterprise_number_normalize,
+    webhook_delivery_requeue,
     webhook_secret_generate,
 )
 
@@ -109,7 +112,34 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "event", "endpoint", "status", "attempts", "response_status"]
+    """Every delivery with its status, attempts and last error, and a
+    "requeue" action for those given up or stuck (ADR 25)."""
+
+    list_display = [
+        "created_at",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "response_status",
+        "error",
+        "next_attempt_at",
+    ]
     list_filter = ["status", "event"]
     search_fields = ["event_id", "endpoint__url"]
     list_select_related = ["endpoint"]
+    actions = ["requeue"]
+
+    def has_requeue_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("senders.requeue_webhookdelivery"))
+
+    @admin.action(
+        description=_("Requeue the selected deliveries (given up or stuck)"),
+        permissions=["requeue"],
+    )
+    def requeue(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        outcomes: Counter[str] = Counter(
+            webhook_delivery_requeue(delivery_id=pk, actor=request.user)  # type: ignore[arg-type]
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        requeue_report(request, outcomes)

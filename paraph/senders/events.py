@@ -13,4 +13,5 @@ EVENTS = {
     "senders.webhook.replayed": _("A sender replayed a webhook delivery"),
     "senders.webhook.secret_rotated": _("A sender replaced its webhook signing secret"),
     "senders.webhook.failed": _("A webhook could not be delivered after every retry"),
+    "senders.webhook.requeued": _("A staff member requeued a webhook delivery"),
 }

@@ -245,6 +245,7 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
+        permissions = [("requeue_webhookdelivery", _("Can requeue webhook deliveries"))]
         indexes = [
             models.Index(fields=["endpoint", "-created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),

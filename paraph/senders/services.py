@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from paraph.accounts.models import Language, Person
 from paraph.audit.services import audit_record
 from paraph.core.belgium import enterprise_number_normalize
-from paraph.core.outbox import enqueue_on_commit, enqueue_safely
+from paraph.core.outbox import Requeue, enqueue_on_commit, enqueue_safely
 from paraph.core.sealing import seal
 from paraph.senders.models import (
     PING_EVENT,
@@ -708,13 +708,74 @@ def webhook_deliveries_retry_due(*, now: dt.datetime | None = None, limit: int =
     due = list(
         WebhookDelivery.objects.filter(
             Q(status=DeliveryStatus.RETRYING, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.PENDING, created_at__lte=lease_start)
+            # (a requeued one is due from its requeue: next_attempt_at)
+            | Q(
+                Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=lease_start),
+                status=DeliveryStatus.PENDING,
+                created_at__lte=lease_start,
+            )
             | Q(status=DeliveryStatus.DELIVERING, last_attempt_at__lt=lease_start)
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     return sum(enqueue_safely(webhook_deliver, delivery_id) for delivery_id in due)
+
+
+def webhook_delivery_requeue(*, delivery_id: int, actor: Person | None) -> str:
+    """A staff member's "requeue" (the back office): a delivery that was
+    given up goes back to pending for one more attempt, and one that is
+    stuck (its task lost, its worker dead, its retry overdue by a lease) is
+    woken up again; one ``senders.webhook.requeued`` audit event naming
+    ``actor`` either way. Idempotent: a delivery already pending, waiting
+    for its retry, being delivered or delivered is left alone, and a
+    wake-up of one that is also queued posts it once (the worker claims
+    it). Returns a :class:`~paraph.core.outbox.Requeue` value."""
+    now = timezone.now()
+    lease_start = _lease_start(now)
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or delivery.status == DeliveryStatus.SUCCEEDED:
+            return Requeue.DONE
+        failed = delivery.status == DeliveryStatus.FAILED
+        stuck = (
+            (
+                delivery.status == DeliveryStatus.PENDING
+                and (delivery.next_attempt_at or delivery.created_at) <= lease_start
+            )
+            or (
+                delivery.status == DeliveryStatus.RETRYING
+                and delivery.next_attempt_at is not None
+                and delivery.next_attempt_at <= lease_start
+            )
+            or (
+                delivery.status == DeliveryStatus.DELIVERING
+                and delivery.last_attempt_at is not None
+                and delivery.last_attempt_at < lease_start
+            )
+        )
+        if not failed and not stuck:
+            return Requeue.WAITING
+        was = delivery.status
+        if failed:
+            delivery.status = DeliveryStatus.PENDING
+            # Due now: the sweeper leaves it to this wake-up for a lease.
+            delivery.next_attempt_at = now
+            delivery.save(update_fields=["status", "next_attempt_at"])
+        audit_record(
+            name="senders.webhook.requeued",
+            actor=actor,
+            subject=delivery,
+            data={
+                "endpoint": delivery.endpoint_id,
+                "event": delivery.event,
+                "attempts": delivery.attempts,
+                "was": was,
+                "error": delivery.error,
+            },
+        )
+        _enqueue(delivery.pk)
+    return Requeue.REQUEUED if failed else Requeue.WOKEN
 
 
 def webhook_deliveries_sweep(now: dt.datetime) -> int:
