@@ -94,7 +94,6 @@ from pyhanko_certvalidator.policy_decl import (
 from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import CRLContainer
 
-from paraph.core.typesetting import FONTS_DIR
 from paraph.signing import der, fetching, hexreader, stamplayout
 from paraph.signing.exceptions import (
     CertificateRejected,
@@ -1092,44 +1091,6 @@ _FONTS = {False: _font(False), True: _font(True)}
 _FONT_NAMES = {False: b"/PhR", True: b"/PhB"}
 
 
-# The scripts of European names (Latin with its extensions, Greek,
-# Cyrillic), punctuation and the euro sign.
-_STAMP_UNICODE_RANGES = (
-    (0x20, 0x7E),
-    (0xA0, 0x24F),
-    (0x370, 0x3FF),
-    (0x400, 0x52F),
-    (0x1E00, 0x1EFF),
-    (0x2010, 0x2027),
-    (0x2030, 0x205E),
-    (0x20AC, 0x20AC),
-)
-
-
-@functools.cache
-def _stamp_font(bold: bool) -> bytes:
-    """The font embedded when the standard ones will not do: Paraph's own
-    DejaVu Sans (shipped for the legal PDFs), cut once per process to the
-    scripts of European names and without the tables a stamp does not need
-    (hinting, kerning, contextual forms), so that the subset each signature
-    embeds is made in milliseconds rather than a tenth of a second."""
-    from fontTools import subset, ttLib
-
-    options = subset.Options()
-    options.layout_features = []
-    options.hinting = False
-    options.notdef_outline = True
-    options.glyph_names = False
-    options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF", "kern", "hdmx", "VDMX", "LTSH"]
-    font = ttLib.TTFont(FONTS_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"))
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[u for a, b in _STAMP_UNICODE_RANGES for u in range(a, b + 1)])
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
 class _TextStamp(BaseStamp):
     """A white box with a thin border and the lines, fitted to the box: in
     Helvetica, which every viewer has and which costs nothing to embed, when
@@ -1171,13 +1132,12 @@ class _TextStamp(BaseStamp):
     def _embedded_lines(self, width: float, height: float) -> list[bytes]:
         # fontTools and HarfBuzz are big: imported by the first stamp that
         # needs them, not by every process that signs
-        from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
+        from paraph.signing import stampfont
 
         writer = self.writer
         assert writer is not None
         engines = {
-            bold: GlyphAccumulator(writer, io.BytesIO(_stamp_font(bold)), font_size=10)
-            for bold in (False, True)
+            bold: stampfont.StampGlyphs(writer, bold=bold, font_size=10) for bold in (False, True)
         }
         for bold, engine in engines.items():
             self.set_resource(
@@ -1185,28 +1145,29 @@ class _TextStamp(BaseStamp):
                 name=generic.NameObject(_FONT_NAMES[bold].decode()),
                 value=engine.as_resource(),
             )
-        lines = stamplayout.layout_measured(
-            [stamplayout.printable(line) for line in self._lines],
-            width,
-            height,
-            measure=lambda text, bold: engines[bold].shape(text).x_advance,
-            ellipsis=stamplayout.ELLIPSIS,
-        )
         ops = []
-        for line in lines:
-            engine = engines[line.bold]
-            # positions within the line, in points (pyHanko types it int)
-            engine.font_size = line.size  # type: ignore[assignment]
-            ops.append(
-                b"BT %s %.2f Tf %.2f %.2f Td %s ET"
-                % (
-                    _FONT_NAMES[line.bold],
-                    line.size,
-                    line.x,
-                    line.y,
-                    engine.shape(line.text).graphics_ops,
-                )
+        with stampfont.LOCK:  # the fonts are shared by the process's threads
+            lines = stamplayout.layout_measured(
+                [stamplayout.printable(line) for line in self._lines],
+                width,
+                height,
+                measure=lambda text, bold: engines[bold].shape(text).x_advance,
+                ellipsis=stamplayout.ELLIPSIS,
             )
+            for line in lines:
+                engine = engines[line.bold]
+                # positions within the line, in points (pyHanko types it int)
+                engine.font_size = line.size  # type: ignore[assignment]
+                ops.append(
+                    b"BT %s %.2f Tf %.2f %.2f Td %s ET"
+                    % (
+                        _FONT_NAMES[line.bold],
+                        line.size,
+                        line.x,
+                        line.y,
+                        engine.shape(line.text).graphics_ops,
+                    )
+                )
         return ops
 
 

@@ -100,6 +100,71 @@ def test_a_name_appears_on_the_stamp_as_it_is_written(
         assert stamp_fonts and set(stamp_fonts) <= {"Helvetica", "Helvetica-Bold"}, stamp_fonts
 
 
+def test_stamps_with_the_same_letters_share_one_font_subset_and_each_shows_its_words(
+    db, signing_settings, contract, tmp_path
+):
+    # the second and third stamps use the letters of the first (the subset
+    # made for the first is embedded again), the fourth needs others
+    from paraph.core.tests.typeset import pdf_fonts, pdf_text
+
+    def stamped(name: str) -> bytes:
+        options = engine.SignOptions(
+            appearance=engine.Appearance(
+                lines=(name, "Signé le 15 mars 2026"),
+                placement=engine.Placement(page=-1, box=(36, 36, 294, 92)),
+            )
+        )
+        return engine.sign_pdf(
+            contract, key=conf.seal_key(), config=conf.engine_config(), options=options
+        )
+
+    names = ["Łukasz Żółć", "Łukasz Żółć", "Żółć Łukasz", "Ørsted Άννα"]
+    signed = [stamped(name) for name in names]
+
+    for n, (name, document) in enumerate(zip(names, signed, strict=True)):
+        assert engine.validate_pdf(document, trust=conf.trust()).valid
+        assert name in pdf_text(document)
+        fonts = [f for f in pdf_fonts(document) if "DejaVuSans" in f.name]
+        assert fonts and all(f.embedded for f in fonts)
+        path = tmp_path / f"stamped{n}.pdf"
+        path.write_bytes(document)
+        qpdf = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+        assert qpdf.returncode == 0, qpdf.stdout + qpdf.stderr
+        for used, outlined in _embedded_glyphs(document):
+            assert used <= outlined, f"{name}: glyphs drawn but not in the embedded font"
+
+
+def _embedded_glyphs(document: bytes) -> list[tuple[set[int], set[int]]]:
+    """For each embedded TrueType CID font: the glyphs its /W says the page
+    uses (but the space), and the glyphs its font program has outlines for."""
+    import io
+
+    from fontTools import ttLib
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(document))
+    found = []
+    for idnum in range(1, int(reader.trailer["/Size"])):
+        try:
+            obj = reader.get_object(generic.Reference(idnum, 0, reader))
+        except Exception:  # a free or compressed number: not a font
+            continue
+        if not isinstance(obj, generic.DictionaryObject) or obj.get("/Subtype") != "/CIDFontType2":
+            continue
+        widths, used = list(obj["/W"]), set()
+        for first, run in zip(widths[::2], widths[1::2], strict=True):
+            used |= set(range(int(first), int(first) + len(run)))
+        font = ttLib.TTFont(io.BytesIO(obj["/FontDescriptor"]["/FontFile2"].data))
+        order = font.getGlyphOrder()
+        space = {order.index(font.getBestCmap()[0x20])} if 0x20 in font.getBestCmap() else set()
+        glyf = font["glyf"]
+        outlined = {gid for gid, g in enumerate(order) if glyf[g].numberOfContours != 0}
+        found.append((used - space, outlined))
+    assert found, "no embedded TrueType font"
+    return found
+
+
 def _sign_all_three(pki, person_factory, contract):
     marie = person_factory(
         first_name="Marie", last_name="Dubois", national_number="90021400227", language="fr"
