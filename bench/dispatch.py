@@ -20,6 +20,14 @@ Prints contracts per second for both and ends with
 ``ratio_vs_bulk_insert=<x>`` (Paraph's rate over the baseline's; below 1:
 the price of sealing, evidence and audit per contract).
 
+With ``--postgres URL`` (a server where the bench may create and drop a
+database of its own), the same requests run on PostgreSQL with the
+database task queue, and the batches are made by real ``paraph worker``
+processes: first one, then two (each batch shared by the free workers,
+``PARAPH_BATCH_CHUNK`` contracts at a time). It prints both rates and
+``parallel_2_over_1=<x>`` (a global lock shows as about 1.0; on two cores,
+about 1.8 is the most there is to gain).
+
 The adminbox page timing of the issue's benchmark
 (``adminbox_10000_over_10``) is ``bench/adminbox.py``.
 """
@@ -39,17 +47,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def _setup(data_dir: str) -> None:
+def _setup(data_dir: str, database_url: str | None = None) -> None:
     os.environ.update(
         PARAPH_DATA_DIR=data_dir,
         PARAPH_SANDBOX="true",
-        PARAPH_TASK_BACKEND="immediate",
+        PARAPH_TASK_BACKEND="database" if database_url else "immediate",
         PARAPH_EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         PARAPH_LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="paraph.settings",
     )
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     import django
 
     django.setup()
@@ -73,7 +83,13 @@ def _contract(n: int, pdf64: str, start: str) -> dict[str, object]:
     }
 
 
-def paraph_rate(count: int, per_request: int, pdf: bytes) -> float:
+def paraph_rate(
+    count: int, per_request: int, pdf: bytes, *, workers: int = 0, run: int = 0
+) -> float:
+    """Contracts per second from the first request until every contract is
+    sent: made in the request's process (``workers=0``, the immediate task
+    backend), or queued and made by ``workers`` ``paraph worker`` processes
+    started once every request was answered (then timed from their start)."""
     import datetime as dt
 
     from django.test import Client
@@ -82,7 +98,9 @@ def paraph_rate(count: int, per_request: int, pdf: bytes) -> float:
     from paraph.senders.services import api_key_create, sender_create
 
     sender = sender_create(
-        name="Bench Interim", enterprise_number="0403.170.701", contact_email="hr@bench.example"
+        name=f"Bench Interim {run}",
+        enterprise_number=["0403.170.701", "0403.199.702", "0202.239.951"][run],
+        contact_email="hr@bench.example",
     )
     _key, token = api_key_create(
         sender=sender, name="bench", scopes=["contracts:read", "contracts:write"], actor=None
@@ -103,11 +121,64 @@ def paraph_rate(count: int, per_request: int, pdf: bytes) -> float:
         batch = client.get(response["Location"]).json()
         if batch["failed"]:
             raise SystemExit(f"contracts refused: {batch['items'][:3]}")
+    if workers:
+        began = time.perf_counter()
+        _work_until_sent(workers, sender, count)
     elapsed = time.perf_counter() - began
     sent = Contract.objects.filter(sender=sender, status="sent").count()
     if sent != count:
         raise SystemExit(f"only {sent} of {count} contracts were sent")
     return count / elapsed
+
+
+def _work_until_sent(workers: int, sender: object, count: int) -> None:
+    """Start ``workers`` worker processes on the bulk queue, wait until the
+    sender's ``count`` contracts are sent (at most ten minutes), stop them."""
+    import signal
+    import subprocess
+
+    from paraph.contracts.models import Contract
+
+    paraph = str(Path(sys.executable).with_name("paraph"))
+    env = dict(os.environ, PARAPH_WORKER_INTERACTIVE_PROCESSES="0")
+    procs = [
+        subprocess.Popen(
+            [paraph, "worker", "--queues", "default"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        deadline = time.monotonic() + 600
+        while Contract.objects.filter(sender=sender, status="sent").count() < count:
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise SystemExit("the workers stopped or did not finish in ten minutes")
+            time.sleep(0.05)
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=60)
+
+
+def _postgres_database(server_url: str) -> tuple[str, object]:
+    """A database of the bench's own on ``server_url``, and its dropper."""
+    import psycopg
+
+    name = f"paraph_bench_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return server_url.rsplit("/", 1)[0] + f"/{name}", drop
 
 
 def baseline_rate(count: int, pdf: bytes, media: Path) -> float:
@@ -175,7 +246,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contracts", type=int, default=10_000)
     parser.add_argument("--per-request", type=int, default=1000)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/postgres): "
+        "run there, with one worker process then two",
+    )
     args = parser.parse_args()
+    if args.postgres:
+        postgres(args)
+        return
     with tempfile.TemporaryDirectory(prefix="paraph-bench-") as data_dir:
         _setup(data_dir)
         from django.conf import settings
@@ -192,6 +272,36 @@ def main() -> None:
         baseline = baseline_rate(args.contracts, pdf, Path(settings.MEDIA_ROOT))
         print(f"baseline (bulk_create + file writes):      {baseline:.1f} contracts/s")
         print(f"ratio_vs_bulk_insert={paraph / baseline:.4f}")
+
+
+def postgres(args: argparse.Namespace) -> None:
+    database_url, drop = _postgres_database(args.postgres)
+    try:
+        with tempfile.TemporaryDirectory(prefix="paraph-bench-") as data_dir:
+            _setup(data_dir, database_url)
+            from django.conf import settings
+
+            from paraph.contracts.samplepdf import sample_contract_pdf
+
+            pdf = sample_contract_pdf(
+                title="Contrat de travail intérimaire",
+                lines=[f"Article {n}. Clause of the contract." for n in range(1, 30)],
+            )
+            print(
+                f"{args.contracts} contracts per run, PDF of {len(pdf)} bytes, PostgreSQL, "
+                f"database task queue, sandbox seal and TSA, batches of "
+                f"{args.per_request}, chunks of {settings.BATCH_CHUNK}"
+            )
+            one = paraph_rate(args.contracts, args.per_request, pdf, workers=1, run=1)
+            print(f"paraph, one worker process:  {one:.1f} contracts/s")
+            two = paraph_rate(args.contracts, args.per_request, pdf, workers=2, run=2)
+            print(f"paraph, two worker processes: {two:.1f} contracts/s")
+            baseline = baseline_rate(args.contracts, pdf, Path(settings.MEDIA_ROOT))
+            print(f"baseline (bulk_create + file writes): {baseline:.1f} contracts/s")
+            print(f"ratio_vs_bulk_insert={one / baseline:.4f}")
+            print(f"parallel_2_over_1={two / one:.2f}")
+    finally:
+        drop()
 
 
 if __name__ == "__main__":

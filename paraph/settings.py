@@ -231,6 +231,14 @@ else:
 # died, the work is taken up again once the lease ends (docs/operations.md,
 # "Crash safety"). Longer than any one attempt may last.
 WORK_LEASE_SECONDS = env_int("PARAPH_WORK_LEASE_SECONDS", 120)
+# A bulk send is made by up to BATCH_PARALLELISM workers at once, each taking
+# BATCH_CHUNK contracts at a time (docs/scaling.md). SQLite writes one
+# transaction at a time: there one worker makes a batch.
+BATCH_CHUNK = env_int("PARAPH_BATCH_CHUNK", 10)
+BATCH_PARALLELISM = env_int(
+    "PARAPH_BATCH_PARALLELISM",
+    1 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 8,
+)
 
 # --- Files ----------------------------------------------------------------
 

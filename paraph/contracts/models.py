@@ -462,6 +462,10 @@ class BulkItem(models.Model):
         Contract, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     errors = models.JSONField(default=list, blank=True)
+    # While pending: the worker that took it in a chunk (its claim) holds it
+    # until then; several workers share a batch this way, each item made once.
+    claim = models.UUIDField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["batch", "index"]

@@ -28,6 +28,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -670,9 +671,10 @@ def _recipient_get_or_create(
         # Someone else's phone: the contract keeps it, the new person does not
         # (activation asks this person for their own, and verifies it).
         phone = ""
-    try:
+
+    def create(phone: str) -> Person:
         with transaction.atomic():
-            person = Person.objects.create_user(
+            return Person.objects.create_user(
                 recipient.email,
                 first_name=recipient.first_name,
                 last_name=recipient.last_name,
@@ -681,12 +683,19 @@ def _recipient_get_or_create(
                 assurance_level=AssuranceLevel.NONE,
                 registration_method=RegistrationMethod.ADMINBOX,
             )
+
+    try:
+        person = create(phone)
     except IntegrityError:
-        # Another request created this person a moment ago.
+        # Another request (or worker of the same batch) created this person
+        # a moment ago; or gave this phone to someone else: as above.
         found = recipient_find(email=recipient.email)
-        if found is None:
+        if found is not None:
+            return found, False
+        if not phone:
             raise
-        return found, False
+        phone = ""
+        person = create(phone)
     audit_record(
         name="contracts.recipient.created",
         subject=person,
@@ -1895,7 +1904,11 @@ def batch_create(
             actor_label=_actor_label(actor, api_key) if actor is None else "",
         )
         resource_created.send(sender=BulkBatch, subject=batch)
-        enqueue_on_commit(batch_process_task, batch.pk)
+        # one task per worker that may share it (each takes chunks of items)
+        for _ in range(
+            max(1, min(settings.BATCH_PARALLELISM, -(-len(entries) // settings.BATCH_CHUNK)))
+        ):
+            enqueue_on_commit(batch_process_task, batch.pk)
     return batch
 
 
@@ -1976,34 +1989,46 @@ def _item_process(batch: BulkBatch, item: BulkItem) -> None:
 
 
 def _batch_claimable(now: dt.datetime) -> Any:
-    """Waiting, or running in a worker whose lease ended (it died)."""
-    return Q(status=BatchStatus.PENDING) | Q(status=BatchStatus.RUNNING, lease_until__lt=now)
+    """Waiting, or running: workers share a batch (each takes its items in
+    chunks, :func:`_batch_items_claim`)."""
+    return Q(status__in=(BatchStatus.PENDING, BatchStatus.RUNNING))
 
 
-def _batch_pending_items(batch: BulkBatch) -> Iterator[BulkItem]:
-    """The batch's pending items in order, a hundred read at a time, with no
-    cursor left open while they are processed: on SQLite an open cursor
-    holds a read snapshot, and the first write after another process wrote
-    (a log-in, a page) would fail with "database is locked"."""
-    pending = list(
-        batch.items.filter(status=BulkItemStatus.PENDING)
-        .order_by("index")
-        .values_list("pk", flat=True)
-    )
-    for start in range(0, len(pending), 100):
-        yield from list(batch.items.filter(pk__in=pending[start : start + 100]).order_by("index"))
+def _batch_items_claim(batch: BulkBatch) -> list[BulkItem]:
+    """The next pending items of ``batch`` that no live worker holds, in
+    order, at most ``BATCH_CHUNK`` of them, now held by this worker until
+    ``WORK_LEASE_SECONDS`` from now (renewed at each contract): another
+    worker takes the next ones, and the items of a worker that died are
+    taken again when their lease ends. The claim is a token written with
+    the condition, so two workers never hold the same item (on PostgreSQL
+    they also skip each other's rows instead of waiting)."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    with transaction.atomic():
+        candidates = list(
+            BulkItem.objects.select_for_update(skip_locked=True)
+            .filter(free, batch=batch, status=BulkItemStatus.PENDING)
+            .order_by("index")
+            .values_list("pk", flat=True)[: settings.BATCH_CHUNK]
+        )
+        BulkItem.objects.filter(free, pk__in=candidates, status=BulkItemStatus.PENDING).update(
+            claim=token, lease_until=lease_until(settings.WORK_LEASE_SECONDS, now=now)
+        )
+    return list(batch.items.filter(claim=token).order_by("index"))
 
 
 def batch_process(*, batch_id: int) -> BulkBatch | None:
     """Make the contracts of a batch, one by one, each in its own
-    transaction (a refused one does not stop the others). The worker holds
-    the batch with a lease of ``WORK_LEASE_SECONDS``, renewed after each
-    contract; None when the batch is finished or a live worker holds it.
-    Resumable: a batch whose worker died is taken up again once the lease
-    ended and continues where it was; each item is taken in its contract's
-    own transaction, so no contract is ever made twice."""
+    transaction (a refused one does not stop the others). Any number of
+    workers may run it at once: each takes the batch's items a chunk at a
+    time (:func:`_batch_items_claim`), so a batch of thousands is made by
+    every worker free. None when the batch is finished, or when its pending
+    items are all held by live workers. Resumable: the items of a worker
+    that died are taken again once their lease ended; each item is taken in
+    its contract's own transaction, so no contract is ever made twice."""
     now = timezone.now()
-    claimed = (
+    joined = (
         BulkBatch.objects.filter(pk=batch_id)
         .filter(_batch_claimable(now))
         .update(
@@ -2011,31 +2036,40 @@ def batch_process(*, batch_id: int) -> BulkBatch | None:
             lease_until=lease_until(settings.WORK_LEASE_SECONDS, now=now),
         )
     )
-    if not claimed:
+    if not joined:
         return None
     batch = BulkBatch.objects.select_related("sender", "created_by", "api_key").get(pk=batch_id)
-    for item in _batch_pending_items(batch):
-        try:
-            _item_process(batch, item)
-        except Exception:
-            logger.exception("batch %s item %s failed unexpectedly", batch.pk, item.index)
-            with transaction.atomic():
-                try:
-                    _bulk_item_take(item)
-                except BulkItemTaken:
-                    continue
-                _bulk_item_done(
-                    item,
-                    contract=None,
-                    errors=[FieldError("", "internal", gettext("An unexpected error occurred."))],
-                )
+    worked = False
+    while chunk := _batch_items_claim(batch):
+        worked = True
+        for item in chunk:
+            try:
+                _item_process(batch, item)
+            except Exception:
+                logger.exception("batch %s item %s failed unexpectedly", batch.pk, item.index)
+                with transaction.atomic():
+                    try:
+                        _bulk_item_take(item)
+                    except BulkItemTaken:
+                        continue
+                    _bulk_item_done(
+                        item,
+                        contract=None,
+                        errors=[
+                            FieldError("", "internal", gettext("An unexpected error occurred."))
+                        ],
+                    )
+    if batch.items.filter(status=BulkItemStatus.PENDING).exists():
+        # held by other workers (they finish it), or by one that died (its
+        # items are taken again when their lease ends: the sweeper)
+        return batch if worked else None
     with transaction.atomic():
         finished = BulkBatch.objects.filter(pk=batch.pk, status=BatchStatus.RUNNING).update(
             status=BatchStatus.DONE, finished_at=timezone.now(), lease_until=None
         )
         batch.refresh_from_db()
         if not finished:
-            return batch  # another worker (whose lease this one outlived) finished it
+            return batch if worked else None  # another worker finished it
         audit_record(
             name="contracts.batch.finished",
             subject=batch,
