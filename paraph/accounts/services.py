@@ -42,6 +42,7 @@ from paraph.accounts.models import (
 )
 from paraph.accounts.selectors import code_get_by_binding, code_resend_wait
 from paraph.audit.services import audit_record
+from paraph.core import roles
 from paraph.core.belgium import national_number_normalize, phone_mask, phone_normalize
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import RateLimitResult, ratelimit_hit
@@ -1173,9 +1174,6 @@ def person_create(
 # --- The first back-office agent (``paraph bootstrap-admin``) ----------------
 
 
-AGENTS_GROUP = "Contact centre agents"
-
-
 class AgentBootstrapRefused(Exception):
     """``paraph bootstrap-admin`` was refused; the message says why."""
 
@@ -1245,8 +1243,8 @@ def agent_bootstrap(
             is_superuser=True,
             registration_method=RegistrationMethod.BACKOFFICE,
         )
-        # What every agent may do (the support app's migrations make the group).
-        agent.groups.add(*Group.objects.filter(name=AGENTS_GROUP))
+        # What every agent may do (the role, declared in core/roles.py).
+        agent.groups.add(*Group.objects.filter(name=roles.AGENTS))
         audit_record(
             name="accounts.agent.bootstrapped",
             subject=agent,

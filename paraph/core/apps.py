@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -9,6 +10,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from paraph.core.checks import rq_key_prefix_check
         from paraph.core.requestid import connect_task_signals
+        from paraph.core.roles import after_migrate
 
         checks.register(rq_key_prefix_check)
         connect_task_signals()
+        post_migrate.connect(after_migrate, dispatch_uid="paraph.core.roles")
