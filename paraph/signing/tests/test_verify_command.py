@@ -44,6 +44,9 @@ def test_tampered_or_unsigned_exits_1(signing_settings, contract, tmp_path, caps
     unsigned.write_bytes(contract)
 
     assert _verify(capsys, tampered, "--json")[0] == 1
+    code, text = _verify(capsys, tampered)
+    assert code == 1 and "intact:                 NO" in text
+    assert "trusted:                not checked (the signed content was changed)" in text
     code, out = _verify(capsys, unsigned, "--json")
     assert code == 1 and json.loads(out) == {"valid": False, "signatures": []}
 

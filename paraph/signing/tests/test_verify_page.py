@@ -80,6 +80,9 @@ def test_a_changed_document_is_reported_not_valid(client_ip_1, signing_settings,
 
     assert "NOT all valid" in page
     assert "NO: the signed content was changed" in page
+    # who signed a changed document is not the question: not "unknown authority"
+    assert "Not checked: the signed content was changed" in page
+    assert "authority Paraph does not know" not in page
 
 
 @pytest.mark.django_db

@@ -77,6 +77,8 @@ def render_text(report: engine.ValidationReport) -> str:
             trust += " (when it was made: long-term validation)"
         elif not sig.trusted and sig.intact:
             trust += " (signed by someone Paraph does not know; the signature itself is sound)"
+        elif not sig.trusted:
+            trust = "not checked (the signed content was changed)"
         lines.append(f"  trusted:                {trust}")
         revocation = sig.revocation
         if sig.revoked_at:
