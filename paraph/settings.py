@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "paraph.accounts.middleware.SessionLifetimeMiddleware",
     "paraph.accounts.middleware.PersonLanguageMiddleware",
+    # For whom the person acts (CO-3, CO-4), checked again on every request.
+    "paraph.companies.middleware.ActingForMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A missing or altered document: its error page (paraph.core.storage).
     "paraph.web.middleware.DocumentUnavailableMiddleware",
@@ -140,6 +142,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "paraph.core.context_processors.platform",
                 "paraph.support.context_processors.contact_centre",
+                "paraph.identity.context_processors.identity_methods",
+                "paraph.companies.middleware.acting",
             ],
         },
     },
@@ -427,9 +431,20 @@ IDENTITY_PROVIDERS = {
     ),
 }
 
+# The registration methods offered: one left out is offered on no page, its
+# pages answer 404 and its settings are not needed (docs/operations.md).
+IDENTITY_METHODS = env_list("PARAPH_IDENTITY_METHODS", ["itsme", "eid", "idnow"])
+if not IDENTITY_METHODS or not set(IDENTITY_METHODS) <= {"itsme", "eid", "idnow"}:
+    raise ImproperlyConfigured(
+        "PARAPH_IDENTITY_METHODS takes one or more of itsme, eid, idnow, separated by commas"
+    )
+
 # The real itsme relying party (paraph.identity.providers.itsme): what itsme
 # registered for Paraph, and where Paraph's own signing/encryption keys live.
-_itsme_real = IDENTITY_PROVIDERS["itsme"] == "paraph.identity.providers.itsme.ItsmeProvider"
+_itsme_real = (
+    "itsme" in IDENTITY_METHODS
+    and IDENTITY_PROVIDERS["itsme"] == "paraph.identity.providers.itsme.ItsmeProvider"
+)
 ITSME_CLIENT_ID = env_mandatory("PARAPH_ITSME_CLIENT_ID", missing, when=PRODUCTION and _itsme_real)
 ITSME_SERVICE_CODE = env_mandatory(
     "PARAPH_ITSME_SERVICE_CODE", missing, when=PRODUCTION and _itsme_real
@@ -450,7 +465,10 @@ ITSME_KEY_GRACE_DAYS = env_int("PARAPH_ITSME_KEY_GRACE_DAYS", 7)
 # The real IDnow client (paraph.identity.providers.idnow): the gateway, the
 # company IDnow registered, its API key, and the secret IDnow's webhook
 # presents (HTTP Basic password) so that nobody else can post results.
-_idnow_real = IDENTITY_PROVIDERS["idnow"] == "paraph.identity.providers.idnow.IdnowProvider"
+_idnow_real = (
+    "idnow" in IDENTITY_METHODS
+    and IDENTITY_PROVIDERS["idnow"] == "paraph.identity.providers.idnow.IdnowProvider"
+)
 IDNOW_GATEWAY_URL = env_mandatory(
     "PARAPH_IDNOW_GATEWAY_URL", missing, when=PRODUCTION and _idnow_real
 ).rstrip("/")
@@ -472,7 +490,7 @@ IDNOW_TIMEOUT = env_int("PARAPH_IDNOW_TIMEOUT", 10)
 # sandbox's virtual cards (paraph.identity.eid_sandbox, kept in
 # EID_SANDBOX_DIR) and their CA, whose OCSP responder is Paraph itself.
 EID_TRUSTED_CA_FILES = env_list("PARAPH_EID_TRUSTED_CA_FILES")
-if PRODUCTION and not EID_TRUSTED_CA_FILES:
+if PRODUCTION and "eid" in IDENTITY_METHODS and not EID_TRUSTED_CA_FILES:
     missing.append("PARAPH_EID_TRUSTED_CA_FILES is not set (the Belgian eID CAs)")
 EID_DISALLOWED_POLICIES = env_list("PARAPH_EID_DISALLOWED_POLICIES")
 EID_OCSP_URL = env_str("PARAPH_EID_OCSP_URL")

@@ -11,6 +11,8 @@ urlpatterns = [
     path("account/", include("paraph.accounts.urls")),
     path("messages/", include("paraph.notifications.urls")),
     path("support/", include("paraph.support.urls")),
+    # A person's companies: registration, corrections (CO-1, CO-2)
+    path("company/", include("paraph.companies.urls")),
     # /register/... and /identity/... (registration, identity providers)
     path("", include("paraph.identity.urls")),
     path("verify/", include("paraph.signing.urls")),

@@ -40,6 +40,11 @@ NEEDED=(
   "command -v faketime|faketime"
   # The itsme test peer (npm's oidc-provider); its packages come from `npm ci`.
   "command -v node && command -v npm|nodejs npm"
+  # The deployment walk (paraph/operations/tests/test_deploy_walk.py) runs
+  # deploy/nginx/paraph.conf with Debian's nginx.
+  "test -x /usr/sbin/nginx|nginx"
+  # ... and checks deploy/systemd's units with systemd-analyze verify.
+  "command -v systemd-analyze|systemd"
 )
 
 # The suite's defaults; overridable to try this script beside running services.

@@ -38,7 +38,7 @@ from paraph.accounts.services import (
     person_create,
     person_unlock,
 )
-from paraph.core.admin import AuditedModelAdmin
+from paraph.audit.backoffice import AuditedModelAdmin
 from paraph.core.belgium import phone_normalize
 
 _SEPARATORS = re.compile(r"[\s./\-]")

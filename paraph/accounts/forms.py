@@ -84,6 +84,8 @@ class CodeForm(forms.Form):
                 "autocapitalize": "none",
                 "spellcheck": "false",
                 "class": "code-input",
+                # A code was just sent: the page opens on the field to type it.
+                "autofocus": True,
             }
         ),
     )

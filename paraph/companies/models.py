@@ -11,7 +11,11 @@ ten digits, dates as dates; codes as the KBO gives them, described by
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from paraph.core.belgium import enterprise_number_format
 
 
 class KboImport(models.Model):
@@ -164,3 +168,170 @@ class KboCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.code} {self.language}"
+
+
+# --- companies registered on Paraph (CO-1 to CO-4) ---------------------------
+
+
+class RegisteredCompany(models.Model):
+    """A company registered on Paraph by its digital representative (CO-1).
+    ``name`` is the registry's official name when it was registered."""
+
+    number = models.CharField(_("enterprise number"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=320)
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="represented_companies",
+        verbose_name=_("digital representative"),
+    )
+    registered_at = models.DateTimeField(_("registered"))
+
+    class Meta:
+        verbose_name = _("registered company")
+        verbose_name_plural = _("registered companies")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({enterprise_number_format(self.number)})"
+
+
+class Intermediary(models.Model):
+    """A broker organisation (CO-2): its staff handle the correction
+    requests of the companies it serves, in the back office."""
+
+    name = models.CharField(_("name"), max_length=200)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="intermediaries",
+        verbose_name=_("staff members"),
+    )
+
+    class Meta:
+        verbose_name = _("intermediary")
+        verbose_name_plural = _("intermediaries")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntermediaryClient(models.Model):
+    """A company an intermediary serves, by enterprise number (it may serve
+    it before the company registers on Paraph)."""
+
+    intermediary = models.ForeignKey(Intermediary, on_delete=models.CASCADE, related_name="clients")
+    number = models.CharField(_("enterprise number"), max_length=10, unique=True)
+
+    class Meta:
+        verbose_name = _("client company")
+        verbose_name_plural = _("client companies")
+
+    def __str__(self) -> str:
+        return enterprise_number_format(self.number)
+
+
+class CorrectionRequest(models.Model):
+    """\"This data is wrong\" (CO-2): handled by the company's intermediary
+    when it has one, otherwise by the contact centre."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        APPLIED = "applied", _("applied")
+        REFUSED = "refused", _("refused")
+
+    company = models.ForeignKey(
+        RegisteredCompany,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("company"),
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
+    intermediary = models.ForeignKey(
+        Intermediary,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+        verbose_name=_("intermediary"),
+    )
+    text = models.TextField(_("what is wrong"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    created_at = models.DateTimeField(_("filed"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.company} — {self.get_status_display()}"
+
+
+class CompanyUser(models.Model):
+    """A person who acts for a company besides its representative (CO-3);
+    ``can_sign``: the representative lets them sign for it."""
+
+    company = models.ForeignKey(RegisteredCompany, on_delete=models.CASCADE, related_name="users")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="company_roles"
+    )
+    can_sign = models.BooleanField(_("may sign for the company"), default=False)
+    added_at = models.DateTimeField(_("added"))
+
+    class Meta:
+        verbose_name = _("company user")
+        verbose_name_plural = _("company users")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "person"], name="companies_user_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.company}"
+
+
+class CompanyInvitation(models.Model):
+    """An invitation to become a company's user: its link is single use,
+    expires, and is bound to the e-mail address it was sent to (and to the
+    national number when the representative gave it). Only the token's
+    hash is stored."""
+
+    company = models.ForeignKey(
+        RegisteredCompany, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail address"))
+    national_number = models.CharField(_("national register number"), max_length=11, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("company invitation")
+        verbose_name_plural = _("company invitations")
+        indexes = [models.Index(fields=["company", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} — {self.company}"

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Prefetch, Q
+
 from paraph.companies.models import (
     Address,
     Company,
+    CompanyUser,
+    CorrectionRequest,
     Denomination,
     Establishment,
     KboCode,
     KboImport,
+    RegisteredCompany,
 )
 
 
@@ -78,3 +85,30 @@ def kbo_code_descriptions(
                 (row.language.lower(), row.description)
             )
     return found
+
+
+def companies_represented(*, person: Any) -> list[RegisteredCompany]:
+    """The companies ``person`` is the digital representative of, with their
+    correction requests (newest first)."""
+    return list(
+        RegisteredCompany.objects.filter(representative=person)
+        .prefetch_related(
+            Prefetch(
+                "corrections", queryset=CorrectionRequest.objects.order_by("-created_at", "-pk")
+            )
+        )
+        .order_by("name")
+    )
+
+
+def companies_of(*, person: Any) -> list[RegisteredCompany]:
+    """The companies ``person`` may act for: as representative or user."""
+    return list(
+        RegisteredCompany.objects.filter(Q(representative=person) | Q(users__person=person))
+        .distinct()
+        .order_by("name")
+    )
+
+
+def company_users(*, company: RegisteredCompany) -> list[CompanyUser]:
+    return list(company.users.select_related("person").order_by("person__last_name", "pk"))

@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from paraph.audit.backoffice import AuditedModelAdmin
 from paraph.contracts.models import BulkBatch, Contract, ContractEvent
-from paraph.core.admin import AuditedModelAdmin
 
 
 class ContractEventInline(admin.TabularInline[ContractEvent, Contract]):

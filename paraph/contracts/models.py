@@ -16,12 +16,13 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
 class ContractStatus(models.TextChoices):
-    CREATED = "created", _("created")
+    # Not the "created" of a date column ("créé le"): a state of its own.
+    CREATED = "created", pgettext_lazy("contract status", "created")
     SENT = "sent", _("sent")
     OPENED = "opened", _("opened")
     SIGNED = "signed", _("signed")

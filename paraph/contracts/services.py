@@ -172,7 +172,7 @@ class ContractStateError(ContractError):
 class ContractNotSignable(ContractStateError):
     """The recipient cannot sign this contract (now): ``already_signed``,
     ``deadline_passed``, ``revoked``, ``superseded``, ``not_signed``,
-    ``refused``, ``not_sent``, ``wrong_person``."""
+    ``refused``, ``not_sent``, ``wrong_person``, ``other_national_number``."""
 
     code = "not_signable"
 
@@ -619,17 +619,29 @@ def _check_fields(
     return clean, start, deadline, errors
 
 
-def _recipient_conflicts(recipient: RecipientData) -> tuple[Person | None, list[FieldError]]:
+def _recipient_conflicts(
+    recipient: RecipientData, *, sender: Sender
+) -> tuple[Person | None, list[FieldError]]:
     """The person the contract reaches (None: a new one) and RG-3's refusals:
     an e-mail address is strictly personal, so a national number that
     belongs to someone with another address, or an address whose person has
-    another national number, is refused."""
+    another national number, is refused.
+
+    Only to a sender that already sent a contract to that person (issue 14):
+    to any other, the refusal would tell whether a national number or an
+    address belongs to someone. Their contract is made as for an unknown
+    number, and RG-3 holds when signing: a person whose national number is
+    not the contract's cannot sign it (:func:`_not_signable_reason`)."""
     person = recipient_find(email=recipient.email)
     nn = recipient.national_number
     if not nn:
         return person, []
+
+    def knows(someone: Person) -> bool:
+        return Contract.objects.filter(sender=sender, recipient=someone).exists()
+
     holder = Person.objects.filter(national_number=nn).first()
-    if holder is not None and (person is None or holder.pk != person.pk):
+    if holder is not None and (person is None or holder.pk != person.pk) and knows(holder):
         return person, [
             FieldError(
                 "recipient.national_number",
@@ -641,7 +653,12 @@ def _recipient_conflicts(recipient: RecipientData) -> tuple[Person | None, list[
                 ),
             )
         ]
-    if person is not None and person.national_number and person.national_number != nn:
+    if (
+        person is not None
+        and person.national_number
+        and person.national_number != nn
+        and knows(person)
+    ):
         return person, [
             FieldError(
                 "recipient.email",
@@ -656,12 +673,12 @@ def _recipient_conflicts(recipient: RecipientData) -> tuple[Person | None, list[
 
 
 def _recipient_get_or_create(
-    recipient: RecipientData, *, request: HttpRequest | None
+    recipient: RecipientData, *, sender: Sender, request: HttpRequest | None
 ) -> tuple[Person, bool]:
     """The recipient, created when the address is new to Paraph: names,
     e-mail and phone from the contract, nothing verified yet (activating the
     adminbox proves them, ES-4). In the caller's transaction."""
-    person, errors = _recipient_conflicts(recipient)
+    person, errors = _recipient_conflicts(recipient, sender=sender)
     if errors:
         raise ContractInvalid(errors)
     if person is not None:
@@ -1149,7 +1166,7 @@ def contract_create(
     recipient, start, deadline, errors = _check_fields(data, now=now)
     known: Person | None = None
     if not errors:
-        known, conflicts = _recipient_conflicts(recipient)
+        known, conflicts = _recipient_conflicts(recipient, sender=sender)
         errors.extend(conflicts)
     if errors:
         raise ContractInvalid(errors)
@@ -1190,7 +1207,7 @@ def contract_create(
     with _files_removed_on_failure() as written, transaction.atomic():
         if bulk_item is not None:
             _bulk_item_take(bulk_item)
-        person, created = _recipient_get_or_create(recipient, request=request)
+        person, created = _recipient_get_or_create(recipient, sender=sender, request=request)
         contract.recipient = person
         contract.language = person.language
         if _supersedes is not None:
@@ -1377,6 +1394,21 @@ def contract_open(
 def _not_signable_reason(contract: Contract, person: Person | None) -> ContractNotSignable | None:
     if person is not None and contract.recipient_id != person.pk:
         return ContractNotSignable("not this person's contract", code="wrong_person")
+    if (
+        person is not None
+        and contract.recipient_national_number
+        and person.national_number
+        and person.national_number != contract.recipient_national_number
+    ):
+        # RG-3, when the sender could not be told at creation (see
+        # _recipient_conflicts): this contract names someone else.
+        return ContractNotSignable(
+            gettext(
+                "This contract names another national register number than yours: "
+                "you cannot sign it. Ask the sender to check it."
+            ),
+            code="other_national_number",
+        )
     words = {
         ContractStatus.CREATED: ("not_sent", gettext("This contract has not been sent yet.")),
         ContractStatus.SIGNED: ("already_signed", gettext("This contract is already signed.")),

@@ -30,6 +30,13 @@ ROLES: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("identity", "registrationattempt"): ("view",),
         ("identity", "idnowidentification"): ("view",),
         ("signing", "personsigningkey"): ("view", "change"),
+        # Companies (CO-1, CO-2): decide the correction requests of the
+        # companies no intermediary serves; intermediaries (they hold
+        # back-office access) are managed by a superuser.
+        ("companies", "registeredcompany"): ("view",),
+        ("companies", "companyuser"): ("view",),
+        ("companies", "correctionrequest"): ("view", "change"),
+        ("companies", "intermediary"): ("view",),
     },
     # Outgoing work: read it, requeue what was given up or is stuck (ADR 25);
     # no person's file.

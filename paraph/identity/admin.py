@@ -2,7 +2,7 @@
 
 Contact-centre agents keep the customer file up to date (a record and its
 client references, every change audited through
-:class:`~paraph.core.admin.AuditedModelAdmin`); identity links, eID
+:class:`~paraph.audit.backoffice.AuditedModelAdmin`); identity links, eID
 certificates, registrations and IDnow identifications are read-only here:
 they change only through their services.
 """
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from paraph.core.admin import _CHANGES_ATTR, AuditedModelAdmin
+from paraph.audit.backoffice import CHANGES_ATTR, AuditedModelAdmin
 from paraph.identity.idnow_services import idnow_outcome, idnow_refusal
 from paraph.identity.models import (
     ClientReference,
@@ -91,7 +91,7 @@ class CustomerRecordAdmin(AuditedModelAdmin[CustomerRecord]):
             obj.save()
         formset.save_m2m()
         if added or changed or deleted:
-            changes = getattr(form.instance, _CHANGES_ATTR, None)
+            changes = getattr(form.instance, CHANGES_ATTR, None)
             if changes is not None:
                 changes["references"] = {"added": added, "changed": changed, "deleted": deleted}
 
@@ -131,13 +131,15 @@ class EidCertificateAdmin(ReadOnlyAdmin):
 
 @admin.register(RegistrationAttempt)
 class RegistrationAttemptAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "method", "state", "match_kind", "match_tries", "person")
+    list_display = ("created_at", "method", "state", "name", "match_kind", "match_tries", "person")
     list_filter = ("state", "method", "match_kind")
     search_fields = ("national_number", "email", "person__email")
     # The claims stay out of sight: the person's page shows what is kept.
+    readonly_fields = ("name",)
     fields = (
         "method",
         "state",
+        "name",
         "match_kind",
         "match_tries",
         "customer",
@@ -154,15 +156,47 @@ class RegistrationAttemptAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("person", "customer")
 
+    @admin.display(description=_("name"))
+    def name(self, obj: RegistrationAttempt) -> str:
+        """Who tried, as their identification named them: a blocked attempt
+        has no person yet, and the contact centre needs to know who calls."""
+        if obj.person is not None:
+            return obj.person.get_full_name()
+        claims = obj.claims or {}
+        return " ".join(
+            str(claims.get(key) or "").strip() for key in ("given_name", "family_name")
+        ).strip()
+
+
+# What ``idnow_outcome`` says, in words.
+IDNOW_OUTCOMES = {
+    "waiting": _("waiting for the person"),
+    "pending": _("being reviewed by IDnow"),
+    "succeeded": _("identified"),
+    "refused": _("refused by Paraph's document checks"),
+    "failed": _("failed or cancelled at IDnow"),
+}
+
 
 @admin.register(IdnowIdentification)
 class IdnowIdentificationAdmin(ReadOnlyAdmin):
-    list_display = ("transaction_number", "status", "refusal", "person", "country", "created_at")
+    # Paraph's verdict first: IDnow's "success" on an expired document is a
+    # refusal (issue 14); IDnow's own status stays beside it.
+    list_display = (
+        "transaction_number",
+        "outcome",
+        "status",
+        "refusal",
+        "person",
+        "country",
+        "created_at",
+    )
     list_filter = ("status", "sandbox")
     search_fields = ("transaction_number", "person__email")
-    readonly_fields = ("refusal",)
+    readonly_fields = ("outcome", "refusal")
     fields = (
         "transaction_number",
+        "outcome",
         "status",
         "refusal",
         "person",
@@ -175,19 +209,24 @@ class IdnowIdentificationAdmin(ReadOnlyAdmin):
         "updated_at",
     )
 
+    @admin.display(description=_("outcome"))
+    def outcome(self, obj: IdnowIdentification) -> str:
+        return str(IDNOW_OUTCOMES[idnow_outcome(obj)])
+
     @admin.display(description=_("why refused"))
     def refusal(self, obj: IdnowIdentification) -> str:
-        """For the contact centre: the refusal's code and reason, IDnow's
-        own (a cancellation's cause) or Paraph's document checks' (an
-        expired document, an MRZ check digit, a name that differs)."""
+        """For the contact centre: the refusal's code and, in the staff
+        member's language, what the person was told; for a failure at IDnow,
+        IDnow's own words (a cancellation's cause) after it."""
         outcome = idnow_outcome(obj)
         if outcome not in ("refused", "failed"):
             return ""
-        code, _message = idnow_refusal(obj)
+        code, message = idnow_refusal(obj)
+        shown = f"{code}: {message}"
         if outcome == "failed":
             reason = str(
                 ((obj.result or {}).get("identificationprocess") or {}).get("reason") or ""
             )
-        else:
-            reason = str(((obj.document or {}).get("check") or {}).get("reason") or "")
-        return f"{code}: {reason}" if reason else code
+            if reason:
+                shown += f" ({reason})"
+        return shown

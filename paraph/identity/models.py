@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from paraph.identity.matching import address_key, reference_normalize
 
@@ -91,7 +92,8 @@ class RegistrationState(models.TextChoices):
     MATCHING = "matching", _("matching the customer file")
     PHONE = "phone", _("verifying the phone number")
     EMAIL = "email", _("verifying the e-mail address")
-    DONE = "done", _("registered")
+    # Not the "registered" of a date field ("enregistré le"): a state.
+    DONE = "done", pgettext_lazy("registration state", "registered")
     BLOCKED = "blocked", _("sent to the contact centre")
     CANCELLED = "cancelled", _("cancelled")
 

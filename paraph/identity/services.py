@@ -82,6 +82,7 @@ from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -185,6 +186,12 @@ def claims_to_json(claims: IdentityClaims) -> dict[str, Any]:
         base64.b64encode(claims.certificate_der).decode() if claims.certificate_der else None
     )
     return data
+
+
+def _name_only(claims: dict[str, Any]) -> dict[str, Any]:
+    """What a blocked attempt keeps of its claims: the name, for the
+    contact centre's list; nothing else."""
+    return {key: claims[key] for key in ("given_name", "family_name") if claims.get(key)}
 
 
 def claims_from_json(data: dict[str, Any]) -> IdentityClaims:
@@ -355,6 +362,21 @@ def _blocked_recently(*, method: str, subject: str, national_number: str) -> boo
     return bool(subject) and blocked.filter(method=method, subject=subject).exists()
 
 
+def _recent_match_tries(*, method: str, subject: str, national_number: str) -> int:
+    """The failed matching tries of the same identity's attempts of the
+    last ``BLOCK_SECONDS`` (cancelled or abandoned): the most of them."""
+    since = timezone.now() - dt.timedelta(seconds=BLOCK_SECONDS)
+    same = Q(method=method, subject=subject) if subject else Q(pk__in=[])
+    if national_number:
+        same |= Q(national_number=national_number)
+    tries = (
+        RegistrationAttempt.objects.filter(same, updated_at__gte=since)
+        .exclude(state=RegistrationState.DONE)
+        .aggregate(most=Max("match_tries"))["most"]
+    )
+    return min(int(tries or 0), MATCH_MAX_TRIES - 1)
+
+
 def registration_claims_received(
     *,
     request: HttpRequest,
@@ -408,7 +430,7 @@ def registration_claims_received(
             name = "identity.registration.already_registered"
         elif _blocked_recently(method=claims.method, subject=claims.subject, national_number=nn):
             attempt.state = RegistrationState.BLOCKED
-            attempt.claims = {}
+            attempt.claims = _name_only(attempt.claims)
             outcome = RegistrationOutcome.BLOCKED
             name = "identity.registration.blocked"
             data["reason"] = "blocked_recently"
@@ -426,6 +448,11 @@ def registration_claims_received(
                 data.update(match=MatchKind.NATIONAL_NUMBER, customer=records[0].external_id)
             else:
                 attempt.state = RegistrationState.MATCHING
+                # Starting again does not give new tries (RG-5): the failed
+                # ones of the same identity's recent attempts still count.
+                attempt.match_tries = _recent_match_tries(
+                    method=claims.method, subject=claims.subject, national_number=nn
+                )
                 outcome = RegistrationOutcome.MATCH_NEEDED
                 name = "identity.registration.identified"
                 data["national_number_records"] = len(records)
@@ -518,9 +545,10 @@ def _match_finish(
     data["tries"] = attempt.match_tries
     if attempt.match_tries >= MATCH_MAX_TRIES:
         attempt.state = RegistrationState.BLOCKED
-        # The method, identity and national number stay: they keep the
-        # identity blocked and let the contact centre find the attempt.
-        attempt.claims = {}
+        # The method, identity, national number and name stay: they keep the
+        # identity blocked and let the contact centre find the attempt (and
+        # know who calls).
+        attempt.claims = _name_only(attempt.claims)
         attempt.save()
         audit_record(
             name="identity.registration.blocked", subject=attempt.person, data=data, request=request

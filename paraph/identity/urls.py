@@ -7,6 +7,7 @@ Mounted at the site's root (``paraph/urls.py``), so the paths read as
 from django.urls import URLPattern, URLResolver, path
 
 from paraph.identity import eid_urls, idnow_urls, itsme_urls, views
+from paraph.identity.methods import only_when_enabled
 
 app_name = "identity"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -44,11 +45,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("identity/email/", views.email_change, name="email_change"),
     path("identity/email/code/", views.email_change_code, name="email_change_code"),
     # The sandbox itsme (answers 404 outside sandbox mode)
-    path("identity/sandbox/itsme/", views.sandbox_itsme, name="sandbox_itsme"),
+    *only_when_enabled(
+        "itsme", [path("identity/sandbox/itsme/", views.sandbox_itsme, name="sandbox_itsme")]
+    ),
 ]
 
 # The provider modules' own pages (the eID challenge and virtual reader,
 # itsme's JWKS, IDnow's webhook and document list), in the "identity"
 # namespace. Imported by name: a module that goes missing stops the start
 # with an ImportError instead of silently dropping its routes.
-urlpatterns += itsme_urls.urlpatterns + eid_urls.urlpatterns + idnow_urls.urlpatterns
+# A method switched off (PARAPH_IDENTITY_METHODS) answers 404 on its pages;
+# the eID's challenge and sandbox reader stay, for signing with the card.
+_eid_identity_pages = {"eid_register_page", "eid_page"}
+urlpatterns += (
+    only_when_enabled("itsme", list(itsme_urls.urlpatterns))
+    + only_when_enabled("eid", [p for p in eid_urls.urlpatterns if p.name in _eid_identity_pages])
+    + [p for p in eid_urls.urlpatterns if p.name not in _eid_identity_pages]
+    + only_when_enabled("idnow", list(idnow_urls.urlpatterns))
+)

@@ -38,6 +38,7 @@ from paraph.core.belgium import phone_mask
 from paraph.core.http import rate_limited_response
 from paraph.identity import services
 from paraph.identity.forms import AddressForm, CodeForm, EmailForm, PhoneForm, ReferenceForm
+from paraph.identity.methods import method_enabled
 from paraph.identity.models import IdentityMethod, RegistrationAttempt, RegistrationState
 from paraph.identity.providers import (
     IdentityClaims,
@@ -78,7 +79,7 @@ ITSME_HOWTO_URL = "https://www.itsme-id.com/get-started"
 
 
 def _method_or_404(method: str) -> str:
-    if method not in IdentityMethod.values:
+    if method not in IdentityMethod.values or not method_enabled(method):
         raise Http404
     return method
 
@@ -366,7 +367,13 @@ def register_match(request: HttpRequest) -> HttpResponse:
     if result is not None:
         outcome = result.outcome
         if outcome == services.MatchOutcome.MATCHED:
-            messages.success(request, _("We found you in our customer file."))
+            if action == "new_customer":
+                # Nobody was found: a new customer is told the truth.
+                messages.success(
+                    request, _("Welcome as a new customer: your registration goes on.")
+                )
+            else:
+                messages.success(request, _("We found you in our customer file."))
             return redirect("identity:register_phone")
         if outcome == services.MatchOutcome.BLOCKED:
             return redirect("identity:register_blocked")
@@ -811,7 +818,8 @@ def email_change(request: HttpRequest) -> HttpResponse:
     person = request.user
     assert isinstance(person, Person)
     high = identity_session_is_high(request)
-    form = EmailForm(request.POST if high else None)
+    # Bound on a POST only: a first visit shows no "Enter your e-mail address".
+    form = EmailForm(request.POST if high and request.method == "POST" else None)
     form.fields["email"].label = _("New e-mail address")
     if high and request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["email"]

@@ -20,7 +20,7 @@ from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from paraph.support.hours import opening_hours
+from paraph.core.hours import opening_hours
 
 
 @dataclass(frozen=True)

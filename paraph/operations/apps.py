@@ -7,3 +7,13 @@ class OperationsConfig(AppConfig):
 
     name = "paraph.operations"
     label = "operations"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from paraph.operations.deploy_checks import key_files_check, services_check
+
+        # Only with --deploy (`paraph check --deploy`): they open files and
+        # reach other systems, which a start-up must not wait for.
+        checks.register(key_files_check, "paraph", deploy=True)
+        checks.register(services_check, "paraph", deploy=True)

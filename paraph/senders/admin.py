@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from paraph.core.admin import AuditedModelAdmin
+from paraph.audit.backoffice import AuditedModelAdmin
 from paraph.core.sealing import seal
 from paraph.notifications.admin import requeue_report
 from paraph.senders.models import ApiKey, Sender, SenderMembership, WebhookDelivery, WebhookEndpoint

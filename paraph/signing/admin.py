@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from paraph.core.admin import AuditedModelAdmin
+from paraph.audit.backoffice import AuditedModelAdmin
 from paraph.signing.models import PersonSigningKey
 from paraph.signing.services import person_signing_key_unlock, signing_key_revoke
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from paraph.core.admin import AuditedModelAdmin
+from paraph.audit.backoffice import AuditedModelAdmin
 from paraph.support.models import Ticket
 
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from paraph.support.hours import opening_hours
+from paraph.core.hours import opening_hours
 
 
 def contact_centre(request: HttpRequest) -> dict[str, object]:

@@ -42,12 +42,17 @@ def test_the_agents_group_has_exactly_its_permissions():
     permissions = group.permissions.exclude(content_type__app_label="identity")
     assert sorted(permissions.values_list("codename", flat=True)) == [
         "add_person",
+        "change_correctionrequest",
         "change_person",
         "change_personsigningkey",
         "change_ticket",
         "view_auditevent",
+        "view_companyuser",
+        "view_correctionrequest",
+        "view_intermediary",
         "view_person",
         "view_personsigningkey",
+        "view_registeredcompany",
         "view_ticket",
     ]
 

@@ -311,3 +311,12 @@ def test_the_register_page_explains_the_three_ways_and_the_contact_centre(en_cli
         assert words in page
     login_page = en_client.get(LOGIN).content.decode()
     assert 'href="/account/register/"' in login_page
+
+
+def test_the_log_in_page_says_only_what_a_log_in_asks(en_client):
+    # Only the SMS code is asked at each log-in: the page must not say the
+    # e-mail address confirms it too.
+    page = en_client.get(LOGIN).content.decode()
+
+    assert "Log in with the code we send by SMS to your mobile phone" in page
+    assert "e-mail address confirm each log-in" not in page

@@ -27,6 +27,8 @@ def test_a_person_logs_in_on_a_phone_with_the_code_from_the_sms(
     page.get_by_label("Mobile phone number or e-mail address").fill("0470 12 34 56")
     page.get_by_role("button", name="Send me a code").click()
     page.wait_for_url("**/account/login/code/")
+    # The code was sent: the focus is on the field to type it.
+    expect(page.get_by_label("Code", exact=True)).to_be_focused()
 
     countdown = page.locator("#resend-wait .countdown")
     first = int(countdown.inner_text())

@@ -54,6 +54,9 @@ def test_repeated_wrong_codes_lock_the_account_and_point_to_the_contact_centre(
     assert "08:00\u201316:45" in page
     locked_until = T0 + dt.timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
     assert f"You can try again after {locked_until:%H:%M}" in page
+    # itsme and the eID card are not blocked: the page says so and offers them.
+    assert "You can still log in with itsme or your eID card" in page
+    assert 'action="/identity/login/eid/"' in page and 'action="/identity/login/itsme/"' in page
 
     anne.refresh_from_db()
     assert anne.locked_until == locked_until

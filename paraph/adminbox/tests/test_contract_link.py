@@ -10,6 +10,7 @@ import pytest
 
 from paraph.accounts.models import Person
 from paraph.accounts.tests.helpers import last_code
+from paraph.adminbox.views import ACTIVATION_KEY
 from paraph.contracts.models import AccessLink
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,25 @@ def test_someone_else_logged_in_is_told_the_link_is_for_another_adminbox(
     assert response.status_code == 403
     assert "This link is for another adminbox" in response.content.decode()
     assert client.get(f"/adminbox/contract/{contract.public_id}/").status_code == 404
+
+
+@pytest.mark.parametrize("purpose", ["activate", "open_contract"])
+def test_an_activation_link_followed_while_logged_in_as_someone_else_asks_first(
+    contract, link_for, logged_in, person_factory, purpose
+):
+    # The recipient's adminbox is not active yet: the link would start its
+    # activation, which must not silently replace the logged-in person.
+    someone = person_factory()
+    client = logged_in(someone)
+
+    response = client.get(link_for(contract, purpose))
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This link is for another adminbox" in page and "Log out" in page
+    assert ACTIVATION_KEY not in client.session
+    assert client.get("/adminbox/activation/phone/").status_code != 200
+    assert int(client.session["_auth_user_id"]) == someone.pk
 
 
 def test_an_activation_link_does_not_open_a_contract_and_vice_versa(contract, en_client, link_for):

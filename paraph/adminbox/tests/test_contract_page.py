@@ -5,6 +5,8 @@ person's contract, page image or download is a 404."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.utils import timezone
 
@@ -50,6 +52,20 @@ def test_opening_the_contract_records_it_and_shows_its_pages(contract, client):
     # Opening again changes nothing.
     client.get(_url(contract))
     assert contract.events.filter(name="opened").count() == 1
+
+
+def test_the_title_is_marked_in_its_own_language_on_a_page_in_another(
+    make_contract, anne, clock, client
+):
+    # The sender writes in French (its language); Anne reads Paraph in English.
+    french = make_contract(recipient={"email": "anne@example.be"}, title="Contrat")
+    assert french.sender.language == "fr"
+
+    body = client.get(_url(french)).content.decode()
+
+    assert '<h1 lang="fr">Contrat</h1>' in body
+    tasks = client.get("/adminbox/").content.decode()
+    assert re.search(r'<h2 class="task-title" lang="fr"><a [^>]*>Contrat</a>', tasks)
 
 
 def test_page_images_are_pngs_of_each_page_kept_private(contract, client):

@@ -82,6 +82,7 @@ def test_rg3_a_national_number_of_someone_with_another_address_is_refused(
     make_contract, person_factory, clock
 ):
     person_factory(email="jan@example.be", national_number="85073003328")
+    make_contract(recipient={"email": "jan@example.be"})  # the sender knows Jan
 
     with pytest.raises(ContractInvalid) as refused, translation.override("en"):
         make_contract(
@@ -92,7 +93,7 @@ def test_rg3_a_national_number_of_someone_with_another_address_is_refused(
     assert error.field == "recipient.national_number"
     assert error.code == "belongs_to_another_address"
     assert "strictly personal" in error.message
-    assert not Contract.objects.exists()
+    assert Contract.objects.count() == 1  # the earlier one only
     assert not Person.objects.filter(email="shared@example.be").exists()
 
 
@@ -100,11 +101,45 @@ def test_rg3_an_address_whose_person_has_another_national_number_is_refused(
     make_contract, person_factory, clock
 ):
     person_factory(email="jan@example.be", national_number="85073003328")
+    make_contract(recipient={"email": "jan@example.be"})  # the sender knows Jan
 
     with pytest.raises(ContractInvalid) as refused:
         make_contract(recipient={"email": "jan@example.be", "national_number": "93051822361"})
 
     assert [e.code for e in refused.value.errors] == ["belongs_to_another_person"]
+
+
+def test_rg3_tells_a_sender_nothing_about_a_person_it_never_sent_to(
+    make_contract, person_factory, sender_factory, clock
+):
+    # Whether a national number or an address belongs to someone is not told
+    # to a sender without a contract with them: the answer is the one for a
+    # number nobody has; RG-3 then holds when signing.
+    from paraph.contracts.services import ContractNotSignable, contract_check_signable
+
+    jan = person_factory(email="jan@example.be", national_number="85073003328")
+    other = sender_factory(name="Another agency")
+    make_contract(recipient={"email": "jan@example.be"}, sender=other)  # not this sender
+
+    unknown = make_contract(
+        recipient={"email": "someone@example.be", "national_number": "93051822361"}
+    )
+    holders = make_contract(
+        recipient={"email": "shared@example.be", "national_number": "85073003328"}
+    )
+    jans_address = make_contract(
+        recipient={"email": "jan@example.be", "national_number": "93051822361"}
+    )
+
+    assert unknown.status == holders.status == jans_address.status == "sent"
+    assert holders.recipient != jan and not holders.recipient.national_number
+    assert holders.recipient_national_number == "85073003328"
+    # Jan reads a contract naming someone else's number, and cannot sign it.
+    assert jans_address.recipient == jan
+    with pytest.raises(ContractNotSignable) as refused, translation.override("en"):
+        contract_check_signable(contract=jans_address, person=jan)
+    assert refused.value.code == "other_national_number"
+    assert "another national register number than yours" in str(refused.value)
 
 
 def test_the_same_national_number_and_address_are_accepted(make_contract, person_factory, clock):

@@ -138,3 +138,31 @@ def test_without_the_extension_the_page_explains_how_to_install_it(page, site, c
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
     page.screenshot(path="/tmp/paraph-eid-no-extension-360.png", full_page=True)
     assert console_errors == []
+
+
+@pytest.mark.browser(viewport=(1280, 720), locale="en-GB")
+def test_the_virtual_reader_by_keyboard_fits_the_screen_and_gives_focus_back_on_cancel(
+    page, site, console_errors
+):
+    from playwright.sync_api import expect
+
+    _start_registration(page)
+    page.get_by_test_id("eid-status").filter(has_text="Ready").wait_for()
+    page.get_by_test_id("eid-read").focus()
+    page.keyboard.press("Enter")
+
+    reader = page.get_by_test_id("eid-virtual-reader")
+    reader.wait_for()
+    # No card is blocked: the "Unblock" button is neither shown nor reachable.
+    assert not page.get_by_test_id("eid-vr-unblock").is_visible()
+    # The whole dialog is on a 1280x720 screen, its buttons included.
+    box = reader.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720
+    assert page.locator("#eid-vr-cancel").is_visible()
+
+    page.keyboard.press("Escape")  # the person gives up
+
+    assert not reader.is_visible()
+    # Focus is back where it was, not lost on <body>.
+    expect(page.get_by_test_id("eid-read")).to_be_focused()
+    assert console_errors == []

@@ -376,6 +376,10 @@ def test_a_person_logged_in_with_itsme_changes_their_e_mail_address(client, send
     client.force_login(anne)
     old = anne.email
     assert _step_up(client)["Location"] == "/identity/email/"
+    # Nothing typed yet: the form asks, it does not scold.
+    first = client.get("/identity/email/").content.decode()
+    assert 'name="email"' in first and "Enter your e-mail address" not in first
+    assert 'aria-invalid="true"' not in first
 
     response = send(client.post, "/identity/email/", {"email": "anne@new.example.be"})
     assert response["Location"] == "/identity/email/code/"

@@ -243,10 +243,56 @@ def test_three_failed_tries_send_the_person_to_the_contact_centre(client):
     assert sandbox_itsme(client, "pieter")["Location"] == BLOCKED
     assert not Person.objects.filter(national_number=PIETER.national_number).exists()
     assert AuditEvent.objects.filter(name="identity.registration.blocked").count() == 2
-    # A blocked registration keeps who it was for, not what itsme shared.
+    # A blocked registration keeps who it was for (its name, for the
+    # contact centre), not what itsme shared.
     for attempt in RegistrationAttempt.objects.all():
         assert attempt.state == RegistrationState.BLOCKED
-        assert attempt.claims == {} and attempt.national_number == PIETER.national_number
+        assert attempt.claims == {
+            "given_name": PIETER.given_name,
+            "family_name": PIETER.family_name,
+        }
+        assert attempt.national_number == PIETER.national_number
+
+
+def test_cancelling_and_starting_again_does_not_give_new_matching_tries(client):
+    # Otherwise the 24 h block after 3 failed tries is never reached.
+    wrong = {"action": "reference", "ref-reference": "99/9999-999"}
+    sandbox_itsme(client, "pieter")
+    client.post(MATCH, wrong)
+    client.post(MATCH, wrong)
+    client.post("/register/cancel/")
+
+    sandbox_itsme(client, "pieter")
+    third = client.post(MATCH, wrong)
+
+    assert third["Location"] == BLOCKED
+    assert sandbox_itsme(client, "pieter")["Location"] == BLOCKED
+
+
+def test_the_back_office_names_a_blocked_attempt_and_words_its_state(client, person_factory):
+    # The contact centre gets the call: the attempt has no person yet, but
+    # the list says who it was; and a state reads as a state, not a date
+    # label ("registered" of a date field is "enregistré le" in French).
+    import re
+
+    from django.test import Client
+    from django.utils import translation
+
+    from paraph.accounts.tests.backoffice import staff_login
+    from paraph.identity.models import RegistrationState
+
+    sandbox_itsme(client, "pieter")
+    wrong = {"action": "reference", "ref-reference": "99/9999-999"}
+    for _ in range(3):
+        client.post(MATCH, wrong)
+    staff = staff_login(Client(), person_factory(is_staff=True, is_superuser=True))
+
+    listing = staff.get("/backoffice/identity/registrationattempt/").content.decode()
+
+    name = re.search(r'<td class="field-name">(.*?)</td>', listing).group(1)
+    assert name == f"{PIETER.given_name} {PIETER.family_name}"
+    with translation.override("fr"):
+        assert str(RegistrationState.DONE.label) != "enregistré le"
 
 
 def test_the_block_ends_after_a_day(client, clock):
@@ -280,6 +326,10 @@ def test_a_new_customer_registers_without_a_customer_record(client, send):
 
     response = client.post(MATCH, {"action": "new_customer"})
     assert response["Location"] == PHONE
+    # She is not told she was found in the customer file: she was not.
+    phone_page = client.get(PHONE).content.decode()
+    assert "We found you in our customer file" not in phone_page
+    assert "Welcome as a new customer" in phone_page
     finish_phone(client, send, LEA.phone)
     finish_email(client, send, LEA.email)
 

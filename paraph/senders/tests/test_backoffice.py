@@ -220,3 +220,21 @@ def test_a_person_in_two_senders_chooses(client, sender, other_sender, person_fa
 
 def test_every_page_says_it_is_a_sandbox(office):
     assert "sandbox" in office.get("/sender/").content.decode().lower()
+
+
+def test_the_created_state_is_not_worded_as_a_creation_date(client, staff, clock):
+    # In French "created" of a date column reads "créé le" ("created on"): the
+    # status filter and badge are a state, with words of their own.
+    from django.utils import translation
+
+    from paraph.contracts.models import ContractStatus
+
+    staff.language = "fr"
+    staff.save(update_fields=["language"])
+    client.force_login(staff)
+    page = client.get("/sender/").content.decode()
+
+    label = re.search(r'<label for="status-created">(.*?)</label>', page).group(1)
+    assert label != "créé le"
+    with translation.override("fr"):
+        assert str(ContractStatus.CREATED.label) != "créé le"

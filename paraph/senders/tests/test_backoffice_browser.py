@@ -58,3 +58,69 @@ def test_staff_send_a_contract_from_a_phone(page, console_errors, person_factory
     page.goto("/sender/")
     expect(page.get_by_test_id("contract-row")).to_have_count(1)
     assert console_errors == []
+
+
+# Where each cell of the contract list sits (issue 14): a status badge or a
+# date on more than one line is a word broken in two.
+LIST_LAYOUT = """() => {
+  const line = e => parseFloat(getComputedStyle(e).lineHeight) || 24;
+  const broken = selector => [...document.querySelectorAll(selector)]
+    .filter(e => e.getBoundingClientRect().height > line(e) * 1.5)
+    .map(e => e.textContent);
+  // A badge that overflows its cell.
+  const outside = [...document.querySelectorAll('.contract-list .status')]
+    .filter(e => e.getBoundingClientRect().right > e.closest('td').getBoundingClientRect().right + 1)
+    .map(e => e.textContent);
+  const region = document.querySelector('.table-scroll');
+  return {
+    dates: broken('.contract-list time'),
+    badges: broken('.contract-list .status'),
+    outside,
+    table: document.querySelector('.contract-list').getBoundingClientRect().width,
+    sideways: region.scrollWidth > region.clientWidth + 1,
+    page: document.scrollingElement.scrollWidth,
+  };
+}"""
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "de", "en"])
+def test_the_contract_list_fits_a_desktop_and_a_phone(
+    language,
+    page_factory,
+    staff,
+    make_contract,
+):
+    from paraph.web.tests.browser import log_in
+
+    for n in range(3):
+        make_contract(
+            title=f"Contrat de travail intérimaire pour préparateur de commandes {n}",
+            external_reference=f"W-2026-{n:03d}",
+            recipient={"email": f"marie-christine.vandenbroucke{n}@entreprise-exemple.be"},
+        )
+    staff.language = language
+    staff.save(update_fields=["language"])
+    statuses = ["sent", "not_signed", "superseded"]
+    for contract, status in zip(Contract.objects.order_by("pk"), statuses, strict=True):
+        Contract.objects.filter(pk=contract.pk).update(status=status)
+
+    desktop = page_factory(viewport=(1280, 800), locale=f"{language}-BE")
+    desktop.goto("/")
+    log_in(desktop, staff, language)
+    desktop.goto("/sender/")
+    layout = desktop.evaluate(LIST_LAYOUT)
+    assert layout["dates"] == [] and layout["badges"] == [] and layout["outside"] == []
+    assert layout["table"] >= 1000  # a working table, not a narrow column
+    assert not layout["sideways"]
+
+    phone = page_factory(viewport=(360, 740), locale=f"{language}-BE")
+    phone.goto("/")
+    log_in(phone, staff, language)
+    phone.goto("/sender/")
+    layout = phone.evaluate(LIST_LAYOUT)
+    # A long status may wrap between its words on a phone; dates do not.
+    assert layout["dates"] == []
+    assert layout["outside"] == []
+    # Everything of a contract is read without scrolling sideways.
+    phone.screenshot(path=f"/tmp/paraph-sender-list-360-{language}.png", full_page=True)
+    assert not layout["sideways"] and layout["page"] <= 360, layout

@@ -230,6 +230,8 @@ def test_bad_input_is_explained_next_to_its_field_and_creates_nothing(
     widget = re.search(rf'<(input|select|textarea)[^>]*name="{field}"[^>]*>', page).group(0)
     assert 'aria-invalid="true"' in widget
     assert f"id_{field}_error" in widget  # aria-describedby
+    # A screen reader announces the failure with the page's title.
+    assert "<title>Error: Contact us" in page
     assert _nothing_created()
 
 

@@ -9,7 +9,7 @@ import time_machine
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 
-from paraph.support.hours import OpeningHours
+from paraph.core.hours import OpeningHours
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@
 (function () {
   "use strict";
 
-  var dialog, form, pinInput, pinError, unblockButton, current = null, signingCard = "";
+  var dialog, form, pinInput, pinError, unblockButton, current = null, signingCard = "", opener = null, lastFocused = null;
 
   function reply(action, payload) {
     var message = payload || {};
@@ -68,6 +68,28 @@
     current = null;
     if (dialog.open) { dialog.close(); }
     if (request) { reply(request.action + "-" + outcome, payload); }
+    returnFocus();
+  }
+
+  // The button that opened the dialog is disabled while the card is read, so
+  // closing the dialog drops focus on <body>: give it back once the page has
+  // enabled it again (or to the page's heading), unless the page moved it.
+  function returnFocus() {
+    var target = opener, tries = 0;
+    opener = null;
+    (function attempt() {
+      var active = document.activeElement;
+      if (active && active !== document.body && active !== document.documentElement &&
+          !dialog.contains(active)) { return; }
+      if (target && target.isConnected && !target.disabled && !target.closest("[hidden]")) {
+        target.focus();
+      } else if (++tries < 40) {
+        window.setTimeout(attempt, 50);
+      } else {
+        var heading = document.querySelector("main h1");
+        if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      }
+    })();
   }
 
   function operation(name) {
@@ -92,6 +114,8 @@
       input.disabled = mode === "sign" && signingCard !== "" && input.value !== signingCard;
       if (mode === "sign" && input.value === signingCard) { input.checked = true; }
     });
+    // The page may have disabled its button (which drops focus) before asking.
+    opener = document.activeElement !== document.body ? document.activeElement : lastFocused;
     dialog.showModal();
     if (mode === "certificate") {
       document.getElementById("eid-vr-ok").focus();
@@ -168,6 +192,10 @@
       }
       open(event.data);
     }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (!dialog || !dialog.contains(event.target)) { lastFocused = event.target; }
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,4 +1,6 @@
-"""Every write about companies: importing the KBO open data.
+"""Every write about companies: importing the KBO open data (here);
+registering a company and correcting its data (``registration``); its users
+and acting for it (``users``).
 
 A full export loads into a new dataset in chunks (one short transaction
 each, so the database is never locked for long and memory stays bounded),
@@ -43,7 +45,24 @@ from paraph.companies.models import (
     KboImport,
 )
 
-__all__ = ["KboImportError", "kbo_import"]
+__all__ = [
+    "CompanyRefused",
+    "KboImportError",
+    "acting_check",
+    "assurance_refusal",
+    "company_check",
+    "company_register",
+    "company_user_remove",
+    "company_user_set_signer",
+    "correction_decide",
+    "correction_file",
+    "correction_may_decide",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_find",
+    "kbo_import",
+    "person_may_register_companies",
+]
 
 MODELS: dict[str, type[models.Model]] = {
     "code": KboCode,
@@ -302,3 +321,24 @@ def kbo_purge() -> int:
         status__in=[KboImport.Status.REPLACED, KboImport.Status.FAILED],
     ).values_list("pk", flat=True)
     return sum(_purge_dataset(dataset_id) for dataset_id in stale)
+
+
+# The other writes, one module each, importable from here as before.
+from paraph.companies.services.registration import (  # noqa: E402
+    CompanyRefused,
+    assurance_refusal,
+    company_check,
+    company_register,
+    correction_decide,
+    correction_file,
+    correction_may_decide,
+    person_may_register_companies,
+)
+from paraph.companies.services.users import (  # noqa: E402
+    acting_check,
+    company_user_remove,
+    company_user_set_signer,
+    invitation_accept,
+    invitation_create,
+    invitation_find,
+)

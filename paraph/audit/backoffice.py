@@ -37,7 +37,9 @@ _ModelT = TypeVar("_ModelT", bound=models.Model)
 
 # Never written to the audit log by value, whatever the model.
 ALWAYS_SECRET_FIELDS = frozenset({"password", "code_hash", "secret", "token", "session_data"})
-_CHANGES_ATTR = "_paraph_backoffice_changes"
+# The attribute on a saved object that holds its form's changes until the admin
+# logs them; an app's admin that audits a change itself reads it too.
+CHANGES_ATTR = "_paraph_backoffice_changes"
 
 
 def _loggable(value: Any) -> Any:
@@ -96,7 +98,7 @@ class AuditedModelAdmin(admin.ModelAdmin[_ModelT]):
     def save_model(self, request: HttpRequest, obj: _ModelT, form: Any, change: bool) -> None:
         # Kept on the instance (one per request), read back by log_addition
         # and log_change, which Django calls after saving.
-        setattr(obj, _CHANGES_ATTR, self._form_changes(form, change=change))
+        setattr(obj, CHANGES_ATTR, self._form_changes(form, change=change))
         super().save_model(request, obj, form, change)
 
     def _audit(self, request: HttpRequest, name: str, obj: models.Model, **data: Any) -> None:
@@ -110,7 +112,7 @@ class AuditedModelAdmin(admin.ModelAdmin[_ModelT]):
 
     def log_addition(self, request: HttpRequest, obj: _ModelT, message: Any) -> Any:
         entry = super().log_addition(request, obj, message)
-        changes = getattr(obj, _CHANGES_ATTR, {})
+        changes = getattr(obj, CHANGES_ATTR, {})
         self._audit(
             request, "backoffice.object.added", obj, fields=sorted(changes), changes=changes
         )
@@ -118,7 +120,7 @@ class AuditedModelAdmin(admin.ModelAdmin[_ModelT]):
 
     def log_change(self, request: HttpRequest, obj: _ModelT, message: Any) -> Any:
         entry = super().log_change(request, obj, message)
-        changes = getattr(obj, _CHANGES_ATTR, None)
+        changes = getattr(obj, CHANGES_ATTR, None)
         if changes is None:
             # A change made outside the change form: keep Django's own words.
             self._audit(request, "backoffice.object.changed", obj, message=_loggable(message))

@@ -1,0 +1,26 @@
+"""Helpers for browser tests (Playwright pages from ``page_factory``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.test import Client
+
+
+def log_in(page: Any, person: Any, language: str | None = None) -> None:
+    """Give ``page``'s browser a session of ``person`` (as after a log-in),
+    and the language cookie when ``language`` is given. The page must have
+    opened a page of the site first (for the cookies' address)."""
+    client = Client()
+    client.force_login(person)
+    cookies = [
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": page.url,
+        }
+    ]
+    if language:
+        cookies.append({"name": "paraph_language", "value": language, "url": page.url})
+    page.context.add_cookies(cookies)
