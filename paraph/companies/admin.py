@@ -83,7 +83,7 @@ class DecisionForm(forms.ModelForm[CorrectionRequest]):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("decision") and not (data.get("decision_reason") or "").strip():
-            self.add_error("decision_reason", _("Give the reason of your decision."))
+            self.add_error("decision_reason", _("Give the reason for your decision."))
         return data
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from paraph.core.belgium import enterprise_number_format
 
@@ -235,9 +236,11 @@ class CorrectionRequest(models.Model):
     when it has one, otherwise by the contact centre."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        APPLIED = "applied", _("applied")
-        REFUSED = "refused", _("refused")
+        # a context of their own: "refused" is also a contract's state, and
+        # French and German agree them with another noun
+        OPEN = "open", pgettext_lazy("correction request status", "open")
+        APPLIED = "applied", pgettext_lazy("correction request status", "applied")
+        REFUSED = "refused", pgettext_lazy("correction request status", "refused")
 
     company = models.ForeignKey(
         RegisteredCompany,

@@ -195,7 +195,7 @@ def correction_decide(
     request is decided once."""
     reason = reason.strip()
     if not reason:
-        raise CompanyRefused("empty", _("Give the reason of your decision."))
+        raise CompanyRefused("empty", _("Give the reason for your decision."))
     with transaction.atomic():
         request = (
             CorrectionRequest.objects.select_for_update()

@@ -55,7 +55,7 @@ def test_an_agent_refuses_a_correction_with_a_reason(person_factory, representat
         )
 
     assert "The address moved." in page.content.decode()
-    assert "Give the reason of your decision." in empty.content.decode()
+    assert "Give the reason for your decision." in empty.content.decode()
     assert done.status_code == 302
     correction.refresh_from_db()
     assert (correction.status, correction.reason) == ("refused", "The register is right.")

@@ -149,7 +149,7 @@ REFUSALS: dict[str, dict[str, str]] = {
         "de": "Sie dürfen nicht über die Korrekturanträge dieses Unternehmens entscheiden.",
     },
     "no_reason": {
-        "en": "Give the reason of your decision.",
+        "en": "Give the reason for your decision.",
         "fr": "Indiquez le motif de votre décision.",
         "nl": "Geef de reden van uw beslissing op.",
         "de": "Geben Sie die Begründung Ihrer Entscheidung an.",
@@ -405,3 +405,7 @@ def test_an_intermediary_refuses_its_clients_correction_once(
     assert not AuditEvent.objects.filter(name="companies.correction.applied").exists()
     [message] = mail.outbox  # in the representative's language, French
     assert message.subject == "La correction des données de l'entreprise Intérim Demo a été refusée"
+    # the state of a request, agreed with it (not a contract's "refusé")
+    labels = {"en": "refused", "fr": "refusée", "nl": "geweigerd", "de": "abgelehnt"}
+    with translation.override(language):
+        assert correction.get_status_display() == labels[language]

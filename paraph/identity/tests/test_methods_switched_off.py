@@ -31,6 +31,26 @@ def offered(client, url: str) -> set[str]:
     }
 
 
+def _login_text(client) -> str:
+    """The log-in page's words, in English (the site's default is French)."""
+    import html
+    import re
+
+    client.cookies["paraph_language"] = "en"
+    page = client.get(reverse("accounts:login")).content.decode()
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def test_only_idnow_leaves_no_itsme_or_card_log_in_on_the_log_in_page(client, only):
+    only("idnow")
+
+    login = _login_text(client)
+
+    assert offered(client, reverse("accounts:login")) == set()
+    assert "Registered by video identification?" in login
+    assert "Or log in with" not in login
+
+
 def test_every_method_is_offered_by_default(client):
     assert offered(client, reverse("identity:register")) == {"itsme", "eid", "idnow"}
     assert offered(client, reverse("accounts:login")) == {"itsme", "eid"}
@@ -43,6 +63,9 @@ def test_itsme_switched_off(client, only):
 
     assert offered(client, reverse("identity:register")) == {"eid", "idnow"}
     assert offered(client, reverse("accounts:login")) == {"eid"}
+    login = _login_text(client)
+    assert "Or log in with your eID card" in login
+    assert "itsme" not in login.split("Not registered yet?")[0]
     assert offered(client, reverse("identity:new_phone")) == {"eid"}
     assert client.post(reverse("identity:register_start", args=["itsme"])).status_code == 404
     assert client.post(reverse("identity:login_start", args=["itsme"])).status_code == 404
@@ -67,6 +90,8 @@ def test_eid_switched_off(client, only):
 
     assert offered(client, reverse("identity:register")) == {"itsme", "idnow"}
     assert offered(client, reverse("accounts:login")) == {"itsme"}
+    login = _login_text(client)
+    assert "Or log in with itsme" in login and "eID" not in login.split("Not registered yet?")[0]
     assert client.post(reverse("identity:register_start", args=["eid"])).status_code == 404
     assert client.get(reverse("identity:eid_register_page")).status_code == 404
     # signing with the card keeps its challenge
