@@ -5,7 +5,9 @@ for speed: the bytes must be pyHanko's, byte for byte, for the same inputs."""
 from __future__ import annotations
 
 import hashlib
+import re
 
+import pytest
 from asn1crypto import cms
 from pyhanko.sign import signers
 
@@ -62,3 +64,50 @@ def test_the_signed_data_is_pyhankos(pki):
         }
         for field in ("version", "digest_algorithms", "encap_content_info", "signer_infos"):
             assert ours_data[field].dump() == theirs_data[field].dump(), field
+
+
+def _masked(revision: bytes) -> bytes:
+    """A revision without what changes from one signing to the next: times,
+    the CMS and time-stamp hex, the time-stamp field's name, offsets, the
+    file identifier and the VRI key (a hash of the signature)."""
+    for pattern, mask in (
+        (rb"<[0-9A-Fa-f]{200,}>", b"<HEX>"),
+        (rb"\(D\\072[^)]*\)|\(D:[^)]*\)", b"(DATE)"),
+        (rb"/T \([^)]*\)", b"/T (NAME)"),
+        (rb"/ByteRange \[[^\]]*\]", b"/ByteRange []"),
+        (rb"\d{10} 00000 n", b"OFFSET"),
+        (rb"startxref\n\d+", b"startxref"),
+        (rb"/Prev \d+", b"/Prev"),
+        (rb"<[0-9a-f]{32}>", b"<ID>"),
+        (rb"/[0-9A-F]{40} ", b"/VRI "),
+    ):
+        revision = re.sub(pattern, mask, revision)
+    return revision
+
+
+@pytest.mark.parametrize("pages", [1, 3])
+def test_the_time_stamp_revision_is_the_same_with_the_objects_carried_over(
+    signing_settings, monkeypatch, pages, pki, db
+):
+    # the document time-stamp's revision reads the objects the signature has
+    # just written from its writer (engine._seed) rather than parsing them:
+    # the revision written must be the one written after parsing them
+    from paraph.signing import conf
+    from paraph.signing.tests.pdfs import contract_pdf
+
+    document = contract_pdf(pages=pages)
+    config = conf.engine_config()
+    options = engine.SignOptions(
+        level=engine.Level.B_LTA,
+        appearance=engine.Appearance(
+            lines=("Jan Peeters", "Signed"),
+            placement=engine.Placement(page=0, box=(36, 36, 294, 92)),
+        ),
+    )
+    key = _person_key(pki)
+    carried = engine.sign_pdf(document, key=key, config=config, options=options)
+    monkeypatch.setattr(engine, "_seed", lambda reader, writer: None)
+    parsed = engine.sign_pdf(document, key=key, config=config, options=options)
+
+    assert _masked(carried[len(document) :]) == _masked(parsed[len(document) :])
+    assert engine.validate_pdf(carried, trust=config.trust).valid
