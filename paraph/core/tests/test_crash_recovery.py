@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from paraph.core.tests.sites import site_env, wait_until
 from paraph.notifications.tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -67,15 +68,8 @@ def smtp() -> Iterator[SlowSmtpHandler]:
 def site(tmp_path: Path, smtp: SlowSmtpHandler) -> dict[str, str]:
     """The environment of a site of its own: SQLite in a fresh data folder,
     the database task queue, e-mail to the SMTP server above."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "PARAPH_TEST_STORAGE", "PYTEST_XDIST_WORKER")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="paraph.test_settings",
-        PARAPH_DATA_DIR=str(tmp_path / "var"),
-        PARAPH_TASK_BACKEND="database",
+    env = site_env(
+        tmp_path,
         PARAPH_WORK_LEASE_SECONDS=str(LEASE_SECONDS),
         PARAPH_EMAIL_BACKEND="smtp",
         EMAIL_HOST="127.0.0.1",
@@ -123,12 +117,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def _wait(what: str, condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"waited {timeout} s for {what}")
+    wait_until(what, condition, timeout, every=0.2)
 
 
 def _recover(env: dict[str, str], log: Path, done: Callable[[dict[str, Any]], bool]) -> None:

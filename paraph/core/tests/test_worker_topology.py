@@ -9,12 +9,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from paraph.__main__ import _queues_option, worker_argv
+from paraph.core.tests.sites import site_env, wait_until
 
 REPO = Path(__file__).resolve().parents[3]
 QUEUES = ["interactive", "notifications", "webhooks", "default"]
@@ -56,26 +56,12 @@ def _alive(pid: int) -> bool:
 
 
 def _wait(what: str, condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"waited {timeout} s for {what}")
+    wait_until(what, condition, timeout)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal")
 def test_the_interactive_worker_dies_with_the_worker_that_started_it(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "PARAPH_TEST_STORAGE", "PYTEST_XDIST_WORKER")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="paraph.test_settings",
-        PARAPH_DATA_DIR=str(tmp_path / "var"),
-        PARAPH_TASK_BACKEND="database",
-    )
+    env = site_env(tmp_path)
     subprocess.run(
         [sys.executable, "-m", "paraph", "migrate", "-v0"], cwd=REPO, env=env, check=True
     )

@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from paraph.accounts.models import CodeChannel, CodePurpose
 from paraph.accounts.services import code_issue
+from paraph.core.tests.sites import site_env, wait_until
 from paraph.notifications.models import OutboundMessage
 from paraph.notifications.services import email_send
 
@@ -77,12 +78,7 @@ def _run(env: dict[str, str], *args: str) -> str:
 
 
 def _wait(what: str, condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"waited {timeout} s for {what}")
+    wait_until(what, condition, timeout, every=0.05)
 
 
 def _query(env: dict[str, str], sql: str, *params: object) -> list[tuple[object, ...]]:
@@ -107,16 +103,8 @@ def _sms_to(env: dict[str, str], phone: str) -> bool:
 
 
 def test_a_log_in_sms_arrives_while_the_worker_is_busy_with_bulk_work(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "PARAPH_TEST_STORAGE", "PYTEST_XDIST_WORKER")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="paraph.test_settings",
-        PARAPH_DATA_DIR=str(tmp_path / "var"),
-        PARAPH_TASK_BACKEND="database",
-        PARAPH_EMAIL_BACKEND="paraph.notifications.backends.SandboxEmailBackend",
+    env = site_env(
+        tmp_path, PARAPH_EMAIL_BACKEND="paraph.notifications.backends.SandboxEmailBackend"
     )
     phone = "+32470999001"
     _run(env, "-m", "paraph", "migrate", "-v0")
