@@ -16,9 +16,13 @@ sandbox seal and TSA, tasks run in process) and measures:
   written with ``bulk_create`` and their two PDF files written to disk,
   with no check, no seal, no audit, no e-mail.
 
-Prints contracts per second for both and ends with
-``ratio_vs_bulk_insert=<x>`` (Paraph's rate over the baseline's; below 1:
-the price of sealing, evidence and audit per contract).
+Prints contracts per second for both, the cost per contract broken down
+(Paraph's seal without its time-stamps, the time-stamps, the check of the
+sealed result, audit events, e-mails, and the rest: parsing, rows, files,
+links), measured by timing those calls wherever the code calls them in
+the same run (each part's own time, without the parts it calls), and
+ends with ``ratio_vs_bulk_insert=<x>`` (Paraph's rate over the baseline's;
+below 1: the price of sealing, evidence and audit per contract).
 
 With ``--postgres URL`` (a server where the bench may create and drop a
 database of its own), the same requests run on PostgreSQL with the
@@ -37,12 +41,14 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import inspect
 import os
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -68,6 +74,92 @@ def _setup(data_dir: str, database_url: str | None = None) -> None:
     call_command("migrate", verbosity=0)
 
 
+class Breakdown:
+    """Wall time spent in a few functions, each part's own time (a part
+    called inside another is subtracted from the outer one). Installed by
+    replacing the function wherever a loaded ``paraph`` module holds it,
+    so it follows the code however it is split into modules."""
+
+    def __init__(self) -> None:
+        self.own: dict[str, float] = {}
+        self._stack: list[float] = []  # time spent in inner parts, per open call
+
+    def wrap(self, label: str, func: Any) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append(0.0)
+            began = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - began
+                inner = self._stack.pop()
+                self.own[label] = self.own.get(label, 0.0) + elapsed - inner
+                if self._stack:
+                    self._stack[-1] += elapsed
+
+        async def timed_async(*args: Any, **kwargs: Any) -> Any:
+            self._stack.append(0.0)
+            began = time.perf_counter()
+            try:
+                return await func(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - began
+                inner = self._stack.pop()
+                self.own[label] = self.own.get(label, 0.0) + elapsed - inner
+                if self._stack:
+                    self._stack[-1] += elapsed
+
+        return timed_async if inspect.iscoroutinefunction(func) else timed
+
+    def install(self, label: str, func: Any) -> int:
+        """Time ``func`` under ``label`` in every loaded paraph module
+        (and on the class that defines it, for a method); how many places."""
+        timed = self.wrap(label, func)
+        places = 0
+        for name, module in list(sys.modules.items()):
+            if not name.startswith("paraph") or module is None:
+                continue
+            for attr, value in list(vars(module).items()):
+                if value is func:
+                    setattr(module, attr, timed)
+                    places += 1
+                elif inspect.isclass(value) and vars(value).get(func.__name__) is func:
+                    setattr(value, func.__name__, timed)
+                    places += 1
+        if not places:
+            raise SystemExit(f"breakdown: {label} ({func.__qualname__}) is called nowhere")
+        return places
+
+    def report(self, count: int, total: float) -> list[str]:
+        parts = dict(self.own)
+        parts["rows, files, links and the rest"] = total - sum(parts.values())
+        return [
+            f"  {label:34s} {seconds / count * 1000:7.2f} ms  {seconds / total:6.1%}"
+            for label, seconds in parts.items()
+        ]
+
+
+def breakdown_install() -> Breakdown:
+    """The parts of a contract's cost the issue names, timed."""
+    from paraph.audit import services as audit
+    from paraph.notifications import services as notifications
+    from paraph.notifications import tasks as notification_tasks
+    from paraph.signing import engine, selectors
+    from paraph.signing import services as signing
+
+    # every module that may call them is loaded before they are replaced
+    for module in ("paraph.api.api", "paraph.contracts.tasks", "paraph.senders.views"):
+        __import__(module)
+    breakdown = Breakdown()
+    breakdown.install("seal (without its time-stamps)", signing.seal_apply)
+    breakdown.install("time-stamps", engine._AuthorityTimeStamper.async_request_tsa_response)
+    breakdown.install("check of the sealed result", selectors.signature_report)
+    breakdown.install("audit events", audit.audit_record)
+    breakdown.install("e-mail (queued and sent)", notifications.email_send)
+    breakdown.install("e-mail (queued and sent)", notification_tasks._deliver)
+    return breakdown
+
+
 def _contract(n: int, pdf64: str, start: str) -> dict[str, object]:
     return {
         "title": "Contrat de travail intérimaire",
@@ -84,7 +176,13 @@ def _contract(n: int, pdf64: str, start: str) -> dict[str, object]:
 
 
 def paraph_rate(
-    count: int, per_request: int, pdf: bytes, *, workers: int = 0, run: int = 0
+    count: int,
+    per_request: int,
+    pdf: bytes,
+    *,
+    workers: int = 0,
+    run: int = 0,
+    breakdown: Breakdown | None = None,
 ) -> float:
     """Contracts per second from the first request until every contract is
     sent: made in the request's process (``workers=0``, the immediate task
@@ -128,6 +226,9 @@ def paraph_rate(
     sent = Contract.objects.filter(sender=sender, status="sent").count()
     if sent != count:
         raise SystemExit(f"only {sent} of {count} contracts were sent")
+    if breakdown is not None:
+        print("cost per contract, by part:")
+        print("\n".join(breakdown.report(count, elapsed)))
     return count / elapsed
 
 
@@ -267,7 +368,7 @@ def main() -> None:
             lines=[f"Article {n}. Clause of the contract." for n in range(1, 30)],
         )
         print(f"{args.contracts} contracts, PDF of {len(pdf)} bytes, SQLite, sandbox seal and TSA")
-        paraph = paraph_rate(args.contracts, args.per_request, pdf)
+        paraph = paraph_rate(args.contracts, args.per_request, pdf, breakdown=breakdown_install())
         print(f"paraph (API bulk path, request to 'sent'): {paraph:.1f} contracts/s")
         baseline = baseline_rate(args.contracts, pdf, Path(settings.MEDIA_ROOT))
         print(f"baseline (bulk_create + file writes):      {baseline:.1f} contracts/s")

@@ -155,8 +155,10 @@ __all__ = [
     "async_validate_pdf",
     "check_readable",
     "check_signing_certificate",
+    "check_structure",
     "common_name",
     "finish_external",
+    "newest_signature_revision",
     "prepare_external",
     "sign_pdf",
     "validate_pdf",
@@ -779,6 +781,25 @@ def _read_every_object(reader: PdfFileReader) -> None:
             stack.extend(obj.values())
         elif isinstance(obj, generic.ArrayObject):
             stack.extend(obj)
+
+
+def newest_signature_revision(data: bytes) -> bytes:
+    """``data`` as far as its newest signature covers it: the bytes before
+    the revisions that extend a signature for the long term (validation
+    data and a document time-stamp, which cover the whole file), or
+    ``data`` itself when nothing follows the signature. Found from the
+    signatures' ``/ByteRange`` arrays without parsing the file: a forged
+    array gives a prefix that does not validate, never a pass."""
+    ends = {int(start) + int(length) for _, start, length in _BYTE_RANGE.findall(data)}
+    earlier = [end for end in ends if end < len(data)]
+    return data[: max(earlier)] if earlier and len(data) in ends else data
+
+
+def check_structure(data: bytes) -> None:
+    """Refuse with :class:`DocumentRejected` a PDF whose cross-reference
+    sections, trailer and catalogue a strict reader refuses (cheaper than
+    :func:`check_readable`, which also reads every object)."""
+    _check_document(data, len(data))
 
 
 def check_readable(data: bytes, *, max_bytes: int) -> int:
@@ -2493,20 +2514,19 @@ async def _status(
     *,
     retroactive: bool = False,
 ) -> Any:
+    # One context for the signer and its time-stamp, as pyHanko does by
+    # default: both are validated at ``moment`` with the same trust and the
+    # same embedded data, and building a context (its certificate registry)
+    # is a large part of a validation.
     vc = _validation_context(
-        trust, revocation_mode=mode, moment=moment, dss=dss, retroactive=retroactive
-    )
-    ts_vc = _validation_context(
         trust, revocation_mode=mode, moment=moment, dss=dss, retroactive=retroactive
     )
     try:
         if sig.sig_object_type == "/DocTimeStamp":
             return await async_validate_pdf_timestamp(sig, validation_context=vc)
-        return await async_validate_pdf_signature(
-            sig, signer_validation_context=vc, ts_validation_context=ts_vc
-        )
+        return await async_validate_pdf_signature(sig, signer_validation_context=vc)
     finally:
-        await _release(vc, ts_vc)
+        await _release(vc)
 
 
 async def _long_term_valid(
