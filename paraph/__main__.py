@@ -51,9 +51,12 @@ def worker_argv(rest: list[str], queues: list[str] | None = None) -> list[str]:
     queues = queues or worker_queues()
     if backend.startswith("django_tasks_rq"):
         # RQ needs the backend's own Job class to call a django-tasks Task, and
-        # its scheduler to run deferred tasks (a message's retry) when due.
+        # its scheduler to run deferred tasks (a message's retry) when due; our
+        # worker class takes over a dead worker's scheduler within seconds.
         return [
             "rqworker",
+            "--worker-class",
+            "paraph.core.rqworker.Worker",
             "--job-class",
             "django_tasks_rq.Job",
             "--with-scheduler",

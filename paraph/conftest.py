@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 
 # A task queue that cannot be reached (Redis down), for every app's tests.
 from paraph.core.tests.queues import kept_queue, unreachable_queue  # noqa: F401
+from paraph.signing.tests.network import outside_calls  # noqa: F401
 
 # Property tests judge results, not speed: a loaded machine (two test
 # workers, a CI runner) must not fail them on hypothesis's 200 ms deadline.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from paraph.core.env import Missing, env_bool, env_int, env_list, env_mandatory, env_str
+from paraph.core.env import (
+    Missing,
+    env_bool,
+    env_int,
+    env_list,
+    env_list_renamed,
+    env_mandatory,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 PRODUCTION = env_bool("PARAPH_PRODUCTION", False)
@@ -484,14 +493,27 @@ if PRODUCTION and _idnow_real and IDNOW_WEBHOOK_SECRET and len(IDNOW_WEBHOOK_SEC
     missing.append("PARAPH_IDNOW_WEBHOOK_SECRET must be at least 32 characters long")
 IDNOW_TIMEOUT = env_int("PARAPH_IDNOW_TIMEOUT", 10)
 
-# The eID card (Web eID, paraph.identity.webeid): certificate files of the
-# CAs whose cards may log in (Belgium's citizen and foreigner CAs, and the
-# root that issues their OCSP responder). Without them, in sandbox mode, the
-# sandbox's virtual cards (paraph.identity.eid_sandbox, kept in
-# EID_SANDBOX_DIR) and their CA, whose OCSP responder is Paraph itself.
-EID_TRUSTED_CA_FILES = env_list("PARAPH_EID_TRUSTED_CA_FILES")
-if PRODUCTION and "eid" in IDENTITY_METHODS and not EID_TRUSTED_CA_FILES:
-    missing.append("PARAPH_EID_TRUSTED_CA_FILES is not set (the Belgian eID CAs)")
+# The eID card: one trust for logging in, registering and signing with it
+# (paraph.identity.trust.EidTrust; docs/adr/0036-one-eid-trust.md).
+# Certificate files (PEM or DER) of the Belgian eID roots and of the CAs
+# whose cards are accepted (Citizen CA, Foreigner CA, ...), the certificate
+# policies refused, and how the card's OCSP responder is asked at log-in.
+# Without CAs, in sandbox mode, the sandbox's virtual cards
+# (paraph.identity.eid_sandbox, kept in EID_SANDBOX_DIR), their root and CA,
+# whose OCSP responder is Paraph itself. The old names
+# (PARAPH_EID_TRUSTED_CA_FILES, PARAPH_SIGNING_EID_CAS) are read for one
+# more release when PARAPH_EID_CAS is unset, with a warning (core.W002).
+DEPRECATED_SETTINGS: list[str] = []
+EID_ROOTS = env_list("PARAPH_EID_ROOTS")
+EID_CAS = env_list_renamed(
+    "PARAPH_EID_CAS",
+    ("PARAPH_EID_TRUSTED_CA_FILES", "PARAPH_SIGNING_EID_CAS"),
+    DEPRECATED_SETTINGS,
+)
+if PRODUCTION and not EID_CAS:
+    missing.append("PARAPH_EID_CAS is not set (the Belgian eID CAs)")
+for _note in DEPRECATED_SETTINGS:
+    warnings.warn(_note, FutureWarning, stacklevel=1)
 EID_DISALLOWED_POLICIES = env_list("PARAPH_EID_DISALLOWED_POLICIES")
 EID_OCSP_URL = env_str("PARAPH_EID_OCSP_URL")
 EID_OCSP_TIMEOUT = env_int("PARAPH_EID_OCSP_TIMEOUT", 5)
@@ -511,7 +533,6 @@ COMPANY_REGISTRY = env_str(
 # --- Contact centre (SU-2) ------------------------------------------------
 
 CONTACT_PHONE = env_str("PARAPH_CONTACT_PHONE", "+32 2 664 13 60")
-CONTACT_EMAIL = env_str("PARAPH_CONTACT_EMAIL", "support@paraph.localhost")
 CONTACT_HOURS = env_str("PARAPH_CONTACT_HOURS", "mon-fri 08:00-16:45")
 CONTACT_HOLIDAYS = env_list("PARAPH_CONTACT_HOLIDAYS")
 
@@ -545,13 +566,19 @@ SIGNING_TSA_TIMEOUT = env_int("PARAPH_SIGNING_TSA_TIMEOUT", 10)
 SIGNING_SANDBOX_TSA_PKCS12 = env_str("PARAPH_SIGNING_SANDBOX_TSA_PKCS12")
 SIGNING_SANDBOX_TSA_PKCS12_PASSWORD = env_str("PARAPH_SIGNING_SANDBOX_TSA_PKCS12_PASSWORD")
 # Trust is explicit, never the operating system's store: certificate files
-# (PEM or DER) of the roots (Belgium's and Paraph's) and of intermediate CAs;
-# the eID CAs whose cards may sign (Citizen CA, Foreigner CA, ...).
+# (PEM or DER) of Paraph's own roots and intermediate CAs (the signing CA).
+# Signing also trusts the eID roots and CAs (EID_ROOTS, EID_CAS above); a
+# Belgian root listed here as well, as before, does no harm.
 SIGNING_TRUST_ROOTS = env_list("PARAPH_SIGNING_TRUST_ROOTS")
 SIGNING_INTERMEDIATES = env_list("PARAPH_SIGNING_INTERMEDIATES")
-SIGNING_EID_CAS = env_list("PARAPH_SIGNING_EID_CAS")
-if PRODUCTION and not (SIGNING_TRUST_ROOTS and SIGNING_EID_CAS):
-    missing.append("PARAPH_SIGNING_TRUST_ROOTS and PARAPH_SIGNING_EID_CAS must be set")
+if PRODUCTION and not SIGNING_TRUST_ROOTS:
+    missing.append("PARAPH_SIGNING_TRUST_ROOTS is not set (Paraph's root)")
+# The sandbox's virtual eID card reader (paraph.identity.eid_sandbox), on
+# every page that uses the card: log-in, registration, signing a contract or
+# a mandate. By default on in sandbox mode while no real eID CA is configured
+# (the only case where the virtual cards are trusted); never outside sandbox
+# mode. Read by paraph.identity.eid_sandbox.virtual_reader_enabled only.
+EID_VIRTUAL_READER = SANDBOX and env_bool("PARAPH_EID_VIRTUAL_READER", not EID_CAS)
 # The public verification (/verify/, paraph verify) also trusts these roots,
 # for documents signed elsewhere: by default the Belgian eID roots shipped in
 # paraph/signing/trust/belgium/ (CA2, CA3, CA4, CA6), so a PDF a citizen

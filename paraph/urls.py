@@ -22,6 +22,9 @@ urlpatterns = [
     path("adminbox/", include("paraph.mandates.urls")),
     path("adminbox/", include("paraph.adminbox.urls")),
     path("api/", include("paraph.api.urls")),
+    # Outgoing messages and webhook deliveries, one page (before the admin's
+    # own URLs, which would take /backoffice/outgoing/ for an app's index)
+    path("backoffice/outgoing/", include("paraph.operations.urls")),
     path("backoffice/", admin.site.urls),
 ]
 if settings.SANDBOX:

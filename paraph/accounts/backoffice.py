@@ -14,7 +14,6 @@ from django.contrib.admin import AdminSite
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -33,6 +32,7 @@ from paraph.accounts.services import (
     staff_login_code_check,
     staff_login_start,
 )
+from paraph.core.http import next_url_safe
 
 STAFF_ATTEMPT_KEY = "paraph_staff_attempt"
 
@@ -46,11 +46,7 @@ def staff_session_verified(request: HttpRequest) -> bool:
 
 
 def _next(request: HttpRequest, site: AdminSite, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("admin:index", current_app=site.name)
+    return next_url_safe(request, candidate) or reverse("admin:index", current_app=site.name)
 
 
 def _page(
@@ -88,128 +84,150 @@ def make_staff_login(site: AdminSite) -> Any:
             request.session.pop(STAFF_ATTEMPT_KEY, None)
             return HttpResponseRedirect(request.path)
         if isinstance(attempt, dict) and attempt.get("binding"):
-            return _code_step(request, attempt)
-        return _password_step(request)
-
-    def _locked(request: HttpRequest, locked_until: Any) -> HttpResponse:
-        request.session.pop(STAFF_ATTEMPT_KEY, None)
-        return _page(
-            request, site, "accounts/staff_locked.html", {"locked_until": locked_until}, status=403
-        )
-
-    def _password_step(request: HttpRequest) -> HttpResponse:
-        form = StaffLoginForm(request.POST if request.method == "POST" else None)
-        status = 200
-        if request.method == "POST" and form.is_valid():
-            result = staff_login_start(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                request=request,
-            )
-            if result.outcome == LoginOutcome.CODE_SENT:
-                request.session[STAFF_ATTEMPT_KEY] = {
-                    "binding": result.binding_token,
-                    "next": _next(
-                        request, site, request.POST.get("next") or request.GET.get("next")
-                    ),
-                }
-                return HttpResponseRedirect(request.get_full_path())
-            if result.outcome == LoginOutcome.LOCKED:
-                return _locked(request, result.locked_until)
-            if result.outcome == LoginOutcome.RATE_LIMITED:
-                form.add_error(None, _wait_message(result.retry_after))
-                status = 429
-            elif result.outcome == LoginOutcome.NO_PHONE:
-                form.add_error(
-                    None,
-                    _(
-                        "Your account has no verified mobile phone for the log-in code. "
-                        "Ask an administrator to add one."
-                    ),
-                )
-            else:
-                form.add_error(
-                    None,
-                    _(
-                        "This e-mail address and password do not match an active staff "
-                        "account. The password is case-sensitive."
-                    ),
-                )
-        return _page(
-            request,
-            site,
-            "accounts/staff_login.html",
-            {"form": form, "next": request.GET.get("next", "")},
-            status=status,
-        )
-
-    def _code_step(request: HttpRequest, attempt: dict[str, Any]) -> HttpResponse:
-        token = attempt["binding"]
-        form = CodeForm(request.POST if request.method == "POST" else None)
-        action = request.POST.get("action") if request.method == "POST" else None
-        status = 200
-        if action == "resend":
-            form = CodeForm()
-            sent = login_code_resend(
-                binding_token=token, request=request, purpose=CodePurpose.STAFF_LOGIN
-            )
-            if sent.outcome == ResendOutcome.SENT:
-                form.add_error(
-                    None, _("A new code is on its way. The previous code no longer works.")
-                )
-            elif sent.outcome == ResendOutcome.COOLDOWN:
-                form.add_error(
-                    None,
-                    ngettext(
-                        "You can ask for a new code in %(count)d second.",
-                        "You can ask for a new code in %(count)d seconds.",
-                        sent.retry_after,
-                    )
-                    % {"count": sent.retry_after},
-                )
-            elif sent.outcome == ResendOutcome.LOCKED:
-                return _locked(request, sent.locked_until)
-            else:
-                request.session.pop(STAFF_ATTEMPT_KEY, None)
-                return HttpResponseRedirect(request.path)
-        elif request.method == "POST" and form.is_valid():
-            result = staff_login_code_check(
-                binding_token=token, value=form.cleaned_data["code"], request=request
-            )
-            if result.outcome == LoginOutcome.OK:
-                request.session.pop(STAFF_ATTEMPT_KEY, None)
-                return HttpResponseRedirect(_next(request, site, attempt.get("next")))
-            if result.outcome == LoginOutcome.LOCKED:
-                return _locked(request, result.locked_until)
-            if result.outcome == LoginOutcome.RATE_LIMITED:
-                form.add_error(None, _wait_message(result.retry_after))
-                status = 429
-            elif result.outcome == LoginOutcome.WRONG and result.tries_left > 0:
-                tell_wrong_code(form, result.tries_left)
-            elif result.outcome == LoginOutcome.EXPIRED:
-                form.add_error("code", _("This code has expired. Ask for a new code."))
-            else:
-                # Used, exhausted or unknown: the attempt is over.
-                request.session.pop(STAFF_ATTEMPT_KEY, None)
-                restart = StaffLoginForm()
-                restart.add_error(None, _("Your log-in attempt has ended. Please start again."))
-                return _page(
-                    request, site, "accounts/staff_login.html", {"form": restart, "next": ""}
-                )
-        return _page(
-            request,
-            site,
-            "accounts/staff_code.html",
-            {
-                "form": form,
-                "resend_wait": code_resend_wait(
-                    binding_token=token, purpose=CodePurpose.STAFF_LOGIN
-                ),
-            },
-            status=status,
-        )
+            return _code_step(request, site, attempt)
+        return _password_step(request, site)
 
     return staff_login
+
+
+def _locked(request: HttpRequest, site: AdminSite, locked_until: Any) -> HttpResponse:
+    request.session.pop(STAFF_ATTEMPT_KEY, None)
+    return _page(
+        request, site, "accounts/staff_locked.html", {"locked_until": locked_until}, status=403
+    )
+
+
+def _password_refused(form: StaffLoginForm, result: Any) -> int:
+    """The form's error for a refused password step; the page's status."""
+    if result.outcome == LoginOutcome.RATE_LIMITED:
+        form.add_error(None, _wait_message(result.retry_after))
+        return 429
+    if result.outcome == LoginOutcome.NO_PHONE:
+        form.add_error(
+            None,
+            _(
+                "Your account has no verified mobile phone for the log-in code. "
+                "Ask an administrator to add one."
+            ),
+        )
+    else:
+        form.add_error(
+            None,
+            _(
+                "This e-mail address and password do not match an active staff "
+                "account. The password is case-sensitive."
+            ),
+        )
+    return 200
+
+
+def _password_step(request: HttpRequest, site: AdminSite) -> HttpResponse:
+    form = StaffLoginForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        result = staff_login_start(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password"],
+            request=request,
+        )
+        if result.outcome == LoginOutcome.CODE_SENT:
+            request.session[STAFF_ATTEMPT_KEY] = {
+                "binding": result.binding_token,
+                "next": _next(request, site, request.POST.get("next") or request.GET.get("next")),
+            }
+            return HttpResponseRedirect(request.get_full_path())
+        if result.outcome == LoginOutcome.LOCKED:
+            return _locked(request, site, result.locked_until)
+        status = _password_refused(form, result)
+    return _page(
+        request,
+        site,
+        "accounts/staff_login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status,
+    )
+
+
+def _resend(
+    request: HttpRequest, site: AdminSite, token: str, form: CodeForm
+) -> HttpResponse | None:
+    """A new code asked for: the page's answer when the attempt is over or
+    locked, else None with the form saying what happened."""
+    sent = login_code_resend(binding_token=token, request=request, purpose=CodePurpose.STAFF_LOGIN)
+    if sent.outcome == ResendOutcome.SENT:
+        form.add_error(None, _("A new code is on its way. The previous code no longer works."))
+    elif sent.outcome == ResendOutcome.COOLDOWN:
+        form.add_error(
+            None,
+            ngettext(
+                "You can ask for a new code in %(count)d second.",
+                "You can ask for a new code in %(count)d seconds.",
+                sent.retry_after,
+            )
+            % {"count": sent.retry_after},
+        )
+    elif sent.outcome == ResendOutcome.LOCKED:
+        return _locked(request, site, sent.locked_until)
+    else:
+        request.session.pop(STAFF_ATTEMPT_KEY, None)
+        return HttpResponseRedirect(request.path)
+    return None
+
+
+def _code_checked(
+    request: HttpRequest, site: AdminSite, attempt: dict[str, Any], form: CodeForm
+) -> HttpResponse | int:
+    """The code typed, checked: the page's answer when the attempt ends
+    (logged in, locked, over), else the status with the form's error."""
+    result = staff_login_code_check(
+        binding_token=attempt["binding"], value=form.cleaned_data["code"], request=request
+    )
+    if result.outcome == LoginOutcome.OK:
+        request.session.pop(STAFF_ATTEMPT_KEY, None)
+        return HttpResponseRedirect(_next(request, site, attempt.get("next")))
+    if result.outcome == LoginOutcome.LOCKED:
+        return _locked(request, site, result.locked_until)
+    if result.outcome == LoginOutcome.RATE_LIMITED:
+        form.add_error(None, _wait_message(result.retry_after))
+        return 429
+    if result.outcome == LoginOutcome.WRONG and result.tries_left > 0:
+        tell_wrong_code(form, result.tries_left)
+        return 200
+    if result.outcome == LoginOutcome.EXPIRED:
+        form.add_error("code", _("This code has expired. Ask for a new code."))
+        return 200
+    # Used, exhausted or unknown: the attempt is over.
+    request.session.pop(STAFF_ATTEMPT_KEY, None)
+    restart = StaffLoginForm()
+    restart.add_error(None, _("Your log-in attempt has ended. Please start again."))
+    return _page(request, site, "accounts/staff_login.html", {"form": restart, "next": ""})
+
+
+def _code_step(request: HttpRequest, site: AdminSite, attempt: dict[str, Any]) -> HttpResponse:
+    token = attempt["binding"]
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    action = request.POST.get("action") if request.method == "POST" else None
+    status = 200
+    if action == "resend":
+        form = CodeForm()
+        answer = _resend(request, site, token, form)
+        if answer is not None:
+            return answer
+    elif request.method == "POST" and form.is_valid():
+        checked = _code_checked(request, site, attempt, form)
+        if not isinstance(checked, int):
+            return checked
+        status = checked
+    return _page(
+        request,
+        site,
+        "accounts/staff_code.html",
+        {
+            "form": form,
+            "resend_wait": code_resend_wait(binding_token=token, purpose=CodePurpose.STAFF_LOGIN),
+        },
+        status=status,
+    )
 
 
 def install(site: AdminSite) -> None:

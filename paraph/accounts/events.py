@@ -13,8 +13,6 @@ EVENTS = {
     "accounts.logout.done": _("A person logged out"),
     "accounts.logout.everywhere": _("A person logged out on every device"),
     "accounts.code.sent": _("A one-time code was sent"),
-    "accounts.code.verified": _("A one-time code was verified"),
-    "accounts.code.failed": _("A one-time code was wrong"),
     "accounts.staff.login_succeeded": _("A staff member logged in to the back office"),
     "accounts.agent.bootstrapped": _("The first back-office agent was created"),
 }

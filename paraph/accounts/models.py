@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from django.conf import settings
@@ -170,9 +169,6 @@ class Person(AbstractBaseUser, PermissionsMixin):
             f"{self.password}:{self.session_epoch}",
             algorithm="sha256",
         ).hexdigest()
-
-    def session_hash_matches(self, value: str) -> bool:
-        return hmac.compare_digest(value, self.get_session_auth_hash())
 
 
 class CodePurpose(models.TextChoices):

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,26 +28,17 @@ from paraph.accounts.services import (
     person_logout_everywhere,
 )
 from paraph.core.belgium import phone_mask
-from paraph.core.http import rate_limited_response
+from paraph.core.http import NEXT_MAX, next_url_safe, rate_limited_response
 
 # The log-in attempt in progress: its binding token, what the person typed
 # and where to go afterwards. Kept in the session, so the code only works
 # in the browser that asked for it.
 LOGIN_ATTEMPT_KEY = "paraph_login_attempt"
-NEXT_MAX = 2000
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
     """``candidate`` when it is a page of this site, else the default."""
-    if (
-        candidate
-        and len(candidate) <= NEXT_MAX
-        and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return candidate
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return next_url_safe(request, candidate) or resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def locked_response(request: HttpRequest, locked_until: datetime | None) -> HttpResponse:

@@ -75,9 +75,16 @@ DOCUMENT_STATUSES = [
 ]
 
 
-def adminbox_tasks(*, person: Person, number: int = 1, size: int = PAGE_SIZE) -> ContractPage:
-    """What waits for the person's signature (ES-5), soonest deadline first."""
-    return _page(contract_list_for_person(person=person, waiting_only=True), number, size)
+def adminbox_tasks(
+    *, person: Person, number: int = 1, size: int = PAGE_SIZE, company_number: str = ""
+) -> ContractPage:
+    """What waits for the person's signature (ES-5), soonest deadline first;
+    with ``company_number``, what waits for the company they act for."""
+    return _page(
+        contract_list_for_person(person=person, waiting_only=True, company_number=company_number),
+        number,
+        size,
+    )
 
 
 def adminbox_documents(
@@ -87,6 +94,7 @@ def adminbox_documents(
     status: str = "",
     search: str = "",
     size: int = PAGE_SIZE,
+    company_number: str = "",
 ) -> ContractPage:
     """Everything the person received, from every sender, newest first;
     ``status`` keeps one state, ``search`` matches the title or the
@@ -95,7 +103,7 @@ def adminbox_documents(
     Newest is the order of arrival (the primary key): the index on the
     recipient then gives the first rows of a page in order, where sorting
     on the creation time would sort every one of the person's rows."""
-    qs = contract_list_for_person(person=person).order_by("-pk")
+    qs = contract_list_for_person(person=person, company_number=company_number).order_by("-pk")
     if status in DOCUMENT_STATUSES:
         qs = qs.filter(status=status)
     term = (search or "").strip()
@@ -106,5 +114,9 @@ def adminbox_documents(
 
 def contract_successor_for_person(*, person: Person, contract: Contract) -> Contract | None:
     """The newer version that replaced ``contract``, if it reached this
-    person's adminbox."""
+    person's adminbox (or, for a company's contract, the company's)."""
+    if contract.for_company:
+        return Contract.objects.filter(
+            supersedes=contract, recipient_company_number=contract.recipient_company_number
+        ).first()
     return Contract.objects.filter(supersedes=contract, recipient=person).first()

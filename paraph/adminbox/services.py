@@ -19,7 +19,6 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from paraph.accounts.hashing import destination_hash
 from paraph.accounts.models import CodeChannel, CodePurpose, NotificationChannel, Person
 from paraph.accounts.services import (
     CodeOutcome,
@@ -28,6 +27,7 @@ from paraph.accounts.services import (
     RateRule,
     ResendOutcome,
     code_issue,
+    code_proves,
     code_resend,
     code_verify,
     login_failure_count,
@@ -149,6 +149,49 @@ def adminbox_activation_code_resend(
     )
 
 
+def _activation_code_refused(
+    locked: Person, phone: str, binding_token: str, value: str, request: HttpRequest
+) -> ActivationStep | None:
+    """The code typed to activate, checked: the refusal, or None when it is
+    the right code sent by SMS to ``phone`` for ``locked``. A wrong code
+    counts toward the person's log-in lock-out."""
+    check = code_verify(
+        binding_token=binding_token,
+        purpose=CodePurpose.PHONE_VERIFY,
+        value=value,
+        request=request,
+    )
+    if check.outcome == CodeOutcome.WRONG:
+        locked_until = login_failure_count(
+            target=locked, request=request, method="adminbox_activation", to=phone_mask(phone)
+        )
+        if locked_until is not None:
+            return ActivationStep(ActivationOutcome.LOCKED, locked_until=locked_until)
+        return ActivationStep(ActivationOutcome.WRONG, tries_left=check.tries_left)
+    if check.outcome != CodeOutcome.OK:
+        return ActivationStep(ActivationOutcome(check.outcome.value), tries_left=check.tries_left)
+    if not code_proves(check, channel=CodeChannel.SMS, destination=phone, person=locked):
+        return ActivationStep(ActivationOutcome.UNKNOWN)
+    return None
+
+
+def _activated(locked: Person, phone: str, consent_other_uses: bool) -> list[str]:
+    """``locked`` with its phone and e-mail address proven now (and the
+    RG-7 consent when given); the fields changed."""
+    now = timezone.now()
+    locked.phone = phone
+    locked.phone_verified_at = now
+    fields = ["phone", "phone_verified_at"]
+    if locked.email_verified_at is None:
+        locked.email_verified_at = now
+        fields.append("email_verified_at")
+    if consent_other_uses and not locked.consent_phone_other_uses:
+        locked.consent_phone_other_uses = True
+        locked.consent_phone_other_uses_at = now
+        fields += ["consent_phone_other_uses", "consent_phone_other_uses_at"]
+    return fields
+
+
 def adminbox_activate(
     *,
     person: Person,
@@ -180,30 +223,9 @@ def adminbox_activate(
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if locked.is_locked():
             return ActivationStep(ActivationOutcome.LOCKED, locked_until=locked.locked_until)
-        check = code_verify(
-            binding_token=binding_token,
-            purpose=CodePurpose.PHONE_VERIFY,
-            value=value,
-            request=request,
-        )
-        if check.outcome == CodeOutcome.WRONG:
-            locked_until = login_failure_count(
-                target=locked, request=request, method="adminbox_activation", to=phone_mask(phone)
-            )
-            if locked_until is not None:
-                return ActivationStep(ActivationOutcome.LOCKED, locked_until=locked_until)
-            return ActivationStep(ActivationOutcome.WRONG, tries_left=check.tries_left)
-        if check.outcome != CodeOutcome.OK:
-            return ActivationStep(
-                ActivationOutcome(check.outcome.value), tries_left=check.tries_left
-            )
-        code = check.code
-        if (
-            code is None
-            or code.person_id != locked.pk
-            or code.destination_hash != destination_hash(CodeChannel.SMS, phone)
-        ):
-            return ActivationStep(ActivationOutcome.UNKNOWN)
+        refused = _activation_code_refused(locked, phone, binding_token, value, request)
+        if refused is not None:
+            return refused
         owner = Person.objects.filter(phone=phone).exclude(pk=locked.pk).first()
         if owner is not None:
             audit_record(
@@ -220,18 +242,8 @@ def adminbox_activate(
         except AccessLinkInvalid:
             transaction.set_rollback(True)
             return ActivationStep(ActivationOutcome.LINK_USED)
-        now = timezone.now()
         old_phone = locked.phone
-        locked.phone = phone
-        locked.phone_verified_at = now
-        fields = ["phone", "phone_verified_at"]
-        if locked.email_verified_at is None:
-            locked.email_verified_at = now
-            fields.append("email_verified_at")
-        if consent_other_uses and not locked.consent_phone_other_uses:
-            locked.consent_phone_other_uses = True
-            locked.consent_phone_other_uses_at = now
-            fields += ["consent_phone_other_uses", "consent_phone_other_uses_at"]
+        fields = _activated(locked, phone, consent_other_uses)
         try:
             with transaction.atomic():
                 locked.save(update_fields=fields)

@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from paraph.accounts.feedback import tell_expired_code, tell_resend_cooldown, tell_wrong_code
 from paraph.accounts.forms import CodeForm
 from paraph.accounts.models import CodePurpose, NotificationChannel, Person
-from paraph.accounts.selectors import code_resend_wait
 from paraph.accounts.services import ResendOutcome
 from paraph.accounts.views import locked_response
 from paraph.adminbox import rendering
@@ -52,6 +51,7 @@ from paraph.adminbox.services import (
     adminbox_activation_code_send,
     person_notification_channel_set,
 )
+from paraph.contracts.companies import acting_company_number
 from paraph.contracts.documents import contract_document_open, contract_document_read
 from paraph.contracts.models import AccessLink, Contract, ContractStatus, LinkPurpose
 from paraph.contracts.selectors import adminbox_is_active, contract_get_for_person
@@ -69,6 +69,7 @@ from paraph.contracts.services import (
 from paraph.core.belgium import phone_mask, phone_normalize
 from paraph.core.http import rate_limited_response
 from paraph.core.storage import DocumentUnavailable
+from paraph.identity.views import code_page
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +210,56 @@ def _steps(current: int) -> list[dict[str, Any]]:
     ]
 
 
+def _activation_phone_initial(state: dict[str, Any], person: Person, links: list[Any]) -> str:
+    """The number the phone step proposes: the one typed before, else the
+    contract's or the account's, when it is a valid one."""
+    initial = state.get("phone") or person.phone
+    contract = next((link.contract for link in links if link.contract is not None), None)
+    if contract is not None and contract.recipient_phone:
+        initial = state.get("phone") or contract.recipient_phone
+    try:
+        return phone_normalize(initial) if initial else ""
+    except ValidationError:
+        return ""
+
+
+def _activation_phone_posted(
+    request: HttpRequest, person: Person, state: dict[str, Any], form: ActivationPhoneForm
+) -> HttpResponse | None:
+    """The code sent to the number typed: the next page, or None with the
+    form saying why not."""
+    phone = form.cleaned_data["phone"]
+    if person.phone_verified_at and person.phone and phone != person.phone:
+        form.add_error(
+            "phone",
+            _(
+                "Your account already has a verified mobile number (%(phone)s). "
+                "Type that number, or call the contact centre to change it."
+            )
+            % {"phone": phone_mask(person.phone)},
+        )
+        return None
+    try:
+        step = adminbox_activation_code_send(person=person, phone=phone, request=request)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    if step.outcome == ActivationOutcome.RATE_LIMITED:
+        return rate_limited_response(request, step.retry_after)
+    if step.outcome == ActivationOutcome.LOCKED:
+        return locked_response(request, step.locked_until)
+    if step.outcome == ActivationOutcome.ALREADY_ACTIVE:
+        request.session.pop(ACTIVATION_KEY, None)
+        return _link_refused(request, "active", purpose="activate")
+    state.update(
+        phone=phone,
+        consent=bool(form.cleaned_data["consent_other_uses"]),
+        binding=step.binding_token,
+    )
+    request.session[ACTIVATION_KEY] = state
+    return redirect("adminbox:activation_code")
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def activation_phone(request: HttpRequest) -> HttpResponse:
@@ -226,55 +277,60 @@ def activation_phone(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ActivationPhoneForm(request.POST)
         if form.is_valid():
-            phone = form.cleaned_data["phone"]
-            if person.phone_verified_at and person.phone and phone != person.phone:
-                form.add_error(
-                    "phone",
-                    _(
-                        "Your account already has a verified mobile number (%(phone)s). "
-                        "Type that number, or call the contact centre to change it."
-                    )
-                    % {"phone": phone_mask(person.phone)},
-                )
-            else:
-                try:
-                    step = adminbox_activation_code_send(
-                        person=person, phone=phone, request=request
-                    )
-                except ValidationError as exc:
-                    form.add_error(None, exc)
-                else:
-                    if step.outcome == ActivationOutcome.RATE_LIMITED:
-                        return rate_limited_response(request, step.retry_after)
-                    if step.outcome == ActivationOutcome.LOCKED:
-                        return locked_response(request, step.locked_until)
-                    if step.outcome == ActivationOutcome.ALREADY_ACTIVE:
-                        request.session.pop(ACTIVATION_KEY, None)
-                        return _link_refused(request, "active", purpose="activate")
-                    state.update(
-                        phone=phone,
-                        consent=bool(form.cleaned_data["consent_other_uses"]),
-                        binding=step.binding_token,
-                    )
-                    request.session[ACTIVATION_KEY] = state
-                    return redirect("adminbox:activation_code")
+            answer = _activation_phone_posted(request, person, state, form)
+            if answer is not None:
+                return answer
     else:
-        initial = state.get("phone") or person.phone
-        contract = next((link.contract for link in links if link.contract is not None), None)
-        if contract is not None and contract.recipient_phone:
-            initial = state.get("phone") or contract.recipient_phone
-        try:
-            initial = phone_normalize(initial) if initial else ""
-        except ValidationError:
-            initial = ""
         form = ActivationPhoneForm(
-            initial={"phone": initial, "consent_other_uses": state.get("consent")}
+            initial={
+                "phone": _activation_phone_initial(state, person, links),
+                "consent_other_uses": state.get("consent"),
+            }
         )
     return render(
         request,
         "adminbox/activation_phone.html",
         {"form": form, "person": person, "steps": _steps(1)},
     )
+
+
+def _activation_answer(
+    request: HttpRequest,
+    person: Person,
+    state: dict[str, Any],
+    step: Any,
+    form: CodeForm,
+    done_url: str,
+) -> HttpResponse | None:
+    """The page after the activation code was checked, or None to show the
+    code page again with the form's error."""
+    outcome = step.outcome
+    if outcome == ActivationOutcome.OK:
+        request.session.pop(ACTIVATION_KEY, None)
+        messages.success(request, _("Your adminbox is active. Welcome!"))
+        return redirect(done_url)
+    if outcome == ActivationOutcome.RATE_LIMITED:
+        return rate_limited_response(request, step.retry_after)
+    if outcome == ActivationOutcome.PHONE_OF_ANOTHER_ADMINBOX:
+        return _phone_of_another_adminbox(request, person)
+    if outcome in (ActivationOutcome.LOCKED, ActivationOutcome.LINK_USED):
+        request.session.pop(ACTIVATION_KEY, None)
+        if outcome == ActivationOutcome.LOCKED:
+            return locked_response(request, step.locked_until)
+        return _link_refused(request, "used", purpose="activate")
+    if outcome == ActivationOutcome.WRONG and step.tries_left > 0:
+        tell_wrong_code(form, step.tries_left)
+        return None
+    if outcome == ActivationOutcome.EXPIRED:
+        tell_expired_code(form)
+        return None
+    state["binding"] = ""
+    request.session[ACTIVATION_KEY] = state
+    messages.error(
+        request,
+        _("This code can no longer be used. Check your number and ask for a new code."),
+    )
+    return redirect("adminbox:activation_phone")
 
 
 @never_cache
@@ -309,50 +365,20 @@ def activation_code(request: HttpRequest) -> HttpResponse:
             request.session[ACTIVATION_KEY] = state
             messages.error(request, " ".join(exc.messages))
             return redirect("adminbox:activation_phone")
-        outcome = step.outcome
-        if outcome == ActivationOutcome.OK:
-            request.session.pop(ACTIVATION_KEY, None)
-            messages.success(request, _("Your adminbox is active. Welcome!"))
-            return redirect(done_url)
-        if outcome == ActivationOutcome.RATE_LIMITED:
-            return rate_limited_response(request, step.retry_after)
-        if outcome == ActivationOutcome.PHONE_OF_ANOTHER_ADMINBOX:
-            return _phone_of_another_adminbox(request, person)
-        if outcome == ActivationOutcome.LOCKED:
-            request.session.pop(ACTIVATION_KEY, None)
-            return locked_response(request, step.locked_until)
-        if outcome == ActivationOutcome.LINK_USED:
-            request.session.pop(ACTIVATION_KEY, None)
-            return _link_refused(request, "used", purpose="activate")
-        if outcome == ActivationOutcome.WRONG and step.tries_left > 0:
-            tell_wrong_code(form, step.tries_left)
-        elif outcome == ActivationOutcome.EXPIRED:
-            tell_expired_code(form)
-        else:
-            state["binding"] = ""
-            request.session[ACTIVATION_KEY] = state
-            messages.error(
-                request,
-                _("This code can no longer be used. Check your number and ask for a new code."),
-            )
-            return redirect("adminbox:activation_phone")
-    return render(
+        answer = _activation_answer(request, person, state, step, form, done_url)
+        if answer is not None:
+            return answer
+    return code_page(
         request,
-        "identity/code.html",
-        {
-            "form": form,
-            "steps": _steps(2),
-            "title": _("Enter the code we sent by SMS"),
-            "lead": _("We sent a code by SMS to %(phone)s.")
-            % {"phone": phone_mask(state["phone"])},
-            "ttl_minutes": max(1, settings.CODE_TTL_SECONDS // 60),
-            "action_url": reverse("adminbox:activation_code"),
-            "resend_url": reverse("adminbox:activation_resend"),
-            "resend_wait": code_resend_wait(
-                binding_token=state["binding"], purpose=CodePurpose.PHONE_VERIFY
-            ),
-            "restart_url": reverse("adminbox:activation_phone"),
-        },
+        form=form,
+        title=_("Enter the code we sent by SMS"),
+        lead=_("We sent a code by SMS to %(phone)s.") % {"phone": phone_mask(state["phone"])},
+        action=reverse("adminbox:activation_code"),
+        resend=reverse("adminbox:activation_resend"),
+        restart=reverse("adminbox:activation_phone"),
+        binding=state["binding"],
+        purpose=CodePurpose.PHONE_VERIFY,
+        steps=_steps(2),
     )
 
 
@@ -414,7 +440,11 @@ def activation_resend(request: HttpRequest) -> HttpResponse:
 @require_GET
 def tasks(request: HttpRequest) -> HttpResponse:
     """What waits for the person's signature, soonest deadline first."""
-    page = adminbox_tasks(person=_person(request), number=page_number(request.GET.get("page")))
+    page = adminbox_tasks(
+        person=_person(request),
+        number=page_number(request.GET.get("page")),
+        company_number=acting_company_number(request),
+    )
     return render(
         request, "adminbox/tasks.html", {"tab": "tasks", "page": page, "tasks": page.items}
     )
@@ -434,6 +464,7 @@ def documents(request: HttpRequest) -> HttpResponse:
         number=page_number(request.GET.get("page")),
         status=status,
         search=search,
+        company_number=acting_company_number(request),
     )
     query = urlencode({k: v for k, v in (("status", status), ("q", search)) if v})
     return render(
@@ -490,9 +521,15 @@ def preferences(request: HttpRequest) -> HttpResponse:
 # --- A contract ---------------------------------------------------------------
 
 
-def _contract_or_404(request: HttpRequest, public_id: Any) -> Contract:
+def contract_or_404(request: HttpRequest, public_id: Any) -> Contract:
+    """One of the logged-in person's contracts (or of the company she acts
+    for); any other is a 404, whether it exists or not."""
     try:
-        return contract_get_for_person(person=_person(request), public_id=public_id)
+        return contract_get_for_person(
+            person=_person(request),
+            public_id=public_id,
+            company_number=acting_company_number(request),
+        )
     except Contract.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -511,7 +548,7 @@ def _shown_pdf(contract: Contract) -> tuple[str, str]:
 def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
     """The contract to read (ES-10), then sign or refuse."""
     person = _person(request)
-    contract = _contract_or_404(request, public_id)
+    contract = contract_or_404(request, public_id)
     try:
         contract = contract_open(contract=contract, person=person, request=request)
     except ContractAccessDenied as exc:
@@ -549,7 +586,7 @@ def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
 def contract_page_image(request: HttpRequest, public_id: Any, number: int) -> HttpResponse:
     """One page of the contract as a PNG, for the person's eyes only; a
     page that cannot be drawn shows a placeholder saying so, never an error."""
-    contract = _contract_or_404(request, public_id)
+    contract = contract_or_404(request, public_id)
     which, sha256 = _shown_pdf(contract)
     try:
         png = rendering.page_png(
@@ -590,7 +627,7 @@ def _filename(contract: Contract, suffix: str) -> str:
 def download(request: HttpRequest, public_id: Any) -> FileResponse:
     """The signed PDF once signed, else the document to sign."""
     person = _person(request)
-    contract = _contract_or_404(request, public_id)
+    contract = contract_or_404(request, public_id)
     signed = bool(contract.signed_pdf)
     which = "signed" if signed else "document"
     # Checked before anything is recorded or sent (DocumentUnavailable: an error page).
@@ -614,7 +651,7 @@ def report(request: HttpRequest, public_id: Any) -> HttpResponse:
     from paraph.signing.exceptions import DocumentRejected
     from paraph.signing.selectors import signature_report
 
-    contract = _contract_or_404(request, public_id)
+    contract = contract_or_404(request, public_id)
     if not contract.signed_pdf:
         raise Http404
     problem = None
@@ -647,7 +684,7 @@ def report(request: HttpRequest, public_id: Any) -> HttpResponse:
 def refuse(request: HttpRequest, public_id: Any) -> HttpResponse:
     """Refuse to sign, after a confirmation, with an optional reason."""
     person = _person(request)
-    contract = _contract_or_404(request, public_id)
+    contract = contract_or_404(request, public_id)
     contract_url = reverse("adminbox:contract", args=[contract.public_id])
     try:
         contract_check_signable(contract=contract, person=person)

@@ -587,6 +587,9 @@ class ContractFilters(Schema):
     status: list[ContractStatus] | None = Field(default=None, description="One or more states.")
     external_reference: str = ""
     recipient_email: str = ""
+    enterprise_number: str = Field(
+        default="", description="A company's contracts, by its enterprise number (any form)."
+    )
     created_after: datetime | None = None
     created_before: datetime | None = None
     page: int = Field(default=1, ge=1)
@@ -603,6 +606,7 @@ def contracts_list(request: HttpRequest, filters: Query[ContractFilters]) -> Htt
         status=[str(s) for s in filters.status] if filters.status else None,
         external_reference=filters.external_reference,
         recipient_email=filters.recipient_email,
+        enterprise_number=filters.enterprise_number,
         created_after=filters.created_after,
         created_before=filters.created_before,
     )

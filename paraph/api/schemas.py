@@ -10,6 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from paraph.contracts.models import BulkBatch, BulkItem, Contract, ContractEvent
+from paraph.contracts.services import contract_company_data
 from paraph.senders.models import WebhookDelivery, WebhookEndpoint
 
 
@@ -17,6 +18,22 @@ class RecipientOut(Schema):
     first_name: str
     last_name: str
     email: str
+
+
+class CompanySignerOut(Schema):
+    name: str
+    role: str = Field(description="`representative` or `user` (a user allowed to sign).")
+
+
+class CompanyOut(Schema):
+    """A company the contract is addressed to (ADR 35)."""
+
+    enterprise_number: str = Field(description="Printed as 0123.456.749.")
+    name: str
+    email: str = Field(description="The address the contract was announced to.")
+    signed_by: CompanySignerOut | None = Field(
+        description="Who signed for the company, and as what, once signed."
+    )
 
 
 class DocumentsOut(Schema):
@@ -49,7 +66,8 @@ class ContractOut(Schema):
     title: str
     version: int
     external_reference: str
-    recipient: RecipientOut
+    recipient: RecipientOut | None = Field(description="The person; null for a company.")
+    company: CompanyOut | None = Field(description="The company; null for a person.")
     start_of_work: datetime
     signing_deadline: datetime
     created_at: datetime
@@ -141,6 +159,11 @@ def _url(path: str) -> str:
     return f"{settings.BASE_URL}{path}"
 
 
+def _company(contract: Contract) -> dict[str, Any] | None:
+    data = contract_company_data(contract)
+    return None if data is None else {**data, "email": contract.recipient_email}
+
+
 def contract_out(contract: Contract, *, with_history: bool = False) -> dict[str, Any]:
     """A contract as the API shows it (``supersedes`` and ``superseded_by``
     must be selected with it, ``events`` prefetched for the history)."""
@@ -155,11 +178,14 @@ def contract_out(contract: Contract, *, with_history: bool = False) -> dict[str,
         "title": contract.title,
         "version": contract.version,
         "external_reference": contract.external_reference,
-        "recipient": {
+        "recipient": None
+        if contract.for_company
+        else {
             "first_name": contract.recipient_first_name,
             "last_name": contract.recipient_last_name,
             "email": contract.recipient_email,
         },
+        "company": _company(contract),
         "start_of_work": contract.start_of_work,
         "signing_deadline": contract.deadline,
         "created_at": contract.created_at,

@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from paraph.audit import merkle, registry
+from paraph.core.moments import moment_stamp
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -60,7 +61,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.name}"
+        return f"{moment_stamp(self.created_at)} {self.name}"
 
     @property
     def description(self) -> str:
@@ -128,7 +129,7 @@ class AuditCheckpoint(models.Model):
         verbose_name_plural = _("audit checkpoints")
 
     def __str__(self) -> str:
-        return f"checkpoint of {self.size} events, {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"checkpoint of {self.size} events, {moment_stamp(self.created_at)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -29,7 +29,3 @@ def is_registered(name: str) -> bool:
 def describe(name: str) -> str:
     text = _EVENTS.get(name)
     return str(text) if text is not None else name
-
-
-def registered_names() -> list[str]:
-    return sorted(_EVENTS)

@@ -234,6 +234,50 @@ def _checkpoints_broken(checkpoints: list[AuditCheckpoint]) -> ChainBreak | None
     return None
 
 
+_CHANGED = "its content does not match its hash (the event was changed)"
+
+
+def _event_break(
+    event: AuditEvent, place: int, want: tuple[int, int, str] | None
+) -> ChainBreak | None:
+    """What is wrong with the numbered ``event`` at ``place``, against what
+    the checkpoints sealed there (``want``: place, event id, leaf hash)."""
+    if event.sequence != place:
+        missing = want[1] if want is not None else None
+        return ChainBreak(missing, f"the event at place {place} was removed")
+    if event.compute_hash() != event.hash:
+        return ChainBreak(event.pk, _CHANGED)
+    if want is None:
+        return None
+    _place, pk, leaf = want
+    if pk != event.pk:
+        return ChainBreak(
+            event.pk,
+            f"it is at place {place}, where the checkpoint sealed event {pk} "
+            "(events were reordered, or one was inserted)",
+        )
+    if leaf != event.hash:
+        return ChainBreak(
+            event.pk, "its content is not what the checkpoint sealed (it was changed)"
+        )
+    return None
+
+
+def _roots_break(checkpoints: list[AuditCheckpoint], leaves: list[bytes]) -> ChainBreak | None:
+    """The first checkpoint whose root the events' hashes do not give."""
+    for checkpoint, checkpoint_root in zip(
+        checkpoints, merkle.roots(leaves, [c.size for c in checkpoints]), strict=True
+    ):
+        if checkpoint_root.hex() != checkpoint.root:
+            first = checkpoint.event_ids[0] if checkpoint.event_ids else None
+            return ChainBreak(
+                first,
+                f"the events do not match the root of the checkpoint of {checkpoint.size} "
+                "events (events and the checkpoint's list were changed together)",
+            )
+    return None
+
+
 def audit_verify() -> AuditVerification:
     """Check every checkpoint's seal and time-stamp and its link to the
     previous one, every event against its hash, and every event a
@@ -255,30 +299,9 @@ def audit_verify() -> AuditVerification:
     numbered = AuditEvent.objects.filter(sequence__isnull=False).order_by("sequence")
     for event in numbered.iterator(chunk_size=2000):
         place += 1
-        want = next(expected, None)
-        if event.sequence != place:
-            missing = want[1] if want is not None else None
-            return result(ChainBreak(missing, f"the event at place {place} was removed"))
-        if event.compute_hash() != event.hash:
-            return result(
-                ChainBreak(event.pk, "its content does not match its hash (the event was changed)")
-            )
-        if want is not None:
-            _place, pk, leaf = want
-            if pk != event.pk:
-                return result(
-                    ChainBreak(
-                        event.pk,
-                        f"it is at place {place}, where the checkpoint sealed event {pk} "
-                        "(events were reordered, or one was inserted)",
-                    )
-                )
-            if leaf != event.hash:
-                return result(
-                    ChainBreak(
-                        event.pk, "its content is not what the checkpoint sealed (it was changed)"
-                    )
-                )
+        broken = _event_break(event, place, next(expected, None))
+        if broken is not None:
+            return result(broken)
         leaves.append(bytes.fromhex(event.hash))
     if place < covered:
         want = next(expected, None)
@@ -288,26 +311,14 @@ def audit_verify() -> AuditVerification:
                 f"the checkpoint covers {covered} events, {place} remain (the newest were removed)",
             )
         )
-    for checkpoint, checkpoint_root in zip(
-        checkpoints, merkle.roots(leaves, [c.size for c in checkpoints]), strict=True
-    ):
-        if checkpoint_root.hex() != checkpoint.root:
-            first = checkpoint.event_ids[0] if checkpoint.event_ids else None
-            return result(
-                ChainBreak(
-                    first,
-                    f"the events do not match the root of the checkpoint of {checkpoint.size} "
-                    "events (events and the checkpoint's list were changed together)",
-                )
-            )
+    broken = _roots_break(checkpoints, leaves)
+    if broken is not None:
+        return result(broken)
     pending = 0
     for event in AuditEvent.objects.filter(sequence__isnull=True).iterator(chunk_size=2000):
         pending += 1
         if event.compute_hash() != event.hash:
-            return result(
-                ChainBreak(event.pk, "its content does not match its hash (the event was changed)"),
-                pending,
-            )
+            return result(ChainBreak(event.pk, _CHANGED), pending)
     return result(None, pending + (place - covered))
 
 

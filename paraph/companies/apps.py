@@ -10,5 +10,9 @@ class CompaniesConfig(AppConfig):
     def ready(self) -> None:
         from paraph.audit.registry import register_events
         from paraph.companies.events import EVENTS
+        from paraph.companies.recipients import RegisteredCompanies
+        from paraph.contracts.companies import company_directory_set
 
         register_events(EVENTS)
+        # Contracts addressed to a company ask this app who acts for it (ADR 35).
+        company_directory_set(RegisteredCompanies())

@@ -14,4 +14,14 @@ EVENTS = {
     "companies.user.removed": _("A company's representative removed a user"),
     "companies.user.signing_changed": _("Whether a company's user may sign for it was changed"),
     "companies.acting.chosen": _("A person chose for whom they act"),
+    "companies.representative.designated": _("A new digital representative was designated"),
+    "companies.representative.changed": _(
+        "A designated person accepted: the company's digital representative changed"
+    ),
+    "companies.representative.withdrawn": _(
+        "The designation of a new digital representative was withdrawn"
+    ),
+    "companies.representative.expired": _(
+        "The designation of a new digital representative expired"
+    ),
 }

@@ -22,7 +22,7 @@ class CompanyConfirmForm(forms.Form):
 
     number = forms.CharField(widget=forms.HiddenInput, max_length=40)
     correction = forms.CharField(
-        label=_("This data is wrong? Say what is wrong"),
+        label=_("Is any of this data wrong? Say what is wrong"),
         required=False,
         max_length=2000,
         help_text=_(
@@ -54,4 +54,32 @@ class InvitationForm(forms.Form):
         required=False,
         max_length=20,
         help_text=_("Then only this person can accept the invitation."),
+    )
+
+
+class DesignationForm(forms.Form):
+    """Step 3 of changing the digital representative (CO-5): who the new
+    one is (checked by the service, which says what is wrong)."""
+
+    name = forms.CharField(
+        label=_("Name of the new digital representative"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        label=_("Their e-mail address"),
+        max_length=254,
+        required=False,
+        help_text=_("We send them the link to accept there."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    national_number = forms.CharField(
+        label=_("Their national register number"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Only the person with this number, registered with itsme or the eID card, can accept."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )

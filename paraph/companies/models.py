@@ -338,3 +338,113 @@ class CompanyInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} — {self.company}"
+
+
+# --- changing the digital representative (CO-5) -------------------------------
+
+
+class LegalRepresentative(models.Model):
+    """A person the contact centre recorded as a legal representative of a
+    company (a director, a manager: after checking the company's documents,
+    e.g. its publication in the Belgian Official Gazette). Such a person may
+    change the company's digital representative (CO-5). The KBO open data
+    names no persons, so this is the only source the default registry has."""
+
+    number = models.CharField(_("enterprise number"), max_length=10, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    national_number = models.CharField(_("national register number"), max_length=11)
+    reason = models.TextField(_("what was checked"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("legal representative")
+        verbose_name_plural = _("legal representatives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number", "national_number"], name="companies_legal_representative_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} — {enterprise_number_format(self.number)}"
+
+
+class RepresentativeChange(models.Model):
+    """A designation of a new digital representative (CO-5). It waits until
+    the designated person (by e-mail address and national number) accepts,
+    registered with itsme or the eID card; it can be withdrawn before and
+    expires. At most one waits per company (the partial unique constraint:
+    two changes at once, one wins). Only the token's hash is stored."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("representative change status", "waiting")
+        ACCEPTED = "accepted", pgettext_lazy("representative change status", "accepted")
+        WITHDRAWN = "withdrawn", pgettext_lazy("representative change status", "withdrawn")
+        EXPIRED = "expired", pgettext_lazy("representative change status", "expired")
+
+    class Basis(models.TextChoices):
+        """Why the person who designated may do it."""
+
+        REPRESENTATIVE = "representative", _("the current digital representative")
+        REGISTRY = "registry", _("a legal representative in the company register")
+        RECORDED = "recorded", _("a legal representative recorded by the contact centre")
+        CONTACT_CENTRE = "contact_centre", _("the contact centre")
+
+    company = models.ForeignKey(
+        RegisteredCompany,
+        on_delete=models.PROTECT,
+        related_name="representative_changes",
+        verbose_name=_("company"),
+    )
+    designated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("designated by"),
+    )
+    basis = models.CharField(_("as"), max_length=14, choices=Basis.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    previous_representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("previous digital representative"),
+    )
+    name = models.CharField(_("name of the new representative"), max_length=200)
+    email = models.EmailField(_("e-mail address"))
+    national_number = models.CharField(_("national register number"), max_length=11)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=9, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("designated"))
+    expires_at = models.DateTimeField(_("expires"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("accepted or withdrawn by"),
+    )
+
+    class Meta:
+        verbose_name = _("change of digital representative")
+        verbose_name_plural = _("changes of digital representative")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=models.Q(status="pending"),
+                name="companies_one_pending_representative_change",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} → {self.name}"

@@ -25,7 +25,12 @@ from django.http import HttpRequest
 
 from paraph.audit.services import audit_record
 from paraph.contracts.models import BulkItem, Contract
-from paraph.core.storage import DocumentUnavailable, document_open, object_copy
+from paraph.core.storage import (
+    DocumentUnavailable,
+    document_open,
+    object_copy,
+    stored_documents,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +108,12 @@ class MigrationRun:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def stored_documents() -> Iterator[tuple[str, str]]:
-    """``(name, sha256)`` of every file the database refers to: each
+def contract_stored_documents() -> Iterator[tuple[str, str]]:
+    """``(name, sha256)`` of every file the contracts' rows refer to: each
     contract's original, document to sign and signed PDF with the hash its
     row holds, and the PDFs of bulk sends not processed yet (no hash
-    recorded: ``""``). Page images are not listed: they are made again."""
+    recorded: ``""``). Page images are not listed: they are made again.
+    Registered in :func:`paraph.core.storage.stored_documents`."""
     rows = Contract.objects.order_by("pk").values_list(
         "original_pdf",
         "original_sha256",
@@ -143,7 +149,7 @@ def documents_migrate(*, to: str, report: Callable[[str, str], None] | None = No
     source = storages.create_storage(settings.DOCUMENT_STORAGES[source_name])
     target = storages.create_storage(settings.DOCUMENT_STORAGES[to])
     run = MigrationRun()
-    for name, sha256 in stored_documents():
+    for name, sha256 in stored_documents():  # every app's (contracts, mandates)
         try:
             copied = object_copy(source=source, target=target, name=name, sha256=sha256)
         except (DocumentUnavailable, OSError) as exc:

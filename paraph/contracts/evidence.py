@@ -22,11 +22,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 
 from paraph.accounts.models import Language, Person
+from paraph.contracts.companies import company_label
 from paraph.contracts.inputs import BRUSSELS
 from paraph.contracts.models import Contract, ContractStatus, SigningMethod, event_names
 from paraph.contracts.selectors import contract_evidence
 from paraph.contracts.services import contract_download_record
 from paraph.core.belgium import national_number_format
+from paraph.core.moments import brussels_ambiguous
 from paraph.core.typesetting import pdf_typeset
 from paraph.senders.models import ApiKey
 from paraph.signing import engine
@@ -40,11 +42,42 @@ SEAL_BOX = (339.0, 40.0, 539.0, 96.0)
 # --- The evidence, in words ------------------------------------------------------------
 
 
+def _company_signer_facts(signature: dict[str, Any]) -> list[dict[str, Any]]:
+    """For a company's contract: for whom it was signed, and who signed as
+    what at that moment (ADR 35)."""
+    company = signature.get("for_company")
+    if not company:
+        return []
+    facts = [
+        _fact(
+            gettext("Signed for"),
+            company_label(name=company["name"], number=company["enterprise_number"]),
+        )
+    ]
+    signer = signature.get("signed_by") or {}
+    if signer:
+        role = (
+            gettext("its digital representative")
+            if signer.get("role") == "representative"
+            else gettext("a user allowed to sign for it")
+        )
+        facts.append(
+            _fact(
+                gettext("Signed by"),
+                gettext("%(name)s, %(role)s") % {"name": signer.get("name", ""), "role": role},
+            )
+        )
+    return facts
+
+
 def _moment(value: str | dt.datetime | None) -> str:
     if not value:
         return "-"
     moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return timezone.localtime(moment, BRUSSELS).strftime("%d/%m/%Y %H:%M:%S")
+    local = timezone.localtime(moment, BRUSSELS)
+    # The hour repeated when summer time ends says which it is (issue 14).
+    zone = f" {local.tzname()}" if brussels_ambiguous(moment) else ""
+    return local.strftime("%d/%m/%Y %H:%M:%S") + zone
 
 
 def _delivery_words(delivery: dict[str, Any]) -> str:
@@ -116,10 +149,21 @@ def evidence_context(*, contract: Contract, language: str) -> dict[str, Any]:
             ),
         ]
         name = f"{recipient['first_name']} {recipient['last_name']}".strip()
-        recipient_facts = [
-            _fact(gettext("Name"), name),
-            _fact(gettext("E-mail address"), recipient["email"]),
-        ]
+        company = recipient.get("company")
+        if company:
+            # A company's contract (ADR 35): the company, then the address told.
+            recipient_facts = [
+                _fact(
+                    gettext("Company"),
+                    company_label(name=company["name"], number=company["enterprise_number"]),
+                ),
+                _fact(gettext("E-mail address"), recipient["email"]),
+            ]
+        else:
+            recipient_facts = [
+                _fact(gettext("Name"), name),
+                _fact(gettext("E-mail address"), recipient["email"]),
+            ]
         if recipient["phone"]:
             recipient_facts.append(_fact(gettext("Mobile phone"), recipient["phone"]))
         if recipient["national_number"]:
@@ -154,6 +198,7 @@ def evidence_context(*, contract: Contract, language: str) -> dict[str, Any]:
         signature_facts = []
         if signature["method"]:
             signature_facts = [
+                *_company_signer_facts(signature),
                 _fact(gettext("Signed with"), str(SigningMethod(signature["method"]).label)),
                 _fact(gettext("Signed on"), _moment(signature["signed_at"])),
                 _fact(

@@ -59,6 +59,27 @@ class RecipientIn(BaseModel):
     ] = None
 
 
+class CompanyRecipientIn(BaseModel):
+    """A company as the recipient (ADR 35): its Belgian enterprise number in
+    any printed form (``BE 0812.345.603``, ``0812345603``, the old nine
+    digits) and the e-mail address the contract is announced to. The
+    contract lands in the company's adminbox, where its digital
+    representative, or a user it allows to sign, signs for it. A company not
+    registered on Paraph yet: the e-mail asks its representative to register
+    it, and the contract waits."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    enterprise_number: Annotated[
+        str, Field(max_length=20, description="Belgian enterprise number (KBO/BCE).")
+    ]
+    email: Annotated[str, Field(max_length=254)]
+    language: Annotated[
+        Literal["fr", "nl", "de", "en"] | None,
+        Field(default=None, description="Language of the e-mail and the stamp (default fr)."),
+    ] = None
+
+
 class PlacementIn(BaseModel):
     """Where the recipient's signature goes: ``page`` counts from 1 (default:
     the last page); ``box`` is [x1, y1, x2, y2] in PDF points from the
@@ -72,10 +93,28 @@ class PlacementIn(BaseModel):
 
 
 class ContractIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """A contract for a person (``recipient``) or a company (``company``):
+    exactly one of the two."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["recipient"], "not": {"required": ["company"]}},
+                {"required": ["company"], "not": {"required": ["recipient"]}},
+            ]
+        },
+    )
 
     title: Annotated[str, Field(max_length=200)]
-    recipient: RecipientIn
+    recipient: Annotated[
+        RecipientIn | None, Field(default=None, description="A person (or give `company`).")
+    ] = None
+    company: Annotated[
+        CompanyRecipientIn | None,
+        Field(default=None, description="A company (or give `recipient`)."),
+    ] = None
     external_reference: Annotated[str, Field(default="", max_length=100)] = ""
     start_of_work: Annotated[
         datetime,

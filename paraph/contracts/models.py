@@ -19,6 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from paraph.core.belgium import enterprise_number_format
+from paraph.core.moments import moment_stamp
+
 
 class ContractStatus(models.TextChoices):
     # Not the "created" of a date column ("créé le"): a state of its own.
@@ -95,11 +98,21 @@ class Contract(models.Model):
         related_name="contracts",
         verbose_name=_("sender"),
     )
+    # A person's contract: that person. A company's contract (ADR 35): None,
+    # and the company's enterprise number below; its adminbox shows it.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="contracts",
         verbose_name=_("recipient"),
+    )
+    recipient_company_number = models.CharField(
+        _("recipient company's enterprise number"), max_length=10, blank=True, default=""
+    )
+    recipient_company_name = models.CharField(
+        _("recipient company's name"), max_length=320, blank=True, default=""
     )
     title = models.CharField(_("title"), max_length=200)
     external_reference = models.CharField(_("sender's reference"), max_length=100, blank=True)
@@ -154,6 +167,17 @@ class Contract(models.Model):
     mandate_ref = models.CharField(  # noqa: DJ001 - NULL until a password signature
         _("mandate"), max_length=100, null=True, blank=True
     )
+    # Who signed (the recipient, or the person who signed for the company)
+    # and, for a company, their role at that moment.
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signed by"),
+    )
+    signer_role = models.CharField(_("role of the signer"), max_length=20, blank=True, default="")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -190,13 +214,34 @@ class Contract(models.Model):
             models.Index(fields=["sender", "external_reference"], name="contract_sender_ref"),
             models.Index(fields=["recipient", "status"], name="contract_recipient_status"),
             models.Index(fields=["status", "deadline"], name="contract_status_deadline"),
+            models.Index(
+                fields=["recipient_company_number", "status"], name="contract_company_status"
+            ),
+        ]
+        constraints = [
+            # A person or a company, never both, never neither.
+            models.CheckConstraint(
+                condition=(Q(recipient__isnull=False) & Q(recipient_company_number=""))
+                | (Q(recipient__isnull=True) & ~Q(recipient_company_number="")),
+                name="contract_person_or_company",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version}, {self.public_id})"
 
     @property
+    def for_company(self) -> bool:
+        return bool(self.recipient_company_number)
+
+    @property
     def recipient_name(self) -> str:
+        """The person's name, or the company's with its enterprise number."""
+        if self.recipient_company_number:
+            return gettext("%(company)s (enterprise number %(number)s)") % {
+                "company": self.recipient_company_name,
+                "number": enterprise_number_format(self.recipient_company_number),
+            }
         return f"{self.recipient_first_name} {self.recipient_last_name}".strip()
 
     @property
@@ -278,7 +323,7 @@ class ContractEvent(models.Model):
         verbose_name_plural = _("contract events")
 
     def __str__(self) -> str:
-        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.name} at {moment_stamp(self.at)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Evidence is added, never rewritten.

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from paraph.contracts.models import (
     ContractEvent,
     RecipientAlias,
 )
+from paraph.core.belgium import enterprise_number_normalize
 from paraph.notifications.models import OutboundMessage
 
 
@@ -58,6 +60,7 @@ def contract_list_for_sender(
     status: list[str] | None = None,
     external_reference: str = "",
     recipient_email: str = "",
+    enterprise_number: str = "",
     created_after: dt.datetime | None = None,
     created_before: dt.datetime | None = None,
     search: str = "",
@@ -71,6 +74,13 @@ def contract_list_for_sender(
         qs = qs.filter(external_reference=external_reference)
     if recipient_email:
         qs = qs.filter(recipient_email__iexact=recipient_email.strip())
+    if enterprise_number:
+        # any printed form; a number that is none matches nothing
+        try:
+            number = enterprise_number_normalize(enterprise_number)
+        except ValidationError:
+            number = "-"
+        qs = qs.filter(recipient_company_number=number)
     if created_after is not None:
         qs = qs.filter(created_at__gte=created_after)
     if created_before is not None:
@@ -81,9 +91,13 @@ def contract_list_for_sender(
             Q(external_reference__icontains=term)
             | Q(recipient_email__icontains=term)
             | Q(recipient_last_name__icontains=term)
+            | Q(recipient_company_name__icontains=term)
+            | Q(recipient_company_number=term.replace(".", "").replace(" ", ""))
             | Q(title__icontains=term)
         )
-    return qs.select_related("supersedes", "superseded_by").order_by("-created_at", "-pk")
+    return qs.select_related("supersedes", "superseded_by", "signed_by").order_by(
+        "-created_at", "-pk"
+    )
 
 
 def _uuid(value: Any, missing: type[Exception]) -> uuid.UUID:
@@ -98,7 +112,7 @@ def contract_get_for_sender(*, sender_id: int, public_id: Any) -> Contract:
     contract, or an id that is not one, raises ``Contract.DoesNotExist``
     (a 404, never a 403: its existence is not revealed)."""
     return (
-        Contract.objects.select_related("sender", "supersedes", "superseded_by")
+        Contract.objects.select_related("sender", "supersedes", "superseded_by", "signed_by")
         .prefetch_related(Prefetch("events", queryset=ContractEvent.objects.order_by("at", "pk")))
         .get(sender_id=sender_id, public_id=_uuid(public_id, Contract.DoesNotExist))
     )
@@ -117,10 +131,24 @@ def batch_items(*, batch: BulkBatch) -> QuerySet[BulkItem]:
 # --- for the recipient (the adminbox) -------------------------------------------
 
 
-def contract_list_for_person(*, person: Person, waiting_only: bool = False) -> QuerySet[Contract]:
-    """The person's contracts from every sender; ``waiting_only``: what
-    still waits for a signature (ES-5 "tasks"), soonest deadline first."""
-    qs = Contract.objects.filter(recipient=person).select_related("sender")
+def _addressed(*, person: Person, company_number: str) -> Q:
+    """The contracts of the adminbox a person sees: their own, or, acting
+    for a company (checked by ``companies.middleware`` on every request),
+    the company's only: never both in one list (ADR 35)."""
+    if company_number:
+        return Q(recipient_company_number=company_number)
+    return Q(recipient=person)
+
+
+def contract_list_for_person(
+    *, person: Person, waiting_only: bool = False, company_number: str = ""
+) -> QuerySet[Contract]:
+    """The person's contracts from every sender (or, with ``company_number``,
+    the company's they act for); ``waiting_only``: what still waits for a
+    signature (ES-5 "tasks"), soonest deadline first."""
+    qs = Contract.objects.filter(
+        _addressed(person=person, company_number=company_number)
+    ).select_related("sender")
     if waiting_only:
         return qs.filter(status__in=SIGNABLE, deadline__gt=timezone.now()).order_by(
             "deadline", "pk"
@@ -128,10 +156,14 @@ def contract_list_for_person(*, person: Person, waiting_only: bool = False) -> Q
     return qs.exclude(status="created").order_by("-created_at", "-pk")
 
 
-def contract_get_for_person(*, person: Person, public_id: Any) -> Contract:
-    """One of the person's contracts; anyone else's raises DoesNotExist."""
+def contract_get_for_person(
+    *, person: Person, public_id: Any, company_number: str = ""
+) -> Contract:
+    """One of the person's contracts (or of the company they act for);
+    anyone else's raises DoesNotExist."""
     return Contract.objects.select_related("sender").get(
-        recipient=person, public_id=_uuid(public_id, Contract.DoesNotExist)
+        _addressed(person=person, company_number=company_number),
+        public_id=_uuid(public_id, Contract.DoesNotExist),
     )
 
 
@@ -140,6 +172,22 @@ def contract_get_for_person(*, person: Person, public_id: Any) -> Contract:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _signer(contract: Contract) -> dict[str, Any]:
+    """For a company's contract: for whom, and who signed as what (their
+    role at that moment, as the ``signed`` event recorded it)."""
+    if not contract.for_company:
+        return {}
+    signed = next((e for e in contract.events.all() if e.name == "signed"), None)
+    data = signed.data if signed is not None else {}
+    return {
+        "for_company": {
+            "enterprise_number": contract.recipient_company_number,
+            "name": contract.recipient_company_name,
+        },
+        "signed_by": data.get("signer"),
+    }
 
 
 def contract_evidence(*, contract: Contract) -> dict[str, Any]:
@@ -181,6 +229,12 @@ def contract_evidence(*, contract: Contract) -> dict[str, Any]:
             "email": contract.recipient_email,
             "phone": contract.recipient_phone,
             "national_number": contract.recipient_national_number,
+            "company": {
+                "enterprise_number": contract.recipient_company_number,
+                "name": contract.recipient_company_name,
+            }
+            if contract.for_company
+            else None,
         },
         "documents": {
             "original": {"sha256": contract.original_sha256, "bytes": contract.original_size},
@@ -195,6 +249,7 @@ def contract_evidence(*, contract: Contract) -> dict[str, Any]:
             "method": contract.signing_method or None,
             "mandate": contract.mandate_ref,
             "signed_at": _iso(contract.signed_at),
+            **_signer(contract),
         },
         "events": [
             {

@@ -8,10 +8,13 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from paraph.core.checks import rq_key_prefix_check
+        from paraph.core import admin_times
+        from paraph.core.checks import deprecated_settings_check, rq_key_prefix_check
         from paraph.core.requestid import connect_task_signals
         from paraph.core.roles import after_migrate
 
         checks.register(rq_key_prefix_check)
+        checks.register(deprecated_settings_check)
         connect_task_signals()
         post_migrate.connect(after_migrate, dispatch_uid="paraph.core.roles")
+        admin_times.install()

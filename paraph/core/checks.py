@@ -26,3 +26,17 @@ def rq_key_prefix_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             id="core.W001",
         )
     ]
+
+
+def deprecated_settings_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Old variable names still read for one release (``DEPRECATED_SETTINGS``,
+    filled while the settings are read), named at every start and by
+    ``paraph check --deploy``."""
+    return [
+        Warning(
+            note,
+            hint="Rename it before the next release (docs/operations.md, 'eID trust').",
+            id="core.W002",
+        )
+        for note in getattr(settings, "DEPRECATED_SETTINGS", [])
+    ]

@@ -12,6 +12,9 @@ DEMO_PEOPLE = [
         "phone": "+32470123456",
         "national_number": "85073003328",
         "language": "fr",
+        # Registered with the sandbox itsme (high assurance): she represents
+        # the demo company (paraph/companies/demo).
+        "registration_method": "itsme",
     },
     {
         "email": "jan.peeters@demo.paraph.be",
@@ -21,6 +24,8 @@ DEMO_PEOPLE = [
         # Check digits corrected (…713 failed the mod-97 check): registration validates it.
         "national_number": "90020199704",
         "language": "nl",
+        # Registered with the sandbox eID card: a user of the demo company.
+        "registration_method": "eid",
     },
 ]
 # The customer file (paraph.identity.CustomerRecord) for the demo: the two
@@ -28,7 +33,8 @@ DEMO_PEOPLE = [
 # Marie (found by her national number) and Pieter (no national number in
 # the file: found by his address or his client reference 12/3456-789), and
 # Sanne, the sandbox IDnow's Dutch passport holder (IDnow proves no Belgian
-# national number: found by her client reference 40/5060-708). Léa, the
+# national number: found by her address in Amsterdam or her client
+# reference 40/5060-708). Léa, the
 # sandbox itsme's fifth identity, is deliberately not in the file (three
 # wrong tries send her to the contact centre, RG-5; or she registers as a
 # new customer).
@@ -90,6 +96,11 @@ DEMO_CUSTOMERS: list[dict[str, Any]] = [
         "first_name": "Sanne",
         "last_name": "de Vries",
         "birth_date": "1991-04-18",
+        "street": "Prinsengracht",
+        "house_number": "263",
+        "postal_code": "1016 GV",
+        "municipality": "Amsterdam",
+        "country": "NL",
         "references": ("40/5060-708",),
     },
 ]
@@ -101,7 +112,8 @@ DEMO_PATHS = (
     "  itsme, found by client reference: Pieter Claes, 123456789 or 12.3456.789.",
     "  itsme, not in the file: Léa Wouters (new customer; or three wrong"
     " references: the contact centre).",
-    "  IDnow (sandbox): Sanne de Vries, Dutch passport, then reference 405060708.",
+    "  IDnow (sandbox): Sanne de Vries, Dutch passport, then her address"
+    " (Prinsengracht 263, 1016 GV Amsterdam) or reference 405060708.",
     "  eID card (virtual reader, PIN 1234): register as Marie Dubois (found by"
     " national number) or Pieter Claes (then his address or client reference);"
     " Anne Martin and Jan Peeters are registered: log in with the card, or change"

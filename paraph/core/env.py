@@ -62,6 +62,20 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_list_renamed(name: str, old_names: tuple[str, ...], deprecated: list[str]) -> list[str]:
+    """The list in ``name``; while it is unset, the lists in the variables it
+    replaces (``old_names``, read for one more release), merged without
+    repeats, and a note for each old variable set in ``deprecated``."""
+    old_set = [old for old in old_names if old in os.environ]
+    deprecated.extend(f"{old} is deprecated: use {name}" for old in old_set)
+    if name in os.environ:
+        return env_list(name)
+    merged: list[str] = []
+    for old in old_set:
+        merged.extend(item for item in env_list(old) if item not in merged)
+    return merged
+
+
 def env_mandatory(name: str, missing: Missing, *, when: bool) -> str:
     """The variable's value; when ``when`` holds and it is unset, its name is
     added to ``missing`` and an empty string comes back."""

@@ -7,6 +7,10 @@ import math
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# The longest ``next`` a page keeps: a path with its query fits easily.
+NEXT_MAX = 2000
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -23,6 +27,23 @@ def client_ip(request: HttpRequest | None) -> str | None:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.META.get("REMOTE_ADDR")
+
+
+def next_url_safe(request: HttpRequest, candidate: str | None) -> str:
+    """``candidate`` when it is a page of this site to go on to after a step
+    (a path on this host, at most ``NEXT_MAX`` characters), else ''. Every
+    ``next`` a page is given goes through here, so none can send a person
+    to another site."""
+    if (
+        candidate
+        and len(candidate) <= NEXT_MAX
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return candidate
+    return ""
 
 
 def user_agent(request: HttpRequest | None) -> str:

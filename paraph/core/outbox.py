@@ -48,6 +48,48 @@ class Requeue(models.TextChoices):
     REFUSED = "refused", _("cannot be sent again")
 
 
+def requeue(
+    *,
+    rows: models.QuerySet[Any],
+    pk: int,
+    delivered: str,
+    given_up: str,
+    reopened: str,
+    stuck: Callable[[Any, dt.datetime], bool],
+    record: Callable[[Any, str], None],
+    wake: Callable[[Any], None],
+    refused: Callable[[Any], bool] = lambda row: False,
+) -> str:
+    """A staff member's "requeue" of one row of outgoing work (a message, a
+    webhook delivery), the same for every kind: the row, locked, is left
+    alone when it was ``delivered`` (or is gone), when it is waiting or in
+    a live worker's hands (not ``stuck(row, now)``), or when it was
+    ``given_up`` and cannot be sent again (``refused(row)``); a row given up
+    goes back to ``reopened``, due now (the sweeper leaves it to this
+    wake-up for a lease); then ``record(row, was)`` (the audit event, with
+    the status it had) and ``wake(row)`` (its task, after commit). A
+    second requeue, before or after the worker ran, does nothing: the
+    worker claims the row before acting. Returns a :class:`Requeue` value."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = rows.select_for_update().filter(pk=pk).first()
+        if row is None or row.status == delivered:
+            return Requeue.DONE
+        failed = row.status == given_up
+        if failed and refused(row):
+            return Requeue.REFUSED
+        if not failed and not stuck(row, now):
+            return Requeue.WAITING
+        was = row.status
+        if failed:
+            row.status = reopened
+            row.next_attempt_at = now
+            row.save(update_fields=["status", "next_attempt_at"])
+        record(row, was)
+        wake(row)
+    return Requeue.REQUEUED if failed else Requeue.WOKEN
+
+
 def lease_until(seconds: float, *, now: dt.datetime | None = None) -> dt.datetime:
     """The end of a lease of ``seconds`` taken now."""
     return (now or timezone.now()) + dt.timedelta(seconds=seconds)

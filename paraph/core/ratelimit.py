@@ -9,10 +9,15 @@ Windows are fixed and start at the first hit: ``limit`` hits are allowed
 in the ``window_seconds`` that follow it, then every hit is refused until
 the window ends. What is limited (a phone number, an IP address) is only
 ever stored as an HMAC keyed with the secret key.
+
+When Redis cannot be reached, the counters move to the database table for
+as long as it stays away (a warning in the log each time): a limit is
+still kept across nodes, and a page never fails because Redis did (ADR 31).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -26,8 +31,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from redis.exceptions import RedisError
 
 from paraph.core.models import RateLimitCounter
+
+logger = logging.getLogger(__name__)
 
 # The database backend deletes expired windows on about one hit in this many,
 # so the table stays small without a scheduled job.
@@ -167,9 +175,20 @@ def ratelimit_hit(*, scope: str, key: str, limit: int, window_seconds: int) -> R
     _check_scope(scope)
     if window_seconds <= 0 or limit < 0:
         raise ValueError("a rate limit needs a positive window and a limit of 0 or more")
-    count, window_end = _backend().hit(
-        scope=scope, key_hash=_key_hash(scope, key), window_seconds=window_seconds
-    )
+    key_hash = _key_hash(scope, key)
+    try:
+        count, window_end = _backend().hit(
+            scope=scope, key_hash=key_hash, window_seconds=window_seconds
+        )
+    except RedisError as exc:
+        logger.warning(
+            "rate limit %s counted in the database: Redis did not answer (%s)",
+            scope,
+            type(exc).__name__,
+        )
+        count, window_end = _BACKENDS["database"].hit(
+            scope=scope, key_hash=key_hash, window_seconds=window_seconds
+        )
     if count <= limit:
         return RateLimitResult(allowed=True, retry_after=0)
     wait = (window_end - timezone.now()).total_seconds()
@@ -180,7 +199,14 @@ def ratelimit_reset(*, scope: str, key: str) -> None:
     """Forget every hit of ``key`` in ``scope`` (after a successful log-in,
     or when the contact centre lifts a block)."""
     _check_scope(scope)
-    _backend().reset(scope=scope, key_hash=_key_hash(scope, key))
+    key_hash = _key_hash(scope, key)
+    try:
+        _backend().reset(scope=scope, key_hash=key_hash)
+    except RedisError as exc:
+        logger.warning("rate limit %s not reset in Redis (%s)", scope, type(exc).__name__)
+    if settings.RATELIMIT_BACKEND != "database":
+        # Hits counted there while Redis was away.
+        _BACKENDS["database"].reset(scope=scope, key_hash=key_hash)
 
 
 def ratelimit_prune() -> int:

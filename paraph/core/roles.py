@@ -29,6 +29,8 @@ ROLES: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("identity", "eidcertificate"): ("view",),
         ("identity", "registrationattempt"): ("view",),
         ("identity", "idnowidentification"): ("view",),
+        # Lift a document's block after a confirmed IDnow fraud, with a reason.
+        ("identity", "idnowdocumentblock"): ("view", "change"),
         ("signing", "personsigningkey"): ("view", "change"),
         # Companies (CO-1, CO-2): decide the correction requests of the
         # companies no intermediary serves; intermediaries (they hold
@@ -37,6 +39,11 @@ ROLES: dict[str, dict[tuple[str, str], tuple[str, ...]]] = {
         ("companies", "companyuser"): ("view",),
         ("companies", "correctionrequest"): ("view", "change"),
         ("companies", "intermediary"): ("view",),
+        # CO-5: record a company's legal representatives after checking its
+        # documents; designate a representative for a company without a
+        # reachable one (with a reason), withdraw a designation.
+        ("companies", "legalrepresentative"): ("view", "add", "delete"),
+        ("companies", "representativechange"): ("view", "add"),
     },
     # Outgoing work: read it, requeue what was given up or is stuck (ADR 25);
     # no person's file.

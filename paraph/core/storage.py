@@ -13,8 +13,7 @@ storage"; ADR 21):
   django-storages and boto3, with no signed URL ever made (a legal
   document is served by Paraph, behind its own checks, never by a link).
 
-A legal document is read only through :func:`document_open` (or
-:func:`bytes_check` for one kept in the database): its SHA-256 is checked
+A legal document is read only through :func:`document_open`: its SHA-256 is checked
 against the one the database row holds before a single byte is served. A
 missing or altered object raises :class:`DocumentUnavailable`, and is
 counted in :data:`DOCUMENTS_REFUSED` for ``/metrics``.
@@ -23,15 +22,19 @@ counted in :data:`DOCUMENTS_REFUSED` for ``/metrics``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 from prometheus_client import Counter
 from storages.backends.s3 import S3Storage
+
+logger = logging.getLogger(__name__)
 
 # Read and hashed this much at a time: a 50 MB PDF never sits in memory.
 CHUNK_BYTES = 1024 * 1024
@@ -122,14 +125,41 @@ def document_open(
     return File(copy, name=os.path.basename(name))
 
 
-def bytes_check(*, data: bytes, sha256: str, what: str, name: str, ref: str = "") -> bytes:
-    """``data`` itself when it hashes to ``sha256``; a document kept in the
-    database (a mandate's PDF) is checked as one kept in storage."""
-    if not data:
-        raise _refuse(what=what, name=name, reason="missing", ref=ref)
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise _refuse(what=what, name=name, reason="altered", ref=ref)
-    return data
+# --- Every stored legal document, whichever app keeps it ------------------------------------
+
+_DOCUMENT_SOURCES: dict[str, Callable[[], Iterator[tuple[str, str]]]] = {}
+
+
+def stored_documents_register(name: str, source: Callable[[], Iterator[tuple[str, str]]]) -> None:
+    """Make ``source()`` part of :func:`stored_documents`: the ``(name,
+    sha256)`` of every file the app's rows refer to (``""`` when no hash is
+    recorded). Apps register in ``ready()``, as they register sweeps."""
+    _DOCUMENT_SOURCES[name] = source
+
+
+def stored_documents() -> Iterator[tuple[str, str]]:
+    """``(name, sha256)`` of every document the database refers to, app by
+    app (what ``paraph storage-migrate`` copies)."""
+    for source in _DOCUMENT_SOURCES.values():
+        yield from source()
+
+
+@contextmanager
+def files_removed_on_failure(storage: Storage) -> Iterator[list[str]]:
+    """Objects whose names the block appends to the list are deleted from
+    ``storage`` when the block fails: a row and its documents are stored
+    whole, or not at all."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            try:
+                storage.delete(name)
+            # An object store raises its own errors, not OSError.
+            except Exception:  # pragma: no cover - logged; the error that matters is re-raised
+                logger.exception("could not remove %s after a failed write", name)
+        raise
 
 
 def stored_names(storage: Storage, folder: str = "") -> list[str]:

@@ -12,18 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.backoffice import CHANGES_ATTR, AuditedModelAdmin
-from paraph.identity.idnow_services import idnow_outcome, idnow_refusal
+from paraph.identity.idnow_services import (
+    BlockNotLifted,
+    idnow_document_block_lift,
+    idnow_outcome,
+    idnow_refusal,
+)
 from paraph.identity.models import (
     ClientReference,
     CustomerRecord,
     EidCertificate,
     IdentityLink,
+    IdnowDocumentBlock,
     IdnowIdentification,
     RegistrationAttempt,
 )
@@ -64,6 +73,7 @@ class CustomerRecordAdmin(AuditedModelAdmin[CustomerRecord]):
         "first_name",
         "postal_code",
         "municipality",
+        "country",
         "person",
     )
     search_fields = (
@@ -230,3 +240,116 @@ class IdnowIdentificationAdmin(ReadOnlyAdmin):
             if reason:
                 shown += f" ({reason})"
         return shown
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for lifting the block"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_(
+            "Required. Who called, how you checked the person and the document, and why "
+            "the fraud does not apply. It is kept in the audit log."
+        ),
+        error_messages={"required": _("Write why the block is lifted.")},
+    )
+
+
+class BlockStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("active", _("in force")), ("lifted", _("lifted"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "active":
+            return queryset.filter(lifted_at__isnull=True)
+        if self.value() == "lifted":
+            return queryset.filter(lifted_at__isnull=False)
+        return queryset
+
+
+@admin.register(IdnowDocumentBlock)
+class IdnowDocumentBlockAdmin(AuditedModelAdmin[IdnowDocumentBlock]):
+    """Documents IDnow confirmed a fraud with (issue 14): a new
+    identification with one of them is refused. Staff see them and lift a
+    block, with a written reason, after checking the person and the
+    document; nothing else changes here."""
+
+    list_display = (
+        "created_at",
+        "country",
+        "document_type",
+        "state",
+        "refusals",
+        "identification",
+        "lifted_at",
+        "lifted_by",
+    )
+    list_filter = (BlockStateFilter, "country")
+    search_fields = ("identification__transaction_number",)
+    readonly_fields = (
+        "state",
+        "country",
+        "document_type",
+        "identification",
+        "created_at",
+        "refusals",
+        "lifted_at",
+        "lifted_by",
+        "lift_reason",
+    )
+    fields = readonly_fields
+    actions = ["lift"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # laid by a confirmed fraud only
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # lifted, never deleted: the history stays
+
+    @admin.display(description=_("state"))
+    def state(self, obj: IdnowDocumentBlock) -> str:
+        return str(_("in force") if obj.active else _("lifted"))
+
+    @admin.action(permissions=["change"], description=_("Lift the block"))
+    def lift(
+        self, request: HttpRequest, queryset: QuerySet[IdnowDocumentBlock]
+    ) -> HttpResponse | None:
+        form = LiftForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            lifted = 0
+            for block in queryset.filter(lifted_at__isnull=True):
+                try:
+                    idnow_document_block_lift(
+                        block=block,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                        request=request,
+                    )
+                except BlockNotLifted:
+                    continue
+                self.log_history(request, block, gettext("Lifted the block."))
+                lifted += 1
+            self.message_user(
+                request,
+                ngettext("%(count)d block was lifted.", "%(count)d blocks were lifted.", lifted)
+                % {"count": lifted},
+                messages.SUCCESS if lifted else messages.INFO,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Lift the block"),
+            "intro": gettext(
+                "Once the block is lifted, the document may be used again to register "
+                "with IDnow. Check who is calling and their document first."
+            ),
+            "opts": self.opts,
+            "form": form,
+            "blocks": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action": "lift",
+        }
+        return TemplateResponse(request, "admin/identity/idnowdocumentblock/confirm.html", context)

@@ -245,16 +245,10 @@ def _generate(directory: Path, ocsp_url: str) -> None:
 def virtual_reader_enabled(request: HttpRequest) -> bool:
     """Whether the virtual card reader answers on a page that uses the card
     (log-in, registration, signing a contract or a mandate: one rule for
-    all): in sandbox mode when no real eID CA is configured, neither for
-    log-in nor for signing (the virtual cards then work for both), unless
-    the page is asked for without it (``?reader=none``: what a person
-    without the extension sees)."""
-    return (
-        bool(settings.SANDBOX)
-        and not settings.EID_TRUSTED_CA_FILES
-        and not settings.SIGNING_EID_CAS
-        and request.GET.get("reader") != "none"
-    )
+    all, the one setting ``EID_VIRTUAL_READER``), unless the page is asked
+    for without it (``?reader=none``: what a person without the extension
+    sees)."""
+    return bool(settings.EID_VIRTUAL_READER) and request.GET.get("reader") != "none"
 
 
 def _ocsp_url() -> str:
@@ -330,10 +324,6 @@ def _reissue_cards(directory: Path, ocsp_url: str) -> None:
     scratch = directory / f".ocsp-url.{os.getpid()}"
     scratch.write_text(ocsp_url)
     os.replace(scratch, directory / "ocsp-url.txt")
-
-
-def trusted_ca_files() -> list[str]:
-    return [str(sandbox_dir() / "citizen-ca.pem")]
 
 
 def _card(card_id: str) -> tuple[SandboxCard, Path]:

@@ -34,6 +34,12 @@ EVENTS = {
         "An IDnow identification succeeded but its document failed Paraph's checks"
     ),
     "identity.idnow.failed": _("An IDnow identification failed"),
+    "identity.idnow.document_blocked": _(
+        "An identity document was blocked after IDnow confirmed a fraud with it"
+    ),
+    "identity.idnow.document_unblocked": _(
+        "A staff member lifted the block on an identity document"
+    ),
     "identity.idnow.conflict": _(
         "IDnow sent another final result for a decided identification (ignored)"
     ),

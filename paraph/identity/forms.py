@@ -7,13 +7,27 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from paraph.accounts.forms import CodeForm
 from paraph.core.belgium import phone_normalize
-from paraph.identity.matching import postal_code_normalize, reference_normalize
+from paraph.identity.idnow_documents import accepted_documents
+from paraph.identity.matching import (
+    POSTCODE_OPTIONAL,
+    foreign_postal_code_valid,
+    postal_code_normalize,
+    reference_normalize,
+)
 
-__all__ = ["AddressForm", "CodeForm", "EmailForm", "PhoneForm", "ReferenceForm"]
+__all__ = [
+    "AddressForm",
+    "CodeForm",
+    "EmailForm",
+    "ForeignAddressForm",
+    "PhoneForm",
+    "ReferenceForm",
+]
 
 
 def _text(label: Any, max_length: int, *, required: bool = True, **attrs: Any) -> forms.CharField:
@@ -51,6 +65,77 @@ class AddressForm(forms.Form):
         if len(value) != 4:
             raise ValidationError(_("A Belgian postcode has 4 digits, like 1000."), code="format")
         return value
+
+
+def residence_countries() -> list[tuple[str, str]]:
+    """The countries a person outside Belgium may live in, named in the
+    page's language: those whose documents IDnow accepts (RG-12)."""
+    language = (get_language() or "en")[:2]
+    countries = [
+        (country.code, country.name(language))
+        for country in accepted_documents().countries
+        if country.code != "BE"
+    ]
+    return sorted(countries, key=lambda item: item[1].casefold())
+
+
+class ForeignAddressForm(forms.Form):
+    """The home address of a person who does not live in Belgium (issue
+    14): the country, the address lines as the country writes them, the
+    postcode and the town. No box, no Belgian municipality."""
+
+    country = forms.ChoiceField(
+        label=_("Country"),
+        error_messages={
+            "required": _("Choose the country you live in."),
+            "invalid_choice": _("Choose the country you live in from the list."),
+        },
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    line1 = _text(_("Address"), 200, autocomplete="address-line1")
+    line2 = _text(
+        _("Address, second line (if any)"), 200, required=False, autocomplete="address-line2"
+    )
+    postal_code = _text(_("Postcode"), 12, required=False, autocomplete="postal-code")
+    town = _text(_("Town or city"), 100, autocomplete="address-level2")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", "—"), *residence_countries()]
+        self.fields["country"].help_text = _(
+            "Your country is not in the list? Call the contact centre."
+        )
+        self.fields["line1"].error_messages["required"] = _("Enter your street and number.")
+        self.fields["line1"].help_text = _(
+            "As on your letters: street and house number, in the order of your country."
+        )
+        self.fields["town"].error_messages["required"] = _("Enter your town or city.")
+
+    def clean_town(self) -> str:
+        value: str = self.cleaned_data["town"]
+        if not any(c.isalpha() for c in value):
+            raise ValidationError(_("Enter the name of your town or city."), code="format")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        country = data.get("country")
+        postal_code = " ".join((data.get("postal_code") or "").upper().split())
+        if country and "postal_code" in data:
+            if not postal_code and country not in POSTCODE_OPTIONAL:
+                self.add_error("postal_code", _("Enter your postcode."))
+            elif not foreign_postal_code_valid(country, postal_code):
+                self.add_error(
+                    "postal_code",
+                    ValidationError(
+                        _("This is not written as a postcode of the country you chose."),
+                        code="format",
+                    ),
+                )
+            data["postal_code"] = postal_code
+        return data
 
 
 class ReferenceForm(forms.Form):

@@ -21,6 +21,9 @@ States (``IdnowIdentification.status``, IDnow's result names)::
   (``identity.idnow.refused``); IDnow's own verdict stays in ``status``.
 - Each change writes exactly one audit event; a decision reached after
   the person was told "being checked" is also sent to them by e-mail.
+- A confirmed fraud blocks its document (``IdnowDocumentBlock``, by a keyed
+  hash of country, type and number): a later success with that document is
+  refused (``document_blocked``) until staff lift the block with a reason.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +56,7 @@ from paraph.identity.idnow_documents import accepted_documents
 from paraph.identity.models import (
     IDNOW_FAILED,
     IDNOW_SUCCESS,
+    IdnowDocumentBlock,
     IdnowIdentification,
     IdnowResult,
     RegistrationAttempt,
@@ -117,6 +121,11 @@ REFUSAL_MESSAGES = {
     ),
     IdnowResult.FRAUD_SUSPICION_CONFIRMED: _(
         "IDnow could not confirm your identity. Please call the contact centre."
+    ),
+    # True, and no help to whoever tries a document found fraudulent: it
+    # says neither why nor since when.
+    "document_blocked": _(
+        "This identity document cannot be used to register online. Please call the contact centre."
     ),
     IdnowResult.CANCELED: _("The identification was cancelled before it ended. You can try again."),
     IdnowResult.ABORTED: _(
@@ -280,6 +289,64 @@ def _names_agree(zone_value: str, identified: str, *, truncated: bool, given: bo
     return False
 
 
+def _payload_problem(
+    payload: IdnowPayload,
+    documents: Any,
+    doc_type: str,
+    birthday: dt.date | None,
+    valid_until: dt.date | None,
+) -> tuple[str, str] | None:
+    """What is missing or refused in IDnow's data itself, as (code, reason)."""
+    if not (payload.firstname or payload.lastname) or birthday is None:
+        return "incomplete_data", "IDnow returned no name or no valid birth date"
+    if not payload.document_country or not payload.document_type:
+        return "incomplete_data", "IDnow returned no document type or country"
+    if not documents.accepts(payload.document_country, doc_type):
+        return (
+            "document_not_accepted",
+            f"{payload.document_type} from {payload.document_country} is not on the list "
+            "of accepted documents",
+        )
+    if payload.valid_until and valid_until is None:
+        return "incomplete_data", f"the expiry date {payload.valid_until[:20]!r} is not a date"
+    return None
+
+
+def _mrz_problem(
+    zone: Mrz,
+    payload: IdnowPayload,
+    birthday: dt.date | None,
+    valid_until: dt.date | None,
+    today: dt.date,
+) -> tuple[str, str] | None:
+    """Where the MRZ disagrees with the date, the person or the document
+    IDnow identified, as (code, reason)."""
+    if zone.expiry_date is not None and zone.expiry_date < today:
+        return "document_expired", f"the MRZ says the document expired on {zone.expiry_date}"
+    if valid_until and zone.expiry_date and zone.expiry_date != valid_until:
+        return (
+            "expiry_mismatch",
+            f"the MRZ's expiry {zone.expiry_date} differs from IDnow's {valid_until}",
+        )
+    if not _names_agree(
+        zone.surname, payload.lastname, truncated=zone.names_truncated, given=False
+    ):
+        return "name_mismatch", "the MRZ's surname differs from the identified one"
+    if not _names_agree(
+        zone.given_names, payload.firstname, truncated=zone.names_truncated, given=True
+    ):
+        return "name_mismatch", "the MRZ's given names differ from the identified ones"
+    if zone.birth_date is not None and zone.birth_date != birthday:
+        return (
+            "birth_date_mismatch",
+            f"the MRZ's birth date {zone.birth_date} differs from the identified {birthday}",
+        )
+    number = re.sub(r"[^A-Z0-9]", "", payload.document_number.upper())
+    if number and number != zone.document_number:
+        return "document_number_mismatch", "the MRZ's document number differs from IDnow's"
+    return None
+
+
 def idnow_document_check(payload: IdnowPayload, *, today: dt.date) -> DocumentCheck:
     """Paraph's checks of a successful identification's document, in this
     order: the data needed is there; the document is accepted for its
@@ -301,21 +368,10 @@ def idnow_document_check(payload: IdnowPayload, *, today: dt.date) -> DocumentCh
         return DocumentCheck(False, code, reason, data)
 
     birthday = _date(payload.birthday)
-    if not (payload.firstname or payload.lastname) or birthday is None:
-        return refuse("incomplete_data", "IDnow returned no name or no valid birth date")
-    if not payload.document_country or not payload.document_type:
-        return refuse("incomplete_data", "IDnow returned no document type or country")
-    if not documents.accepts(payload.document_country, doc_type):
-        return refuse(
-            "document_not_accepted",
-            f"{payload.document_type} from {payload.document_country} is not on the list "
-            "of accepted documents",
-        )
     valid_until = _date(payload.valid_until)
-    if payload.valid_until and valid_until is None:
-        return refuse(
-            "incomplete_data", f"the expiry date {payload.valid_until[:20]!r} is not a date"
-        )
+    problem = _payload_problem(payload, documents, doc_type, birthday, valid_until)
+    if problem is not None:
+        return refuse(*problem)
     zone: Mrz | None = None
     if payload.mrz:
         try:
@@ -334,34 +390,117 @@ def idnow_document_check(payload: IdnowPayload, *, today: dt.date) -> DocumentCh
     if expiry < today:
         return refuse("document_expired", f"the document expired on {expiry.isoformat()}")
     if zone is not None:
-        if zone.expiry_date is not None and zone.expiry_date < today:
-            return refuse(
-                "document_expired", f"the MRZ says the document expired on {zone.expiry_date}"
-            )
-        if valid_until and zone.expiry_date and zone.expiry_date != valid_until:
-            return refuse(
-                "expiry_mismatch",
-                f"the MRZ's expiry {zone.expiry_date} differs from IDnow's {valid_until}",
-            )
-        if not _names_agree(
-            zone.surname, payload.lastname, truncated=zone.names_truncated, given=False
-        ):
-            return refuse("name_mismatch", "the MRZ's surname differs from the identified one")
-        if not _names_agree(
-            zone.given_names, payload.firstname, truncated=zone.names_truncated, given=True
-        ):
-            return refuse("name_mismatch", "the MRZ's given names differ from the identified ones")
-        if zone.birth_date is not None and zone.birth_date != birthday:
-            return refuse(
-                "birth_date_mismatch",
-                f"the MRZ's birth date {zone.birth_date} differs from the identified {birthday}",
-            )
-        number = re.sub(r"[^A-Z0-9]", "", payload.document_number.upper())
-        if number and number != zone.document_number:
-            return refuse(
-                "document_number_mismatch", "the MRZ's document number differs from IDnow's"
-            )
+        problem = _mrz_problem(zone, payload, birthday, valid_until, today)
+        if problem is not None:
+            return refuse(*problem)
     return DocumentCheck(True, "", "", data)
+
+
+# --- Documents blocked after a confirmed fraud ------------------------------------
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+def idnow_document_key(
+    *, country: str, document_type: str, number: str, secret: str | bytes | None = None
+) -> str:
+    """The keyed hash (HMAC-SHA256 with the secret key, or ``secret``) that
+    stands for an identity document: its country, type and number, upper
+    case, without spaces or separators. Empty when the number is unknown."""
+    parts = [_NOT_ALNUM.sub("", value.upper()) for value in (country, document_type, number)]
+    if not parts[2]:
+        return ""
+    return salted_hmac(
+        "paraph.identity.idnow.document", "|".join(parts), secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def _payload_document_key(payload: IdnowPayload, secret: str | bytes | None = None) -> str:
+    return idnow_document_key(
+        country=payload.document_country,
+        document_type=payload.document_type,
+        number=payload.document_number,
+        secret=secret,
+    )
+
+
+def _document_block(
+    identification: IdnowIdentification, payload: IdnowPayload, request: HttpRequest | None
+) -> IdnowDocumentBlock | None:
+    """Block the document of a confirmed fraud (in the caller's
+    transaction): a block lifted before is laid again."""
+    key = _payload_document_key(payload)
+    if not key:
+        return None
+    block, created = IdnowDocumentBlock.objects.select_for_update().get_or_create(
+        document_key=key,
+        defaults={
+            "country": payload.document_country[:2],
+            "document_type": payload.document_type[:32],
+            "identification": identification,
+        },
+    )
+    if not created:
+        if block.lifted_at is None:
+            return block
+        block.lifted_at, block.lifted_by, block.lift_reason = None, None, ""
+        block.identification = identification
+        block.created_at = timezone.now()
+        block.save()
+    audit_record(
+        name="identity.idnow.document_blocked",
+        subject=block,
+        data={
+            "transaction": identification.transaction_number,
+            "country": block.country,
+            "document_type": block.document_type,
+        },
+        request=request,
+    )
+    return block
+
+
+def idnow_document_blocked(payload: IdnowPayload) -> IdnowDocumentBlock | None:
+    """The block in force on the payload's document, if any (laid under
+    the secret key or one of ``SECRET_KEY_FALLBACKS``)."""
+    keys = [
+        _payload_document_key(payload, secret)
+        for secret in (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+    ]
+    if not keys[0]:
+        return None
+    return IdnowDocumentBlock.objects.filter(document_key__in=keys, lifted_at__isnull=True).first()
+
+
+class BlockNotLifted(ValueError):
+    """The block was lifted already, or no reason was given."""
+
+
+def idnow_document_block_lift(
+    *, block: IdnowDocumentBlock, actor: Any, reason: str, request: HttpRequest | None = None
+) -> IdnowDocumentBlock:
+    """Lift a block (staff, once they checked the document and the person
+    with the contact centre): the document may be used again. The reason is
+    kept with the block and in the audit log."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BlockNotLifted("a reason is needed")
+    with transaction.atomic():
+        locked = IdnowDocumentBlock.objects.select_for_update().get(pk=block.pk)
+        if locked.lifted_at is not None:
+            raise BlockNotLifted("the block was lifted already")
+        locked.lifted_at = timezone.now()
+        locked.lifted_by = actor
+        locked.lift_reason = reason
+        locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        audit_record(
+            name="identity.idnow.document_unblocked",
+            actor=actor,
+            subject=locked,
+            data={"reason": reason, "country": locked.country, "refusals": locked.refusals},
+            request=request,
+        )
+    return locked
 
 
 # --- Creating an identification -------------------------------------------------
@@ -530,6 +669,21 @@ def idnow_result_apply(
         }
         if new in IDNOW_SUCCESS:
             check = idnow_document_check(payload, today=today or timezone.localdate())
+            block = idnow_document_blocked(payload) if check.ok else None
+            if block is not None:
+                # A document IDnow found fraudulent before: refused, whatever
+                # IDnow says this time (issue 14).
+                check = DocumentCheck(
+                    False,
+                    "document_blocked",
+                    "the document is blocked after a confirmed fraud "
+                    f"(block {block.pk}, since "
+                    f"{timezone.localtime(block.created_at):%Y-%m-%d %H:%M %Z})",
+                    check.data,
+                )
+                IdnowDocumentBlock.objects.filter(pk=block.pk).update(
+                    refusals=models.F("refusals") + 1
+                )
             identification.document = {
                 **check.data,
                 "check": {"ok": check.ok, "code": check.code, "reason": check.reason},
@@ -540,6 +694,9 @@ def idnow_result_apply(
         elif new in IDNOW_FAILED:
             name = "identity.idnow.failed"
             data["reason"] = payload.reason
+            if new == IdnowResult.FRAUD_SUSPICION_CONFIRMED:
+                blocked = _document_block(identification, payload, request)
+                data["document_blocked"] = blocked is not None
         else:
             name = "identity.idnow.pending"
         identification.save(update_fields=["status", "result", "document", "updated_at"])

@@ -435,3 +435,87 @@ def name_normalize(value: str) -> str:
     """A name's comparison key: ``El Amrani``, ``EL-AMRANI`` and
     ``el amrani`` give ``elamrani``."""
     return "".join(_words(value))
+
+
+# --- An address outside Belgium (issue 14) ----------------------------------------
+#
+# A person who does not live in Belgium (most who register with IDnow) gives
+# the address of their country: free lines, a postcode, a town. Countries
+# write it in their own ways, so the comparison with a customer record is
+# strict: the same country, the same postcode (case, spaces and hyphens
+# aside), the same town (case and accents aside), and the same words in the
+# same order in the lines (case, accents and punctuation aside), with the
+# record's house number and box either after its street (``Hauptstraße 5``)
+# or before it (``5 rue de Rivoli``). Anything else is a miss.
+
+# Postcodes as their countries write them (after upper case; spaces and
+# hyphens where the country has one); others: 2 to 10 letters and digits.
+FOREIGN_POSTCODES: dict[str, re.Pattern[str]] = {
+    code: re.compile(pattern)
+    for code, pattern in {
+        "AT": r"[0-9]{4}",
+        "CH": r"[0-9]{4}",
+        "DE": r"[0-9]{5}",
+        "DK": r"[0-9]{4}",
+        "ES": r"[0-9]{5}",
+        "FR": r"[0-9]{5}",
+        "GB": r"[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}",
+        "IT": r"[0-9]{5}",
+        "LU": r"(L-?)?[0-9]{4}",
+        "NL": r"[0-9]{4} ?[A-Z]{2}",
+        "PL": r"[0-9]{2}-?[0-9]{3}",
+        "PT": r"[0-9]{4}-?[0-9]{3}",
+        "US": r"[0-9]{5}(-?[0-9]{4})?",
+    }.items()
+}
+_ANY_POSTCODE = re.compile(r"[0-9A-Z][0-9A-Z -]{0,8}[0-9A-Z]")
+# Where a postcode is not needed on every address.
+POSTCODE_OPTIONAL = frozenset({"IE"})
+
+
+def foreign_postal_code_valid(country: str, value: str) -> bool:
+    """Whether ``value`` (stripped, upper case) is written as a postcode of
+    ``country``; empty is valid only where postcodes are optional."""
+    value = " ".join((value or "").upper().split())
+    if not value:
+        return country in POSTCODE_OPTIONAL
+    pattern = FOREIGN_POSTCODES.get(country, _ANY_POSTCODE)
+    return bool(pattern.fullmatch(value)) and any(c.isdigit() for c in value)
+
+
+def foreign_postal_code_normalize(country: str, value: str) -> str:
+    """The postcode as compared: upper-case letters and digits only, and
+    without Luxembourg's ``L-`` (``1234 ab`` = ``1234AB``, ``L-1234`` =
+    ``1234``)."""
+    key = "".join(c for c in (value or "").upper() if c.isascii() and c.isalnum())
+    if country == "LU" and key.startswith("L") and key[1:].isdigit():
+        key = key[1:]
+    return key
+
+
+def foreign_address_matches(
+    *,
+    record_street: str,
+    record_number: str,
+    record_box: str,
+    record_postal_code: str,
+    record_town: str,
+    country: str,
+    lines: str,
+    postal_code: str,
+    town: str,
+) -> bool:
+    """Whether an address typed outside Belgium is the customer record's
+    (both in ``country``, compared by the caller). Empty lines or town
+    match nothing."""
+    typed = _words(lines)
+    if not typed or not _words(town):
+        return False
+    if foreign_postal_code_normalize(country, postal_code) != foreign_postal_code_normalize(
+        country, record_postal_code
+    ):
+        return False
+    if _words(record_town) != _words(town):
+        return False
+    street, number, box = _words(record_street), _words(record_number), _words(record_box)
+    return typed in (street + number + box, number + street + box)

@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from paraph.identity.matching import address_key, reference_normalize
+from paraph.core.moments import moment_stamp
+from paraph.identity.matching import (
+    address_key,
+    foreign_postal_code_valid,
+    postal_code_normalize,
+    reference_normalize,
+)
 
 
 class IdentityMethod(models.TextChoices):
@@ -165,7 +171,7 @@ class RegistrationAttempt(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} · {self.get_state_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_method_display()} · {self.get_state_display()} · {moment_stamp(self.created_at)}"
 
     def is_expired(self, now: Any = None) -> bool:
         return self.expires_at <= (now or timezone.now())
@@ -244,6 +250,49 @@ class IdnowIdentification(models.Model):
         return f"{self.transaction_number} · {self.get_status_display()}"
 
 
+class IdnowDocumentBlock(models.Model):
+    """An identity document IDnow confirmed a fraud with (issue 14): a new
+    identification with the same document is refused until staff lift the
+    block. The document is known by a keyed hash of its country, type and
+    number (``idnow_document_key``), never by its number."""
+
+    document_key = models.CharField(_("document key (keyed hash)"), max_length=64, unique=True)
+    country = models.CharField(_("document country"), max_length=2, blank=True)
+    document_type = models.CharField(_("document type"), max_length=32, blank=True)
+    identification = models.ForeignKey(
+        IdnowIdentification,
+        verbose_name=_("identification with the confirmed fraud"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("blocked"), default=timezone.now)
+    refusals = models.PositiveIntegerField(_("identifications refused since"), default=0)
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    class Meta:
+        verbose_name = _("blocked identity document")
+        verbose_name_plural = _("blocked identity documents")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.document_type} · {moment_stamp(self.created_at)}"
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+
 class CustomerRecord(models.Model):
     """One customer of the customer file (RG-2): imported from CSV by
     ``paraph import-customers`` and kept up to date in the back office.
@@ -297,13 +346,34 @@ class CustomerRecord(models.Model):
                 self.national_number = national_number_normalize(self.national_number)
             except ValidationError as exc:
                 raise ValidationError({"national_number": exc}) from exc
+        self.country = (self.country or "BE").strip().upper()
+        if len(self.country) != 2 or not self.country.isascii() or not self.country.isalpha():
+            raise ValidationError(
+                {"country": _("Write the country as its two-letter ISO code, such as BE or NL.")}
+            )
+        if self.postal_code and self.country == "BE":
+            if len(postal_code_normalize(self.postal_code)) != 4:
+                raise ValidationError(
+                    {"postal_code": _("A Belgian postcode has 4 digits, like 1000.")}
+                )
+            self.postal_code = postal_code_normalize(self.postal_code)
+        elif self.postal_code and not foreign_postal_code_valid(self.country, self.postal_code):
+            raise ValidationError(
+                {"postal_code": _("This is not written as a postcode of this country.")}
+            )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.address_key = address_key(
-            postal_code=self.postal_code,
-            street=self.street,
-            house_number=self.house_number,
-            box=self.box,
+        # A Belgian address only: an address abroad is compared field by
+        # field (matching.foreign_address_matches), never by this key.
+        self.address_key = (
+            address_key(
+                postal_code=self.postal_code,
+                street=self.street,
+                house_number=self.house_number,
+                box=self.box,
+            )
+            if self.country.upper() == "BE"
+            else ""
         )
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.http import HttpRequest
 
-from paraph.accounts.models import AssuranceLevel, Person
-from paraph.identity.models import IdentityLink, RegistrationAttempt, RegistrationState
+from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
+from paraph.identity.methods import method_enabled
+from paraph.identity.models import RegistrationAttempt, RegistrationState
 from paraph.identity.services import (
     IDENTITY_AUTH_SESSION_KEY,
     REGISTRATION_SESSION_KEY,
     STEP_UP_MAX_AGE_SECONDS,
+    _is_registered,
 )
 
 
@@ -56,9 +60,43 @@ def identity_session_is_high(request: HttpRequest) -> bool:
     )
 
 
-def person_identity_methods(*, person: Person) -> list[str]:
-    """The providers a person has proven their identity with."""
-    methods = set(IdentityLink.objects.filter(person=person).values_list("method", flat=True))
-    if person.registration_method:
-        methods.add(person.registration_method)
-    return sorted(methods)
+class EidSigning(StrEnum):
+    """Whether a person can sign with the eID card, and if not, what would
+    let them: the card is matched by the national register number, which
+    only a registration with itsme or the card itself gives."""
+
+    READY = "ready"  # the account has a national register number
+    REGISTER = "register"  # none yet: registering with the card gives it
+    UNAVAILABLE = "unavailable"  # none, and no way here (a foreign identity)
+
+
+@dataclass(frozen=True)
+class EidSigningSituation:
+    state: EidSigning
+    # Registered with a foreign identity document (IDnow): said as the reason.
+    foreign_document: bool = False
+
+    @property
+    def ready(self) -> bool:
+        return self.state == EidSigning.READY
+
+    @property
+    def register(self) -> bool:
+        return self.state == EidSigning.REGISTER
+
+
+def person_eid_signing(*, person: Person) -> EidSigningSituation:
+    """Whether ``person`` can sign with the eID card (issue 14). A person
+    sent a contract without a national number (an adminbox opened from the
+    e-mail, or created by the contact centre without one) registers with
+    the card once: the registration completes her account with the number,
+    and the card then signs. A person registered with a foreign identity
+    document (IDnow) has no Belgian number to match a card with."""
+    if person.national_number:
+        return EidSigningSituation(EidSigning.READY)
+    if not _is_registered(person) and method_enabled("eid"):
+        return EidSigningSituation(EidSigning.REGISTER)
+    return EidSigningSituation(
+        EidSigning.UNAVAILABLE,
+        foreign_document=person.registration_method == RegistrationMethod.IDNOW,
+    )

@@ -101,8 +101,10 @@ from paraph.accounts.services import (
     CodeOutcome,
     CodeResend,
     code_issue,
+    code_proves,
     code_resend,
     code_verify,
+    person_contact_set,
 )
 from paraph.audit.services import audit_record
 from paraph.core.belgium import national_number_normalize, phone_mask
@@ -110,6 +112,7 @@ from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity.matching import (
     address_keys,
+    foreign_address_matches,
     name_normalize,
     reference_normalize,
     same_municipality,
@@ -215,6 +218,12 @@ def _claims_national_number(claims: IdentityClaims) -> str:
         return ""
 
 
+def person_is_registered(person: Person) -> bool:
+    """Whether ``person`` registered with a proven identity (itsme, eID,
+    IDnow; or the demo data): such a person does not register again."""
+    return _is_registered(person)
+
+
 def _is_registered(person: Person) -> bool:
     """Registered through a proven identity (or the demo data), so that
     log-in is possible (LG-1) and a second registration is refused."""
@@ -307,15 +316,26 @@ def registration_start(*, request: HttpRequest, method: str) -> RegistrationAtte
     )
     if not limit.allowed:
         raise RegistrationRateLimited(limit.retry_after)
+    # A person logged in to an adminbox opened from a contract's e-mail
+    # (no proven identity yet) registers to complete that account: it keeps
+    # her documents and gains the national number the eID card needs.
+    user = getattr(request, "user", None)
+    completing = (
+        user
+        if isinstance(user, Person) and user.is_authenticated and not _is_registered(user)
+        else None
+    )
     with transaction.atomic():
         attempt = RegistrationAttempt.objects.create(
             method=method,
             state=RegistrationState.IDENTIFYING,
             language=translation.get_language() or settings.LANGUAGE_CODE,
             expires_at=_expires(),
+            person=completing,
         )
         audit_record(
             name="identity.registration.started",
+            subject=completing,
             data={"attempt": str(attempt.pk), "method": method},
             request=request,
         )
@@ -436,8 +456,9 @@ def registration_claims_received(
             data["reason"] = "blocked_recently"
         else:
             # A person known without a proven identity (created by the
-            # contact centre, say) is completed rather than duplicated.
-            attempt.person = registered
+            # contact centre, say, or logged in to an adminbox opened from a
+            # contract's e-mail) is completed rather than duplicated.
+            attempt.person = registered or attempt.person
             records = list(CustomerRecord.objects.filter(national_number=nn)[:2]) if nn else []
             if len(records) == 1 and records[0].person_id in (None, attempt.person_id):
                 attempt.customer = records[0]
@@ -594,8 +615,47 @@ def registration_match_address(
             return MatchResult(MatchOutcome.NOT_ALLOWED)
         candidates = [
             r
-            for r in CustomerRecord.objects.filter(address_key__in=keys)
+            for r in CustomerRecord.objects.filter(address_key__in=keys, country="BE")
             if same_municipality(r.municipality, municipality, postal_code=r.postal_code)
+        ]
+        return _match_finish(
+            attempt=locked, candidates=candidates, kind=MatchKind.ADDRESS, request=request
+        )
+
+
+def registration_match_foreign_address(
+    *,
+    attempt: RegistrationAttempt,
+    country: str,
+    lines: str,
+    postal_code: str,
+    town: str,
+    request: HttpRequest,
+) -> MatchResult:
+    """Match the customer file by a home address outside Belgium (a person
+    registering with IDnow, most often): the records of ``country`` whose
+    postcode, town and street, number and box agree with what was typed
+    (``matching.foreign_address_matches``). Costs a try like
+    :func:`registration_match_address`."""
+    country = (country or "").upper()
+    with transaction.atomic():
+        locked = _attempt_locked(attempt, RegistrationState.MATCHING)
+        if locked is None:
+            return MatchResult(MatchOutcome.NOT_ALLOWED)
+        candidates = [
+            r
+            for r in CustomerRecord.objects.filter(country=country).exclude(country="BE")
+            if foreign_address_matches(
+                record_street=r.street,
+                record_number=r.house_number,
+                record_box=r.box,
+                record_postal_code=r.postal_code,
+                record_town=r.municipality,
+                country=country,
+                lines=lines,
+                postal_code=postal_code,
+                town=town,
+            )
         ]
         return _match_finish(
             attempt=locked, candidates=candidates, kind=MatchKind.ADDRESS, request=request
@@ -745,14 +805,6 @@ def registration_phone_code_send(
     return token
 
 
-def _code_for(check: CodeCheck, channel: str, destination: str) -> bool:
-    from paraph.accounts.hashing import destination_hash
-
-    return check.code is not None and check.code.destination_hash == destination_hash(
-        channel, destination
-    )
-
-
 def _registration_code_verify(
     locked: RegistrationAttempt,
     *,
@@ -767,7 +819,7 @@ def _registration_code_verify(
     than the attempt's counts as unknown; a wrong one is audited."""
     check = code_verify(binding_token=binding_token, purpose=purpose, value=value, request=request)
     if check.outcome == CodeOutcome.OK:
-        if _code_for(check, channel, destination):
+        if code_proves(check, channel=channel, destination=destination):
             return check
         return CodeCheck(CodeOutcome.UNKNOWN, 0)
     if check.outcome == CodeOutcome.WRONG:
@@ -911,6 +963,10 @@ def _target_person(attempt: RegistrationAttempt) -> Person | None:
     :class:`RegistrationConflict` when they are different people."""
     found: dict[int, Person] = {}
     queries = []
+    if attempt.person_id:
+        # The person who started the registration logged in (or the one the
+        # national number named): hers is the account completed.
+        queries.append(Person.objects.filter(pk=attempt.person_id))
     if attempt.national_number:
         queries.append(Person.objects.filter(national_number=attempt.national_number))
     queries.append(Person.objects.filter(email__iexact=attempt.email))
@@ -1346,33 +1402,16 @@ def person_phone_rebind(
         )
         if check.outcome != CodeOutcome.OK:
             return check
-        if not _code_for(check, CodeChannel.SMS, new_phone) or (
-            check.code is not None and check.code.person_id != person.pk
-        ):
+        if not code_proves(check, channel=CodeChannel.SMS, destination=new_phone, person=person):
             return CodeCheck(CodeOutcome.UNKNOWN, 0)
-        locked = Person.objects.select_for_update().get(pk=person.pk)
-        old = locked.phone
-        locked.phone = new_phone
-        locked.phone_verified_at = timezone.now()
-        locked.failed_login_count = 0
-        locked.locked_until = None
-        try:
-            with transaction.atomic():
-                locked.save(
-                    update_fields=[
-                        "phone",
-                        "phone_verified_at",
-                        "failed_login_count",
-                        "locked_until",
-                    ]
-                )
-        except IntegrityError as exc:
-            raise _phone_taken_error() from exc
-        audit_record(
-            name="accounts.phone.changed",
-            actor=locked,
-            subject=locked,
-            data={"old": old, "new": new_phone, "by": "self", "method": method},
+        locked, old = person_contact_set(
+            person=person,
+            kind="phone",
+            value=new_phone,
+            actor=None,
+            taken=_phone_taken_error(),
+            audit_data={"by": "self", "method": method},
+            unlock=True,
             request=request,
         )
         context = {
@@ -1398,8 +1437,6 @@ def person_phone_rebind(
             language=locked.language,
             person=locked,
         )
-    person.phone, person.phone_verified_at = locked.phone, locked.phone_verified_at
-    person.failed_login_count, person.locked_until = 0, None
     return check
 
 
@@ -1451,24 +1488,15 @@ def person_email_change_self(
         )
         if check.outcome != CodeOutcome.OK:
             return check
-        if not _code_for(check, CodeChannel.EMAIL, new_email) or (
-            check.code is not None and check.code.person_id != person.pk
-        ):
+        if not code_proves(check, channel=CodeChannel.EMAIL, destination=new_email, person=person):
             return CodeCheck(CodeOutcome.UNKNOWN, 0)
-        locked = Person.objects.select_for_update().get(pk=person.pk)
-        old = locked.email
-        locked.email = new_email
-        locked.email_verified_at = timezone.now()
-        try:
-            with transaction.atomic():
-                locked.save(update_fields=["email", "email_verified_at"])
-        except IntegrityError as exc:
-            raise _email_taken_error() from exc
-        audit_record(
-            name="accounts.email.changed",
-            actor=locked,
-            subject=locked,
-            data={"old": old, "new": new_email, "by": "self"},
+        locked, old = person_contact_set(
+            person=person,
+            kind="email",
+            value=new_email,
+            actor=None,
+            taken=_email_taken_error(),
+            audit_data={"by": "self"},
             request=request,
         )
         for to in (old, new_email):
@@ -1484,7 +1512,6 @@ def person_email_change_self(
                 language=locked.language,
                 person=locked,
             )
-    person.email, person.email_verified_at = locked.email, locked.email_verified_at
     return check
 
 
@@ -1505,6 +1532,7 @@ class CustomerData:
     box: str = ""
     postal_code: str = ""
     municipality: str = ""
+    country: str = "BE"
     references: tuple[str, ...] = ()
 
 
@@ -1518,6 +1546,7 @@ _CUSTOMER_FIELDS = (
     "box",
     "postal_code",
     "municipality",
+    "country",
 )
 
 

@@ -36,8 +36,16 @@ from paraph.accounts.services import (
 from paraph.accounts.views import safe_next
 from paraph.core.belgium import phone_mask
 from paraph.core.http import rate_limited_response
+from paraph.core.sandbox import sandbox_only
 from paraph.identity import services
-from paraph.identity.forms import AddressForm, CodeForm, EmailForm, PhoneForm, ReferenceForm
+from paraph.identity.forms import (
+    AddressForm,
+    CodeForm,
+    EmailForm,
+    ForeignAddressForm,
+    PhoneForm,
+    ReferenceForm,
+)
 from paraph.identity.methods import method_enabled
 from paraph.identity.models import IdentityMethod, RegistrationAttempt, RegistrationState
 from paraph.identity.providers import (
@@ -62,6 +70,9 @@ PHONE_CODE_KEY = "paraph_registration_phone_code"
 EMAIL_CODE_KEY = "paraph_registration_email_code"
 NEW_PHONE_KEY = "paraph_new_phone"
 EMAIL_CHANGE_KEY = "paraph_email_change"
+# Where a registration started from a page (a contract to sign with the
+# card) returns once the account is complete.
+REGISTRATION_NEXT_KEY = "paraph_registration_next"
 
 # What each flow asks the provider for.
 PROVIDER_PURPOSE = {
@@ -152,14 +163,24 @@ def _resend_message(request: HttpRequest, result: CodeResend) -> HttpResponse | 
 @never_cache
 @require_http_methods(["GET"])
 def register(request: HttpRequest) -> HttpResponse:
-    """Choose how to prove who you are."""
-    if request.user.is_authenticated:
+    """Choose how to prove who you are. A person logged in to an adminbox
+    opened from a contract's e-mail has not proven who she is yet: she may
+    register, which completes her account (and lets her sign with the eID
+    card); a registered person is sent to her adminbox."""
+    completing = request.user.is_authenticated
+    if completing and services.person_is_registered(request.user):  # type: ignore[arg-type]
         messages.info(request, _("You are already registered and logged in."))
         return redirect(settings.LOGIN_REDIRECT_URL)
+    next_url = request.GET.get("next", "")
     return render(
         request,
         "identity/register.html",
-        {"itsme_howto_url": ITSME_HOWTO_URL, "steps": _steps(0)},
+        {
+            "itsme_howto_url": ITSME_HOWTO_URL,
+            "steps": _steps(0),
+            "completing": completing,
+            "next": safe_next(request, next_url) if next_url else "",
+        },
     )
 
 
@@ -171,6 +192,11 @@ def register_start(request: HttpRequest, method: str) -> HttpResponse:
         services.registration_start(request=request, method=method)
     except services.RegistrationRateLimited as exc:
         return rate_limited_response(request, exc.retry_after)
+    next_url = request.POST.get("next", "")
+    if next_url:
+        request.session[REGISTRATION_NEXT_KEY] = safe_next(request, next_url)
+    else:
+        request.session.pop(REGISTRATION_NEXT_KEY, None)
     return _provider_start(request, method=method, flow="register")
 
 
@@ -338,6 +364,30 @@ def _claims_address(attempt: RegistrationAttempt) -> dict[str, str]:
     }
 
 
+def _claims_country(attempt: RegistrationAttempt) -> str:
+    """The country a person abroad most likely lives in: their address's
+    when the provider gave one outside Belgium, else their document's."""
+    address = attempt.claims.get("address") or {}
+    if address.get("country") and address["country"] != "BE":
+        return str(address["country"])
+    document = attempt.claims.get("document") or {}
+    country = str(document.get("country") or "").upper()
+    return country if country != "BE" else ""
+
+
+def _lives_abroad(request: HttpRequest, attempt: RegistrationAttempt, action: str) -> bool:
+    """Which address form the page shows (issue 14): the one last used, or
+    the one asked for (``?residence=be|abroad``); by default the foreign
+    one after IDnow (RG-10: for people who do not live in Belgium) and the
+    Belgian one after itsme or the eID card."""
+    if action in ("address", "foreign_address"):
+        return action == "foreign_address"
+    asked = request.GET.get("residence")
+    if asked in ("be", "abroad"):
+        return asked == "abroad"
+    return attempt.method == IdentityMethod.IDNOW
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register_match(request: HttpRequest) -> HttpResponse:
@@ -352,11 +402,26 @@ def register_match(request: HttpRequest) -> HttpResponse:
         initial=_claims_address(attempt),
         prefix="address",
     )
+    foreign_form = ForeignAddressForm(
+        request.POST if action == "foreign_address" else None,
+        initial={"country": _claims_country(attempt)},
+        prefix="foreign",
+    )
     reference_form = ReferenceForm(request.POST if action == "reference" else None, prefix="ref")
     result: services.MatchResult | None = None
     if action == "address" and address_form.is_valid():
         result = services.registration_match_address(
             attempt=attempt, request=request, **address_form.cleaned_data
+        )
+    elif action == "foreign_address" and foreign_form.is_valid():
+        data = foreign_form.cleaned_data
+        result = services.registration_match_foreign_address(
+            attempt=attempt,
+            country=data["country"],
+            lines=f"{data['line1']}\n{data['line2']}",
+            postal_code=data["postal_code"],
+            town=data["town"],
+            request=request,
         )
     elif action == "reference" and reference_form.is_valid():
         result = services.registration_match_reference(
@@ -390,7 +455,9 @@ def register_match(request: HttpRequest) -> HttpResponse:
                 "We could not find you with this. Check what you typed: you can try %(count)d more times.",
                 result.tries_left,
             ) % {"count": result.tries_left}
-        form = address_form if action == "address" else reference_form
+        form = {"address": address_form, "foreign_address": foreign_form}.get(
+            action, reference_form
+        )
         form.add_error(None, problem)
         attempt.refresh_from_db()
     return render(
@@ -399,6 +466,8 @@ def register_match(request: HttpRequest) -> HttpResponse:
         {
             "attempt": attempt,
             "address_form": address_form,
+            "foreign_form": foreign_form,
+            "abroad": _lives_abroad(request, attempt, action),
             "reference_form": reference_form,
             "action": action,
             "tries_left": services.MATCH_MAX_TRIES - attempt.match_tries,
@@ -469,7 +538,9 @@ def register_phone(request: HttpRequest) -> HttpResponse:
     if attempt is None:
         assert elsewhere is not None
         return elsewhere
-    initial = {"phone": attempt.phone or attempt.claims.get("phone") or ""}
+    # The account being completed proposes its own number (issue 14).
+    known = attempt.person.phone if attempt.person else ""
+    initial = {"phone": attempt.phone or attempt.claims.get("phone") or known or ""}
     form = PhoneForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -489,7 +560,7 @@ def register_phone(request: HttpRequest) -> HttpResponse:
     return render(request, "identity/phone.html", {"form": form, "steps": _steps(2)})
 
 
-def _code_page(
+def code_page(
     request: HttpRequest,
     *,
     form: CodeForm,
@@ -502,6 +573,10 @@ def _code_page(
     purpose: str,
     steps: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
+    """The page where a person types a code that proves a phone or an
+    address (registration, a new phone or address, the adminbox's
+    activation): ``action`` checks it, ``resend`` (optional) sends a new
+    one, ``restart`` goes back to change what was typed."""
     return render(
         request,
         "identity/code.html",
@@ -543,7 +618,7 @@ def register_phone_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PHONE_CODE_KEY, None)
             messages.error(request, ended)
             return redirect("identity:register_phone")
-    return _code_page(
+    return code_page(
         request,
         form=form,
         title=_("Enter the code we sent by SMS"),
@@ -577,7 +652,8 @@ def register_email(request: HttpRequest) -> HttpResponse:
     if attempt is None:
         assert elsewhere is not None
         return elsewhere
-    initial = {"email": attempt.email or attempt.claims.get("email") or ""}
+    known = attempt.person.email if attempt.person else ""
+    initial = {"email": attempt.email or attempt.claims.get("email") or known or ""}
     form = EmailForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -624,13 +700,16 @@ def register_email_code(request: HttpRequest) -> HttpResponse:
                 _("Welcome, %(name)s: you are registered and logged in.")
                 % {"name": person.first_name},
             )
-            return redirect(settings.LOGIN_REDIRECT_URL)
+            next_url = request.session.pop(REGISTRATION_NEXT_KEY, "")
+            return redirect(
+                safe_next(request, next_url) if next_url else settings.LOGIN_REDIRECT_URL
+            )
         ended = code_refusal(form, check)
         if ended:
             request.session.pop(EMAIL_CODE_KEY, None)
             messages.error(request, ended)
             return redirect("identity:register_email")
-    return _code_page(
+    return code_page(
         request,
         form=form,
         title=_("Enter the code we sent by e-mail"),
@@ -792,7 +871,7 @@ def new_phone_code(request: HttpRequest) -> HttpResponse:
             }
             messages.error(request, ended)
             return redirect("identity:new_phone_number")
-    return _code_page(
+    return code_page(
         request,
         form=form,
         title=_("Enter the code we sent by SMS"),
@@ -889,7 +968,7 @@ def email_change_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(EMAIL_CHANGE_KEY, None)
             messages.error(request, ended)
             return redirect("identity:email_change")
-    return _code_page(
+    return code_page(
         request,
         form=form,
         title=_("Enter the code we sent by e-mail"),
@@ -908,10 +987,9 @@ def email_change_code(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sandbox_only
 def sandbox_itsme(request: HttpRequest) -> HttpResponse:
     """The sandbox's stand-in for the itsme app (sandbox mode only)."""
-    if not settings.SANDBOX:
-        raise Http404
     state = request.POST.get("state") or request.GET.get("state", "")
     pending = itsme_sandbox.sandbox_state_get(request, state)
     if pending is None:

@@ -9,6 +9,9 @@ class MandatesConfig(AppConfig):
 
     def ready(self) -> None:
         from paraph.audit.registry import register_events
+        from paraph.core.storage import stored_documents_register
         from paraph.mandates.events import EVENTS
+        from paraph.mandates.selectors import mandate_stored_documents
 
         register_events(EVENTS)
+        stored_documents_register("mandates", mandate_stored_documents)

@@ -34,9 +34,14 @@ class MandateSignMethod(models.TextChoices):
     SMS_CODE = "sms_code", _("with a code sent by SMS")
 
 
+def _upload_to(instance: Mandate, filename: str) -> str:
+    return f"mandates/{instance.person_id}/{instance.public_id}/{filename}"
+
+
 class Mandate(models.Model):
-    """One mandate of one person. The PDFs are small (one page) and live in
-    the row, so a mandate and its documents are written together or not."""
+    """One mandate of one person. Its PDFs are in document storage like the
+    contracts' (ADR 21), each with its SHA-256 in the row; a mandate and its
+    files are written together or not at all."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(
@@ -58,12 +63,14 @@ class Mandate(models.Model):
         on_delete=models.SET_NULL,
         related_name="renewals",
     )
-    document_pdf = models.BinaryField(_("mandate (PDF)"))
+    document_pdf = models.FileField(_("mandate (PDF)"), upload_to=_upload_to, max_length=300)
     document_sha256 = models.CharField(_("SHA-256 of the mandate"), max_length=64)
     signed_with = models.CharField(
         _("signed"), max_length=12, choices=MandateSignMethod.choices, blank=True
     )
-    signed_pdf = models.BinaryField(_("signed mandate (PDF)"), blank=True, default=b"")
+    signed_pdf = models.FileField(
+        _("signed mandate (PDF)"), upload_to=_upload_to, max_length=300, blank=True
+    )
     signed_sha256 = models.CharField(_("SHA-256 of the signed mandate"), max_length=64, blank=True)
     evidence = models.JSONField(_("evidence of the signature"), default=dict, blank=True)
     notification_channel = models.CharField(_("notifications chosen"), max_length=5, blank=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.files import File
 from django.utils import timezone
 
 from paraph.accounts.models import Person
-from paraph.core.storage import DocumentUnavailable, bytes_check
+from paraph.core.storage import DocumentUnavailable, document_open
 from paraph.mandates.models import IN_PROGRESS, Mandate, MandateStatus
 from paraph.signing.models import PersonSigningKey
 
@@ -105,24 +107,49 @@ def password_signing_state(person: Person) -> PasswordSigningState:
     return PasswordSigningState(max(0, PASSWORD_MAX_FAILURES - key.failed_attempts), locked)
 
 
-def mandate_pdf_checked(mandate: Mandate, *, signed: bool | None = None) -> bytes:
-    """The mandate's PDF as it is kept in the database beside its hash:
-    the signed (or sealed) one once there is one (or when ``signed``), else
-    the document as generated. Raises
-    :class:`~paraph.core.storage.DocumentUnavailable` (logged and counted
-    for ``/metrics``) when it is missing or its SHA-256 is not the one
-    recorded: never served, never signed then."""
+def _which(mandate: Mandate, signed: bool | None) -> tuple[str, str]:
     use_signed = bool(mandate.signed_pdf) if signed is None else signed
-    data = bytes(mandate.signed_pdf) if use_signed else bytes(mandate.document_pdf)
-    sha256 = mandate.signed_sha256 if use_signed else mandate.document_sha256
+    return ("signed_pdf", "signed_sha256") if use_signed else ("document_pdf", "document_sha256")
+
+
+def mandate_pdf_open(mandate: Mandate, *, signed: bool | None = None) -> File[Any]:
+    """The mandate's PDF from document storage, as a file open at its start
+    once its bytes hash to the SHA-256 its row holds (see
+    :func:`paraph.core.storage.document_open`): the signed (or sealed) one
+    once there is one (or when ``signed``), else the document as generated.
+    Raises :class:`~paraph.core.storage.DocumentUnavailable` (logged and
+    counted for ``/metrics``) when it is missing or altered: never served,
+    never signed then. The caller closes the file."""
+    field_name, hash_name = _which(mandate, signed)
+    stored = getattr(mandate, field_name)
     try:
-        return bytes_check(
-            data=data,
-            sha256=sha256,
+        return document_open(
+            storage=stored.storage,
+            name=stored.name or "",
+            sha256=getattr(mandate, hash_name),
             what="mandate",
-            name="signed_pdf" if use_signed else "document_pdf",
             ref=f"mandate {mandate.reference}",
         )
     except DocumentUnavailable as exc:
         logger.error("document refused: %s", exc)
         raise
+
+
+def mandate_pdf_checked(mandate: Mandate, *, signed: bool | None = None) -> bytes:
+    """The bytes of :func:`mandate_pdf_open` (a mandate is one page)."""
+    with mandate_pdf_open(mandate, signed=signed) as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def mandate_stored_documents() -> Iterator[tuple[str, str]]:
+    """``(name, sha256)`` of every mandate PDF in document storage (for
+    ``paraph storage-migrate``; registered in ``MandatesConfig.ready``)."""
+    rows = Mandate.objects.order_by("pk").values_list(
+        "document_pdf", "document_sha256", "signed_pdf", "signed_sha256"
+    )
+    for document, document_sha, signed, signed_sha in rows.iterator(chunk_size=500):
+        if document:
+            yield document, document_sha
+        if signed:
+            yield signed, signed_sha

@@ -13,6 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -28,6 +30,7 @@ from paraph.accounts.services import (
     code_issue,
     code_resend,
     code_verify,
+    code_would_match,
 )
 from paraph.adminbox.services import person_notification_channel_set
 from paraph.audit.services import audit_record
@@ -40,6 +43,7 @@ from paraph.contracts.services import (
 )
 from paraph.core.http import client_ip, user_agent
 from paraph.core.ratelimit import ratelimit_hit
+from paraph.core.storage import files_removed_on_failure
 from paraph.mandates.document import mandate_pdf
 from paraph.mandates.models import IN_PROGRESS, Mandate, MandateSignMethod, MandateStatus
 from paraph.mandates.passwords import signing_password_validate
@@ -126,7 +130,7 @@ def mandate_start(*, person: Person, request: HttpRequest | None = None) -> Mand
             code="rate_limited",
         )
     now = timezone.now()
-    with transaction.atomic():
+    with files_removed_on_failure(default_storage) as written, transaction.atomic():
         # One start at a time per person: the in-progress mandate is unique.
         Person.objects.select_for_update().filter(pk=person.pk).first()
         unfinished = list(
@@ -148,7 +152,6 @@ def mandate_start(*, person: Person, request: HttpRequest | None = None) -> Mand
             status=MandateStatus.PENDING,
             language=person.language,
             renews=current,
-            document_pdf=b"",
             document_sha256="",
             created_at=now,
         )
@@ -156,7 +159,8 @@ def mandate_start(*, person: Person, request: HttpRequest | None = None) -> Mand
         document = mandate_pdf(
             person=person, reference=mandate.reference, created_at=now, language=person.language
         )
-        mandate.document_pdf = document
+        mandate.document_pdf.save("mandate.pdf", ContentFile(document), save=False)
+        written.append(mandate.document_pdf.name)
         mandate.document_sha256 = hashlib.sha256(document).hexdigest()
         mandate.save(update_fields=["reference", "document_pdf", "document_sha256"])
         audit_record(
@@ -283,13 +287,17 @@ def _signed(
     evidence: dict[str, Any],
     signed_key: str,
     request: HttpRequest | None,
+    written: list[str],
 ) -> None:
     """Record ``locked`` as signed by ``method`` with its signed (or sealed)
-    ``pdf`` and the ``evidence``, completed with the address, the browser
-    and both hashes (the signed one under ``signed_key``); one audit event."""
+    ``pdf`` (stored, its name appended to ``written``: removed if the
+    transaction fails) and the ``evidence``, completed with the address,
+    the browser and both hashes (the signed one under ``signed_key``); one
+    audit event."""
     locked.status = MandateStatus.SIGNED
     locked.signed_with = method
-    locked.signed_pdf = pdf
+    locked.signed_pdf.save("signed.pdf", ContentFile(pdf), save=False)
+    written.append(locked.signed_pdf.name)
     locked.signed_sha256 = hashlib.sha256(pdf).hexdigest()
     locked.signed_at = at
     locked.evidence = {
@@ -328,65 +336,89 @@ def mandate_sign_with_code(
     ``signed``. Returns the code check: only ``ok`` changed the mandate. A
     code of another session, another person or another purpose is
     ``unknown``. Raises :class:`MandateError` (``state``, ``unavailable``:
-    nothing changed, the code still works)."""
-    try:
-        with transaction.atomic():
-            locked = _lock(mandate)
-            _pending(locked)
-            check = code_verify(
-                binding_token=binding_token,
-                purpose=CodePurpose.MANDATE_SIGN,
-                value=value,
-                request=request,
-            )
-            code = check.code
-            if check.outcome == CodeOutcome.OK and (
-                code is None or code.person_id != locked.person_id
-            ):
-                check = CodeCheck(CodeOutcome.UNKNOWN, 0)
-            if check.outcome != CodeOutcome.OK or code is None:
-                audit_record(
-                    name="mandates.mandate.code_failed",
-                    actor=locked.person,
-                    subject=locked,
-                    data={"outcome": str(check.outcome), "tries_left": check.tries_left},
-                    request=request,
-                )
-                return check
-            now = timezone.now()
+    nothing changed, the code still works).
+
+    The seal (a signature with a time-stamp: an outside service) is made
+    before the transaction that uses the code and signs the mandate, never
+    inside it, when the code looks right; the transaction then decides, as
+    for any code (a code used meanwhile, or wrong after all, leaves the
+    seal unused)."""
+    _pending(mandate)
+    sealed: bytes | None = None
+    if code_would_match(
+        binding_token=binding_token,
+        purpose=CodePurpose.MANDATE_SIGN,
+        value=value,
+        person_id=mandate.person_id,
+    ):
+        try:
             sealed = seal_apply(
-                document=mandate_pdf_checked(locked, signed=False),
-                document_ref=f"mandate:{locked.reference}",
-                language=locked.language,
+                document=mandate_pdf_checked(mandate, signed=False),
+                document_ref=f"mandate:{mandate.reference}",
+                language=mandate.language,
                 request=request,
             )
-            method = (
-                MandateSignMethod.SMS_CODE
-                if code.channel == CodeChannel.SMS
-                else MandateSignMethod.EMAIL_CODE
-            )
-            _signed(
-                locked,
-                method=method,
-                pdf=sealed,
-                at=now,
-                evidence={
-                    "channel": code.channel,
-                    "to": code.destination_masked,
-                    "code_sent_at": code.last_sent_at.isoformat(),
-                    "verified_at": now.isoformat(),
-                },
-                signed_key="sealed_sha256",
+        except SigningError as exc:
+            raise MandateError(
+                gettext(
+                    "Paraph could not seal your mandate just now. Your code still works: "
+                    "try again in a minute."
+                ),
+                code="unavailable",
+            ) from exc
+    with files_removed_on_failure(default_storage) as written, transaction.atomic():
+        locked = _lock(mandate)
+        _pending(locked)
+        check = code_verify(
+            binding_token=binding_token,
+            purpose=CodePurpose.MANDATE_SIGN,
+            value=value,
+            request=request,
+        )
+        code = check.code
+        if check.outcome == CodeOutcome.OK and (code is None or code.person_id != locked.person_id):
+            check = CodeCheck(CodeOutcome.UNKNOWN, 0)
+        if check.outcome != CodeOutcome.OK or code is None:
+            audit_record(
+                name="mandates.mandate.code_failed",
+                actor=locked.person,
+                subject=locked,
+                data={"outcome": str(check.outcome), "tries_left": check.tries_left},
                 request=request,
             )
-    except SigningError as exc:
-        raise MandateError(
-            gettext(
-                "Paraph could not seal your mandate just now. Your code still works: "
-                "try again in a minute."
-            ),
-            code="unavailable",
-        ) from exc
+            return check
+        if sealed is None:
+            # Right now, not a moment ago (a new code sent in between): the
+            # code is left unused (the transaction is undone) and the person
+            # tries again, which seals first.
+            raise MandateError(
+                gettext(
+                    "Paraph could not seal your mandate just now. Your code still works: "
+                    "try again in a minute."
+                ),
+                code="unavailable",
+            )
+        now = timezone.now()
+        method = (
+            MandateSignMethod.SMS_CODE
+            if code.channel == CodeChannel.SMS
+            else MandateSignMethod.EMAIL_CODE
+        )
+        _signed(
+            locked,
+            method=method,
+            pdf=sealed,
+            at=now,
+            evidence={
+                "channel": code.channel,
+                "to": code.destination_masked,
+                "code_sent_at": code.last_sent_at.isoformat(),
+                "verified_at": now.isoformat(),
+            },
+            signed_key="sealed_sha256",
+            request=request,
+            written=written,
+        )
     _refresh(mandate, locked)
     return check
 
@@ -438,7 +470,7 @@ def mandate_sign_with_eid(
         document_ref=_eid_ref(mandate),
         signature_value=signature_value,
     )
-    with transaction.atomic():
+    with files_removed_on_failure(default_storage) as written, transaction.atomic():
         locked = _lock(mandate)
         _pending(locked)
         eid_signature_record(
@@ -461,6 +493,7 @@ def mandate_sign_with_eid(
             },
             signed_key="signed_sha256",
             request=request,
+            written=written,
         )
     return _refresh(mandate, locked)
 
@@ -717,6 +750,7 @@ def mandate_reminder_send(*, mandate: Mandate, now: datetime | None = None) -> i
                 "end": end,
                 "days": days,
                 "renew_url": f"{settings.BASE_URL}{reverse('mandates:renew')}",
+                "eid_signing": bool(person.national_number),
             },
             language=person.language,
             person=person,
@@ -780,6 +814,7 @@ def contract_sign_with_password(
         password=password,
         field_name=signing_input.field_name,
         placement=signing_input.placement,
+        for_company=signing_input.for_company,
         request=request,
     )
     # the contract signed and the signature in the audit log, or neither

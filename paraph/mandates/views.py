@@ -11,11 +11,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -30,10 +31,12 @@ from paraph.accounts.services import (
     CodeResend,
     RateRule,
 )
+from paraph.adminbox.views import contract_or_404
+from paraph.contracts.companies import acting_company_number
 from paraph.contracts.models import SIGNABLE, Contract
-from paraph.contracts.selectors import contract_get_for_person, contract_list_for_person
+from paraph.contracts.selectors import contract_list_for_person
 from paraph.contracts.services import ContractError, ContractNotSignable
-from paraph.core.http import rate_limited_response
+from paraph.core.http import next_url_safe, rate_limited_response
 from paraph.mandates import services
 from paraph.mandates.forms import EID, ActivateForm, BatchForm, ChannelForm, SignPasswordForm
 from paraph.mandates.models import Mandate, MandateStatus
@@ -42,7 +45,7 @@ from paraph.mandates.selectors import (
     mandate_current,
     mandate_get_for_person,
     mandate_in_progress,
-    mandate_pdf_checked,
+    mandate_pdf_open,
     mandate_status_for,
     password_signing_state,
 )
@@ -54,7 +57,6 @@ from paraph.signing.exceptions import KeyUnavailable, SigningError
 PASSWORD_CHECKS = RateRule("mandates.password_check", 120, 10 * 60)
 FLOW_KEY = "paraph_mandate_flow"
 BATCH_KEY = "paraph_mandate_batch"
-NEXT_MAX = 500
 
 
 # --- helpers ----------------------------------------------------------------------
@@ -62,20 +64,6 @@ NEXT_MAX = 500
 
 def _tasks_url() -> str:
     return reverse("adminbox:tasks")
-
-
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    """``candidate`` when it is a page of this site ('' otherwise)."""
-    if (
-        candidate
-        and len(candidate) <= NEXT_MAX
-        and candidate.startswith("/")
-        and url_has_allowed_host_and_scheme(
-            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return candidate
-    return ""
 
 
 def _flow(request: HttpRequest) -> dict[str, str]:
@@ -111,7 +99,7 @@ def _resend_message(request: HttpRequest, result: CodeResend) -> HttpResponse | 
 def _start_page(request: HttpRequest, *, renew: bool) -> HttpResponse:
     person: Person = request.user  # type: ignore[assignment]
     candidate = request.POST.get("next") if request.method == "POST" else request.GET.get("next")
-    next_url = _safe_next(request, candidate)
+    next_url = next_url_safe(request, candidate)
     summary = mandate_status_for(person)
     channels = services.mandate_code_channels(person)
     if person.national_number:
@@ -175,16 +163,19 @@ def renew(request: HttpRequest) -> HttpResponse:
 @login_required
 @never_cache
 @require_http_methods(["GET"])
-def document(request: HttpRequest, public_id: Any) -> HttpResponse:
+def document(request: HttpRequest, public_id: Any) -> HttpResponseBase:
     """The mandate's PDF (sealed once signed); the person's own only."""
     try:
         mandate = mandate_get_for_person(person=request.user, public_id=public_id)  # type: ignore[arg-type]
     except Mandate.DoesNotExist as exc:
         raise Http404 from exc
-    # Checked against its SHA-256 (DocumentUnavailable: an error page).
-    data = mandate_pdf_checked(mandate)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{mandate.reference}.pdf"'
+    # Checked against its SHA-256 (DocumentUnavailable: an error page), streamed.
+    response = FileResponse(
+        mandate_pdf_open(mandate),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"{mandate.reference}.pdf",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -332,7 +323,7 @@ def done(request: HttpRequest) -> HttpResponse:
     mandate = mandate_current(request.user)  # type: ignore[arg-type]
     if mandate is None:
         return redirect("mandates:start")
-    next_url = _safe_next(request, _flow(request).get("next"))
+    next_url = next_url_safe(request, _flow(request).get("next"))
     request.session.pop(FLOW_KEY, None)
     return render(
         request,
@@ -367,6 +358,11 @@ def revoke(request: HttpRequest) -> HttpResponse:
                 _(
                     "Your mandate is revoked: nobody can sign with your password any more. "
                     "You can still sign with your eID card, or sign a new mandate."
+                )
+                if person.national_number
+                else _(
+                    "Your mandate is revoked: nobody can sign with your password any more. "
+                    "Sign a new mandate to sign with a password again."
                 ),
             )
         return redirect(reverse("adminbox:preferences"))
@@ -374,13 +370,6 @@ def revoke(request: HttpRequest) -> HttpResponse:
 
 
 # --- signing with the password -----------------------------------------------------------
-
-
-def _person_contract(request: HttpRequest, public_id: Any) -> Contract:
-    try:
-        return contract_get_for_person(person=request.user, public_id=public_id)  # type: ignore[arg-type]
-    except Contract.DoesNotExist as exc:
-        raise Http404 from exc
 
 
 def _start_with_next(request: HttpRequest) -> HttpResponse:
@@ -398,13 +387,20 @@ def _wrong_password(person: Person) -> str:
     ) % {"count": left}
 
 
-def _locked_message(locked_until: datetime) -> str:
+def _locked_message(locked_until: datetime, person: Person) -> str:
     local = timezone.localtime(locked_until, BRUSSELS)
-    return _(
-        "Password signing is locked until %(date)s, %(time)s (Brussels time) after too "
-        "many wrong passwords. You can still sign with your eID card, or call the "
-        "contact centre to unlock it."
-    ) % {
+    if person.national_number:
+        message = _(
+            "Password signing is locked until %(date)s, %(time)s (Brussels time) after too "
+            "many wrong passwords. You can still sign with your eID card, or call the "
+            "contact centre to unlock it."
+        )
+    else:
+        message = _(
+            "Password signing is locked until %(date)s, %(time)s (Brussels time) after too "
+            "many wrong passwords. Call the contact centre to unlock it."
+        )
+    return message % {
         "date": formats.date_format(local, "DATE_FORMAT"),
         "time": formats.time_format(local, "H:i"),
     }
@@ -414,13 +410,49 @@ def _unavailable_message() -> str:
     return _("Paraph could not sign just now: nothing was signed. Try again in a minute.")
 
 
+def _password_signature(
+    request: HttpRequest, person: Person, contract: Contract, form: SignPasswordForm
+) -> HttpResponseBase | tuple[str, Any]:
+    """The contract signed with the password typed: the next page, or the
+    problem to show (and when the key is locked until, if it is)."""
+    try:
+        services.contract_sign_with_password(
+            contract=contract,
+            person=person,
+            password=form.cleaned_data["password"],
+            request=request,
+        )
+    except services.MandateError:
+        return _start_with_next(request)
+    except KeyUnavailable as exc:
+        if exc.code == "wrong_password":
+            form.add_error("password", _wrong_password(person))
+            return "", None
+        if exc.code == "locked":
+            return str(exc), exc.locked_until
+        return _start_with_next(request)  # the key ended with its mandate: a new one is needed
+    except ContractNotSignable as exc:
+        return str(exc), None
+    except ContractError:
+        return (
+            _(
+                "This contract cannot be signed as it is. Call the contact centre: "
+                "nothing was signed."
+            ),
+            None,
+        )
+    except SigningError:
+        return _unavailable_message(), None
+    return redirect("mandates:signed", public_id=contract.public_id)
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def sign_password(request: HttpRequest, public_id: Any) -> HttpResponse:
+def sign_password(request: HttpRequest, public_id: Any) -> HttpResponseBase:
     """ES-10: the contract, the password, done."""
     person: Person = request.user  # type: ignore[assignment]
-    contract = _person_contract(request, public_id)
+    contract = contract_or_404(request, public_id)
     mandate = mandate_current(person)
     if mandate is None:
         messages.info(
@@ -432,34 +464,10 @@ def sign_password(request: HttpRequest, public_id: Any) -> HttpResponse:
     problem = ""
     locked = password_signing_state(person).locked_until
     if request.method == "POST" and form.is_valid():
-        try:
-            services.contract_sign_with_password(
-                contract=contract,
-                person=person,
-                password=form.cleaned_data["password"],
-                request=request,
-            )
-        except services.MandateError:
-            return _start_with_next(request)
-        except KeyUnavailable as exc:
-            if exc.code == "wrong_password":
-                form.add_error("password", _wrong_password(person))
-            elif exc.code == "locked":
-                locked = exc.locked_until
-                problem = str(exc)
-            else:  # the key ended with its mandate: a new mandate is needed
-                return _start_with_next(request)
-        except ContractNotSignable as exc:
-            problem = str(exc)
-        except ContractError:
-            problem = _(
-                "This contract cannot be signed as it is. Call the contact centre: "
-                "nothing was signed."
-            )
-        except SigningError:
-            problem = _unavailable_message()
-        else:
-            return redirect("mandates:signed", public_id=contract.public_id)
+        outcome = _password_signature(request, person, contract, form)
+        if isinstance(outcome, HttpResponseBase):
+            return outcome
+        problem, locked = outcome[0], outcome[1] or locked
     if not problem and contract.status not in SIGNABLE:
         from paraph.contracts.services import contract_check_signable
 
@@ -468,7 +476,7 @@ def sign_password(request: HttpRequest, public_id: Any) -> HttpResponse:
         except ContractNotSignable as exc:
             problem = str(exc)
     if locked and not problem:
-        problem = _locked_message(locked)
+        problem = _locked_message(locked, person)
     return render(
         request,
         "mandates/sign_password.html",
@@ -493,7 +501,7 @@ def sign_password(request: HttpRequest, public_id: Any) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET"])
 def signed(request: HttpRequest, public_id: Any) -> HttpResponse:
-    contract = _person_contract(request, public_id)
+    contract = contract_or_404(request, public_id)
     if contract.status != "signed":
         return redirect("adminbox:contract", public_id=contract.public_id)
     return render(
@@ -519,7 +527,9 @@ def sign_batch(request: HttpRequest) -> HttpResponse:
             _("To sign with a password, first sign a mandate. It takes two minutes."),
         )
         return redirect(f"{reverse('mandates:start')}?{urlencode({'next': _tasks_url()})}")
-    waiting = contract_list_for_person(person=person, waiting_only=True)
+    waiting = contract_list_for_person(
+        person=person, waiting_only=True, company_number=acting_company_number(request)
+    )
     data = request.POST if request.method == "POST" else None
     initial = {"contracts": request.GET.getlist("contracts")} if request.method == "GET" else None
     form = BatchForm(data, initial=initial, waiting=waiting)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from paraph.core.belgium import phone_mask
 from paraph.notifications.models import Channel
 
 MASK = "•"
@@ -51,13 +52,11 @@ def recipient_normalize(value: str) -> str:
 
 def mask_destination(channel: str, to: str) -> str:
     """Enough of an address for its owner to recognise it, not enough for
-    anyone else to use it: ``a•••@example.be``, ``+32•••••••56``."""
+    anyone else to use it: ``a•••@example.be``; a phone number the one way
+    every page shows it, ``+32 *** ** 34 56`` (``phone_mask``)."""
     if channel == Channel.EMAIL:
         local, _sep, domain = to.rpartition("@")
         if not local:
             return MASK * 3
         return f"{local[0]}{MASK * 3}@{domain}"
-    digits = to.strip()
-    if len(digits) <= 5:
-        return MASK * len(digits)
-    return f"{digits[:3]}{MASK * (len(digits) - 5)}{digits[-2:]}"
+    return phone_mask(to.strip())

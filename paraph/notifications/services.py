@@ -25,10 +25,10 @@ from django.utils import timezone
 
 from paraph.audit.services import audit_record
 from paraph.core.outbox import (
-    Requeue,
     enqueue_on_commit,
     enqueue_safely,
     lease_until,
+    requeue,
     task_interactive,
 )
 from paraph.core.sealing import seal
@@ -340,7 +340,7 @@ def message_record_failure(
     return message
 
 
-def _stuck(message: OutboundMessage, now: dt.datetime) -> bool:
+def message_stuck(message: OutboundMessage, now: dt.datetime) -> bool:
     """Queued for longer than a lease past when it was due, or "sending" by
     a worker whose lease ended: its task was lost or its worker died."""
     grace = now - dt.timedelta(seconds=settings.WORK_LEASE_SECONDS)
@@ -351,30 +351,17 @@ def _stuck(message: OutboundMessage, now: dt.datetime) -> bool:
 
 
 def message_requeue(*, message_id: int, actor: Any) -> str:
-    """A staff member's "requeue" (the back office): a message that was
-    given up is queued again for one more attempt, and one that is stuck
-    (its task lost, its worker dead) is woken up again; one
-    ``notifications.message.requeued`` audit event naming ``actor`` either
-    way. Idempotent: a message already waiting, being sent or sent is left
-    alone, and a wake-up of one that is also queued sends it once (the
-    worker claims it). A code that was given up is refused: its content
-    was erased, and the person asks for a new one. Returns a
-    :class:`Requeue` value."""
-    now = timezone.now()
-    with transaction.atomic():
-        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.status == OutboundMessage.Status.SENT:
-            return Requeue.DONE
-        failed = message.status == OutboundMessage.Status.FAILED
-        if failed and not message.sealed_context:
-            return Requeue.REFUSED
-        if not failed and not _stuck(message, now):
-            return Requeue.WAITING
-        if failed:
-            message.status = OutboundMessage.Status.QUEUED
-            # Due now: the sweeper leaves it to this wake-up for a lease.
-            message.next_attempt_at = now
-            message.save(update_fields=["status", "next_attempt_at"])
+    """A staff member's "requeue" (the back office's page of outgoing work):
+    a message that was given up is queued again for one more attempt, and
+    one that is stuck (its task lost, its worker dead) is woken up again;
+    one ``notifications.message.requeued`` audit event naming ``actor``
+    either way. Idempotent (:func:`~paraph.core.outbox.requeue`): a message
+    already waiting, being sent or sent is left alone, and a wake-up of one
+    that is also queued sends it once (the worker claims it). A code that
+    was given up is refused: its content was erased, and the person asks
+    for a new one. Returns a :class:`~paraph.core.outbox.Requeue` value."""
+
+    def record(message: OutboundMessage, was: str) -> None:
         audit_record(
             name="notifications.message.requeued",
             actor=actor,
@@ -383,9 +370,19 @@ def message_requeue(*, message_id: int, actor: Any) -> str:
                 "channel": message.channel,
                 "template": message.template,
                 "attempts": message.attempts,
-                "was": OutboundMessage.Status.FAILED if failed else message.status,
+                "was": was,
                 "error": message.error,
             },
         )
-        enqueue_on_commit(message_task(message), message.pk)
-    return Requeue.REQUEUED if failed else Requeue.WOKEN
+
+    return requeue(
+        rows=OutboundMessage.objects.all(),
+        pk=message_id,
+        delivered=OutboundMessage.Status.SENT,
+        given_up=OutboundMessage.Status.FAILED,
+        reopened=OutboundMessage.Status.QUEUED,
+        stuck=message_stuck,
+        refused=lambda message: not message.sealed_context,
+        record=record,
+        wake=lambda message: enqueue_on_commit(message_task(message), message.pk),
+    )

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -17,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from paraph.core.sandbox import sandbox_only
 from paraph.notifications.addresses import mask_destination
 from paraph.notifications.models import OutboundMessage, SandboxMessage
 from paraph.notifications.selectors import (
@@ -62,19 +59,6 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
         "notifications/message_detail.html",
         {"message": message, "destination": mask_destination(message.channel, message.to)},
     )
-
-
-def sandbox_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The sandbox pages exist only in sandbox mode; this guards them even
-    if a URL configuration mounted them by mistake."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not settings.SANDBOX:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @sandbox_only

@@ -57,9 +57,43 @@ def _certificate_problem(path: str) -> str | None:
     return None
 
 
-def key_files_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Open every key and certificate file the settings name."""
+def _token_problems() -> list[CheckMessage]:
+    """Open the PKCS#11 token and, in it, the seal's and the signing CA's
+    keys with their certificates, and sign a few bytes with each."""
+    from paraph.signing.conf import SEAL_LABEL, SIGNING_CA_LABEL
+    from paraph.signing.exceptions import KeyUnavailable, SigningConfigurationError
+    from paraph.signing.providers.pkcs11 import Pkcs11Token
+
+    hint = (
+        "Check PARAPH_SIGNING_PKCS11_MODULE, _TOKEN and _PIN, and the keys' and "
+        "certificates' labels (docs/operations.md, 'Keys in an HSM')."
+    )
+    try:
+        token = Pkcs11Token.from_settings()
+    except SigningConfigurationError as exc:
+        return [_error(6, f"PARAPH_SIGNING_PKCS11_TOKEN: {exc}", hint)]
     errors: list[CheckMessage] = []
+    for what, label in (("the seal", SEAL_LABEL), ("the signing CA", SIGNING_CA_LABEL)):
+        try:
+            token.key(label).sign(b"paraph check --deploy", "sha256")
+        except (KeyUnavailable, SigningConfigurationError) as exc:
+            errors.append(
+                _error(
+                    6,
+                    f"PARAPH_SIGNING_PKCS11_TOKEN {settings.SIGNING_PKCS11_TOKEN!r}: "
+                    f"{what} ({label!r}): {exc}",
+                    hint,
+                )
+            )
+    return errors
+
+
+def key_files_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Open every key and certificate file the settings name, or, with
+    keys in a PKCS#11 token, both keys in the token."""
+    errors: list[CheckMessage] = []
+    if settings.SIGNING_KEY_STORE == "pkcs11":
+        errors.extend(_token_problems())
     if settings.SIGNING_KEY_STORE == "file":
         for name, path, password in (
             (
@@ -84,8 +118,8 @@ def key_files_check(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     certificate_files: Iterable[tuple[str, list[str]]] = (
         ("PARAPH_SIGNING_TRUST_ROOTS", settings.SIGNING_TRUST_ROOTS),
         ("PARAPH_SIGNING_INTERMEDIATES", settings.SIGNING_INTERMEDIATES),
-        ("PARAPH_SIGNING_EID_CAS", settings.SIGNING_EID_CAS),
-        ("PARAPH_EID_TRUSTED_CA_FILES", settings.EID_TRUSTED_CA_FILES),
+        ("PARAPH_EID_ROOTS", settings.EID_ROOTS),
+        ("PARAPH_EID_CAS", settings.EID_CAS),
     )
     for name, paths in certificate_files:
         for path in paths:

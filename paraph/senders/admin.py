@@ -4,7 +4,6 @@ here and managed by the sender itself (/sender/). Every change audited."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from django import forms
@@ -16,12 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.backoffice import AuditedModelAdmin
 from paraph.core.sealing import seal
-from paraph.notifications.admin import requeue_report
 from paraph.senders.models import ApiKey, Sender, SenderMembership, WebhookDelivery, WebhookEndpoint
 from paraph.senders.services import (
     api_key_revoke,
     enterprise_number_normalize,
-    webhook_delivery_requeue,
     webhook_secret_generate,
 )
 
@@ -112,8 +109,8 @@ class WebhookEndpointAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    """Every delivery with its status, attempts and last error, and a
-    "requeue" action for those given up or stuck (ADR 25)."""
+    """Every delivery with its status, attempts and last error, read-only;
+    requeued from the page of outgoing work (/backoffice/outgoing/, ADR 31)."""
 
     list_display = [
         "created_at",
@@ -128,18 +125,5 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["status", "event"]
     search_fields = ["event_id", "endpoint__url"]
     list_select_related = ["endpoint"]
-    actions = ["requeue"]
-
-    def has_requeue_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("senders.requeue_webhookdelivery"))
-
-    @admin.action(
-        description=_("Requeue the selected deliveries (given up or stuck)"),
-        permissions=["requeue"],
-    )
-    def requeue(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
-        outcomes: Counter[str] = Counter(
-            webhook_delivery_requeue(delivery_id=pk, actor=request.user)  # type: ignore[arg-type]
-            for pk in queryset.values_list("pk", flat=True)
-        )
-        requeue_report(request, outcomes)
+    actions = None
+    change_list_template = "operations/outgoing_link_change_list.html"

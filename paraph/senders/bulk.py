@@ -24,6 +24,9 @@ OPTIONAL_COLUMNS = (
     "external_reference",
     "signing_deadline",
     "signature_page",
+    # Filled: the row's contract goes to this company (ADR 35); names,
+    # phone and national number stay empty.
+    "enterprise_number",
 )
 CSV_MAX_BYTES = 5 * 1024 * 1024
 
@@ -71,7 +74,23 @@ def _read_csv(handle: IO[bytes]) -> list[dict[str, str]]:
 
 
 def _row_data(row: dict[str, str], default_title: str) -> dict[str, Any]:
-    data: dict[str, Any] = {
+    if row.get("enterprise_number") and not any(
+        row.get(name) for name in ("first_name", "last_name", "phone", "national_number")
+    ):
+        company: dict[str, Any] = {
+            "enterprise_number": row["enterprise_number"],
+            "email": row.get("email", ""),
+        }
+        if row.get("language"):
+            company["language"] = row["language"].lower()
+        data: dict[str, Any] = {
+            "title": row.get("title") or default_title,
+            "company": company,
+            "external_reference": row.get("external_reference", ""),
+            "start_of_work": row.get("start_of_work", ""),
+        }
+        return _row_options(row, data)
+    data = {
         "title": row.get("title") or default_title,
         "recipient": {
             "first_name": row.get("first_name", ""),
@@ -82,10 +101,17 @@ def _row_data(row: dict[str, str], default_title: str) -> dict[str, Any]:
         "external_reference": row.get("external_reference", ""),
         "start_of_work": row.get("start_of_work", ""),
     }
+    if row.get("enterprise_number"):
+        # Both a person and a company: refused for this row.
+        data["company"] = {"enterprise_number": row["enterprise_number"], "email": row["email"]}
     if row.get("national_number"):
         data["recipient"]["national_number"] = row["national_number"]
     if row.get("language"):
         data["recipient"]["language"] = row["language"].lower()
+    return _row_options(row, data)
+
+
+def _row_options(row: dict[str, str], data: dict[str, Any]) -> dict[str, Any]:
     if row.get("signing_deadline"):
         data["signing_deadline"] = row["signing_deadline"]
     if row.get("signature_page"):

@@ -54,6 +54,9 @@ class ContractForm(ServiceErrorsMixin, forms.Form):
         "recipient.phone": "phone",
         "recipient.national_number": "national_number",
         "recipient.language": "language",
+        "recipient": "enterprise_number",
+        "company.enterprise_number": "enterprise_number",
+        "company.email": "email",
         "signing_deadline": "signing_deadline",
         "signature": "signature_page",
         "signature.page": "signature_page",
@@ -61,14 +64,17 @@ class ContractForm(ServiceErrorsMixin, forms.Form):
     }
 
     title = forms.CharField(label=_("Title of the contract"), max_length=200)
+    # Names and phone are checked by the service: a company has none.
     first_name = forms.CharField(
         label=_("Recipient's first name"),
         max_length=150,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     last_name = forms.CharField(
         label=_("Recipient's last name"),
         max_length=150,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     email = forms.EmailField(
@@ -80,6 +86,7 @@ class ContractForm(ServiceErrorsMixin, forms.Form):
     phone = forms.CharField(
         label=_("Recipient's mobile phone"),
         max_length=32,
+        required=False,
         help_text=_("For example 0470 12 34 56 or +32 470 12 34 56."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
@@ -88,6 +95,17 @@ class ContractForm(ServiceErrorsMixin, forms.Form):
         required=False,
         max_length=20,
         help_text=_("If you know it: only this person can then sign with their eID card."),
+    )
+    enterprise_number = forms.CharField(
+        label=_("Or a company: its enterprise number"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "To send the contract to a company (e.g. BE 0123.456.749): leave the name, "
+            "phone and national number empty. It goes to the company's adminbox, where its "
+            "digital representative or a user it allows signs for it; the e-mail address "
+            "above is told."
+        ),
     )
     language = forms.ChoiceField(
         label=_("Language of the e-mails (for a person new to Paraph)"),

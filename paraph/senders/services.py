@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from paraph.accounts.models import Language, Person
 from paraph.audit.services import audit_record
 from paraph.core.belgium import enterprise_number_normalize
-from paraph.core.outbox import Requeue, enqueue_on_commit, enqueue_safely
+from paraph.core.outbox import enqueue_on_commit, enqueue_safely, requeue
 from paraph.core.sealing import seal
 from paraph.senders.models import (
     PING_EVENT,
@@ -722,46 +722,31 @@ def webhook_deliveries_retry_due(*, now: dt.datetime | None = None, limit: int =
     return sum(enqueue_safely(webhook_deliver, delivery_id) for delivery_id in due)
 
 
-def webhook_delivery_requeue(*, delivery_id: int, actor: Person | None) -> str:
-    """A staff member's "requeue" (the back office): a delivery that was
-    given up goes back to pending for one more attempt, and one that is
-    stuck (its task lost, its worker dead, its retry overdue by a lease) is
-    woken up again; one ``senders.webhook.requeued`` audit event naming
-    ``actor`` either way. Idempotent: a delivery already pending, waiting
-    for its retry, being delivered or delivered is left alone, and a
-    wake-up of one that is also queued posts it once (the worker claims
-    it). Returns a :class:`~paraph.core.outbox.Requeue` value."""
-    now = timezone.now()
+def webhook_delivery_stuck(delivery: WebhookDelivery, now: dt.datetime) -> bool:
+    """Pending or due for its retry for longer than a lease (its task was
+    lost), or "being sent" by a worker whose lease ended."""
     lease_start = _lease_start(now)
-    with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
-        if delivery is None or delivery.status == DeliveryStatus.SUCCEEDED:
-            return Requeue.DONE
-        failed = delivery.status == DeliveryStatus.FAILED
-        stuck = (
-            (
-                delivery.status == DeliveryStatus.PENDING
-                and (delivery.next_attempt_at or delivery.created_at) <= lease_start
-            )
-            or (
-                delivery.status == DeliveryStatus.RETRYING
-                and delivery.next_attempt_at is not None
-                and delivery.next_attempt_at <= lease_start
-            )
-            or (
-                delivery.status == DeliveryStatus.DELIVERING
-                and delivery.last_attempt_at is not None
-                and delivery.last_attempt_at < lease_start
-            )
-        )
-        if not failed and not stuck:
-            return Requeue.WAITING
-        was = delivery.status
-        if failed:
-            delivery.status = DeliveryStatus.PENDING
-            # Due now: the sweeper leaves it to this wake-up for a lease.
-            delivery.next_attempt_at = now
-            delivery.save(update_fields=["status", "next_attempt_at"])
+    if delivery.status == DeliveryStatus.DELIVERING:
+        return delivery.last_attempt_at is not None and delivery.last_attempt_at < lease_start
+    if delivery.status == DeliveryStatus.RETRYING:
+        return delivery.next_attempt_at is not None and delivery.next_attempt_at <= lease_start
+    due = delivery.next_attempt_at or delivery.created_at
+    return delivery.status == DeliveryStatus.PENDING and due <= lease_start
+
+
+def webhook_delivery_requeue(*, delivery_id: int, actor: Person | None) -> str:
+    """A staff member's "requeue" (the back office's page of outgoing work),
+    as :func:`~paraph.notifications.services.message_requeue` does for a
+    message: a delivery that was given up goes back to pending for one more
+    attempt, and one that is stuck (its task lost, its worker dead, its
+    retry overdue by a lease) is woken up again; one
+    ``senders.webhook.requeued`` audit event naming ``actor`` either way.
+    Idempotent (:func:`~paraph.core.outbox.requeue`): a delivery already
+    pending, waiting for its retry, being delivered or delivered is left
+    alone, and a wake-up of one that is also queued posts it once (the
+    worker claims it). Returns a :class:`~paraph.core.outbox.Requeue` value."""
+
+    def record(delivery: WebhookDelivery, was: str) -> None:
         audit_record(
             name="senders.webhook.requeued",
             actor=actor,
@@ -774,8 +759,17 @@ def webhook_delivery_requeue(*, delivery_id: int, actor: Person | None) -> str:
                 "error": delivery.error,
             },
         )
-        _enqueue(delivery.pk)
-    return Requeue.REQUEUED if failed else Requeue.WOKEN
+
+    return requeue(
+        rows=WebhookDelivery.objects.all(),
+        pk=delivery_id,
+        delivered=DeliveryStatus.SUCCEEDED,
+        given_up=DeliveryStatus.FAILED,
+        reopened=DeliveryStatus.PENDING,
+        stuck=webhook_delivery_stuck,
+        record=record,
+        wake=lambda delivery: _enqueue(delivery.pk),
+    )
 
 
 def webhook_deliveries_sweep(now: dt.datetime) -> int:

@@ -51,6 +51,7 @@ from paraph.contracts.services import (
     contract_download_record,
     contract_reoffer,
     contract_revoke,
+    person_or_company_error,
 )
 from paraph.senders.bulk import bulk_entries_from_upload
 from paraph.senders.forms import (
@@ -212,16 +213,27 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _contract_data(form: ContractForm) -> ContractData:
     data = form.cleaned_data
+    errors = []
+    company = (data.get("enterprise_number") or "").strip()
+    person_given = any(
+        data.get(name) for name in ("first_name", "last_name", "phone", "national_number")
+    )
+    if company and person_given:
+        # One recipient: a person or a company (ADR 35).
+        errors.append(person_or_company_error(both=True))
+        company = ""
     return ContractData(
         title=data["title"],
         recipient=RecipientData(
-            first_name=data["first_name"],
-            last_name=data["last_name"],
+            first_name="" if company else data["first_name"],
+            last_name="" if company else data["last_name"],
             email=data["email"],
-            phone=data["phone"],
-            national_number=data["national_number"] or None,
+            phone="" if company else data["phone"],
+            national_number=None if company else data["national_number"] or None,
             language=data["language"],
+            company_number=company or None,
         ),
+        errors=errors,
         # The form's moments are aware, in the site's time zone (Brussels).
         start_of_work=data["start_of_work"],
         deadline=data["signing_deadline"],

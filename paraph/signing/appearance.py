@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext
 
+from paraph.core.belgium import enterprise_number_format
 from paraph.signing import engine
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -35,12 +36,15 @@ def appearance_lines(
     when: datetime,
     language: str | None,
     mandate_ref: str = "",
+    for_company: tuple[str, str] | None = None,
 ) -> tuple[str, ...]:
     """Three lines: the signer's name, how they signed, and the date and
     time in Brussels, in ``language`` (fr, nl, de or en; anything else falls
-    back to the site's default)."""
+    back to the site's default). Signed ``for_company`` (its name and
+    enterprise number), a line after the name says for which company."""
     local = when.astimezone(BRUSSELS)
     with translation.override(_language(language)):
+        company = signed_for_words(for_company) if for_company else ""
         if signed_with == SignedWith.EID:
             how = gettext("Signed with an eID card")
         elif signed_with == SignedWith.PASSWORD:
@@ -53,7 +57,27 @@ def appearance_lines(
             "date": formats.date_format(local, "DATE_FORMAT"),
             "time": formats.time_format(local, "H:i"),
         }
+    if company:
+        return (signer_name, company, how, moment)
     return (signer_name, how, moment)
+
+
+def signed_for_words(for_company: tuple[str, str]) -> str:
+    """ "for Boulangerie Dupont (enterprise number 0812.345.603)", in the
+    active language: the stamp's line and the signature's reason."""
+    name, number = for_company
+    return gettext("for %(company)s (enterprise number %(number)s)") % {
+        "company": name,
+        "number": enterprise_number_format(number),
+    }
+
+
+def signed_for_reason(for_company: tuple[str, str] | None, language: str | None) -> str | None:
+    """The signature dictionary's /Reason of a signature made for a company."""
+    if not for_company:
+        return None
+    with translation.override(_language(language)):
+        return gettext("Signed %(for_company)s") % {"for_company": signed_for_words(for_company)}
 
 
 def appearance(
@@ -64,6 +88,7 @@ def appearance(
     language: str | None,
     placement: engine.Placement | None,
     mandate_ref: str = "",
+    for_company: tuple[str, str] | None = None,
 ) -> engine.Appearance:
     return engine.Appearance(
         lines=appearance_lines(
@@ -72,6 +97,7 @@ def appearance(
             when=when,
             language=language,
             mandate_ref=mandate_ref,
+            for_company=for_company,
         ),
         placement=placement or engine.Placement(),
     )

@@ -6,18 +6,26 @@ from __future__ import annotations
 import dataclasses
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from paraph.identity.trust import eid_trust
 from paraph.signing.engine import EngineConfig, Level, Trust
 from paraph.signing.exceptions import SigningConfigurationError
 from paraph.signing.providers import SigningKey, TimestampAuthority
-from paraph.signing.providers.keys import SoftwareKey, load_pkcs12_file
+from paraph.signing.providers.keys import load_pkcs12_file
 from paraph.signing.providers.tsa import HttpTimestampAuthority, SandboxTimestampAuthority
 from paraph.signing.sandbox import SandboxPki, sandbox_pki
+
+if TYPE_CHECKING:  # python-pkcs11 is imported only when a token is used
+    from paraph.signing.providers.pkcs11 import Pkcs11Token
+
+# The labels of Paraph's keys (and of their certificates) in a PKCS#11 token.
+SEAL_LABEL = "seal"
+SIGNING_CA_LABEL = "signing-ca"
 
 
 def _read_certificate(path: str) -> bytes:
@@ -38,18 +46,6 @@ def _sandbox() -> SandboxPki | None:
     if not settings.SANDBOX:
         return None
     return sandbox_pki(Path(settings.DATA_DIR))
-
-
-def _eid_sandbox() -> tuple[str, str] | None:
-    """The virtual eID cards' root and citizen CA (``paraph.identity.eid_sandbox``),
-    in sandbox mode when no eID CAs are configured: cards from the sandbox's
-    virtual reader then sign, and their signatures validate, like real ones."""
-    if not settings.SANDBOX or settings.SIGNING_EID_CAS:
-        return None
-    from paraph.identity import eid_sandbox
-
-    directory = eid_sandbox.sandbox_dir()
-    return str(directory / "root.pem"), str(directory / "citizen-ca.pem")
 
 
 def trust() -> Trust:
@@ -82,31 +78,30 @@ def _verify_extra_roots() -> tuple[bytes, ...]:
 
 @functools.cache
 def _static_trust() -> Trust:
+    """Paraph's own roots and CAs (``SIGNING_TRUST_ROOTS``,
+    ``SIGNING_INTERMEDIATES``; the sandbox PKI's root without them) and the
+    one eID trust's roots and CAs (:func:`paraph.identity.trust.eid_trust`,
+    the sandbox's virtual cards' when no eID CA is configured)."""
     roots = list(settings.SIGNING_TRUST_ROOTS)
     sandbox = _sandbox()
     if sandbox is not None and not roots:
         roots.append(str(sandbox.root))
-    eid_cas = list(settings.SIGNING_EID_CAS)
-    eid_sandbox = _eid_sandbox()
-    if eid_sandbox is not None:
-        roots.append(eid_sandbox[0])
-        eid_cas.append(eid_sandbox[1])
+    eid = eid_trust()
+    roots.extend(root for root in eid.roots if root not in roots)
+    intermediates = [*settings.SIGNING_INTERMEDIATES]
+    intermediates.extend(ca for ca in eid.cas if ca not in intermediates)
     return Trust(
         roots=tuple(_read_certificate(p) for p in roots),
-        intermediates=tuple(
-            _read_certificate(p) for p in [*settings.SIGNING_INTERMEDIATES, *eid_cas]
-        ),
+        intermediates=tuple(_read_certificate(p) for p in intermediates),
         allow_fetching=settings.SIGNING_FETCH_REVOCATION,
     )
 
 
 @functools.cache
 def eid_cas() -> tuple[bytes, ...]:
-    """The CAs that issue the eID cards accepted for signing."""
-    eid_sandbox = _eid_sandbox()
-    if eid_sandbox is not None:
-        return (_read_certificate(eid_sandbox[1]),)
-    return tuple(_read_certificate(p) for p in settings.SIGNING_EID_CAS)
+    """The CAs that issue the eID cards accepted for signing: the one eID
+    trust's, as for logging in."""
+    return tuple(_read_certificate(p) for p in eid_trust().cas)
 
 
 @functools.cache
@@ -133,6 +128,14 @@ def timestamp_authority() -> TimestampAuthority:
 
 
 @functools.cache
+def _token() -> Pkcs11Token:
+    """The PKCS#11 token holding Paraph's keys, opened once per process."""
+    from paraph.signing.providers.pkcs11 import Pkcs11Token
+
+    return Pkcs11Token.from_settings()
+
+
+@functools.cache
 def seal_key() -> SigningKey:
     """Paraph's seal: a PKCS#12 file, or a key in a PKCS#11 token."""
     if settings.SIGNING_KEY_STORE == "file":
@@ -143,17 +146,20 @@ def seal_key() -> SigningKey:
             return load_pkcs12_file(sandbox.seal, sandbox.password)
         return load_pkcs12_file(settings.SIGNING_SEAL_PKCS12, settings.SIGNING_SEAL_PKCS12_PASSWORD)
     if settings.SIGNING_KEY_STORE == "pkcs11":
-        from paraph.signing.providers.pkcs11 import Pkcs11Token
-
-        return Pkcs11Token.from_settings().key("seal")
+        return _token().key(SEAL_LABEL)
     raise SigningConfigurationError(
         f"PARAPH_SIGNING_KEY_STORE must be file or pkcs11, not {settings.SIGNING_KEY_STORE!r}"
     )
 
 
 @functools.cache
-def signing_ca_key() -> SoftwareKey:
-    """Paraph's signing CA, which certifies people's password keys."""
+def signing_ca_key() -> SigningKey:
+    """Paraph's signing CA, which certifies people's password keys and signs
+    Paraph's CRL: a PKCS#12 file, or, with ``SIGNING_KEY_STORE=pkcs11``, the
+    key labelled ``signing-ca`` in the same token as the seal (its
+    certificate beside it, under the same label)."""
+    if settings.SIGNING_KEY_STORE == "pkcs11":
+        return _token().key(SIGNING_CA_LABEL)
     if not settings.SIGNING_CA_PKCS12:
         sandbox = _sandbox()
         if sandbox is None:
@@ -185,6 +191,7 @@ def _static_engine_config() -> EngineConfig:
 
 def reset() -> None:
     for cached in (
+        _token,
         _static_trust,
         _verify_extra_roots,
         eid_cas,
@@ -198,5 +205,5 @@ def reset() -> None:
 
 @receiver(setting_changed)
 def _on_setting_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("SIGNING_") or setting in ("SANDBOX", "DATA_DIR", "EID_SANDBOX_DIR"):
+    if setting.startswith(("SIGNING_", "EID_")) or setting in ("SANDBOX", "DATA_DIR"):
         reset()

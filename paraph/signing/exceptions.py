@@ -39,7 +39,8 @@ class TimestampUnavailable(SigningError):
 class CertificateRejected(SigningError):
     """A signing certificate failed a check: ``untrusted``, ``expired``,
     ``not_yet_valid``, ``revoked``, ``revocation_unknown``, ``key_usage``,
-    ``wrong_person`` or ``malformed``."""
+    ``policy`` (a policy the eID trust refuses), ``wrong_person`` or
+    ``malformed``."""
 
     code = "certificate_rejected"
 

@@ -14,6 +14,7 @@ decrypted with it. See docs/adr/0007-password-protected-signing-keys.md.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import uuid
@@ -25,11 +26,12 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
 from paraph.signing.exceptions import KeyUnavailable, SigningConfigurationError
+from paraph.signing.providers import SigningKey
 from paraph.signing.providers.keys import SoftwareKey
 
 CIPHER = "AES-256-GCM"
@@ -127,8 +129,75 @@ def generate_key_pair() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def _ca_certificate(ca: SigningKey) -> x509.Certificate:
+    try:
+        return x509.load_der_x509_certificate(ca.certificate)
+    except ValueError as exc:
+        raise SigningConfigurationError("the signing CA's certificate cannot be read") from exc
+
+
+def _ca_public_key(ca_cert: x509.Certificate) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+    public_key = ca_cert.public_key()
+    if not isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)):
+        raise SigningConfigurationError("the signing CA's key must be RSA or EC")
+    return public_key
+
+
+@functools.cache
+def _stand_in(kind: type) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
+    """A throw-away key of the CA key's kind: cryptography's builders sign
+    only with a key in memory, so they sign with this one first, and the
+    TBS part, with the same algorithm identifier, is signed again by the
+    CA's key (a PKCS#11 token's, which never leaves it)."""
+    if kind is rsa.RSAPublicKey:
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _sign_by_ca(ca: SigningKey, ca_cert: x509.Certificate, builder: Any, *, crl: bool) -> bytes:
+    """The DER certificate or CRL ``builder`` describes, signed (SHA-256)
+    by ``ca``: in memory directly, otherwise the TBSCertificate or
+    TBSCertList is signed through :meth:`SigningKey.sign` and assembled."""
+    if isinstance(ca, SoftwareKey):
+        return bytes(
+            builder.sign(ca.private_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        )
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import x509 as asn1_x509
+
+    kind = (
+        rsa.RSAPublicKey
+        if isinstance(_ca_public_key(ca_cert), rsa.RSAPublicKey)
+        else ec.EllipticCurvePublicKey
+    )
+    draft = builder.sign(_stand_in(kind), hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    if crl:
+        listed = asn1_crl.CertificateList.load(draft)
+        tbs_list = listed["tbs_cert_list"]
+        return bytes(
+            asn1_crl.CertificateList(
+                {
+                    "tbs_cert_list": tbs_list,
+                    "signature_algorithm": listed["signature_algorithm"],
+                    "signature": ca.sign(tbs_list.dump(), "sha256"),
+                }
+            ).dump()
+        )
+    certificate = asn1_x509.Certificate.load(draft)
+    tbs = certificate["tbs_certificate"]
+    return bytes(
+        asn1_x509.Certificate(
+            {
+                "tbs_certificate": tbs,
+                "signature_algorithm": certificate["signature_algorithm"],
+                "signature_value": ca.sign(tbs.dump(), "sha256"),
+            }
+        ).dump()
+    )
+
+
 def issue_certificate(
-    ca: SoftwareKey,
+    ca: SigningKey,
     public_key: rsa.RSAPublicKey,
     *,
     given_name: str,
@@ -143,11 +212,9 @@ def issue_certificate(
     serialNumber, or, for a person without one, a pseudonym (OID 2.5.4.65)
     that identifies them only inside Paraph. ``crl_url`` (where Paraph
     publishes the CA's CRL) goes in the CRL distribution points, so any
-    validator can learn that a retired key's certificate is revoked."""
-    try:
-        ca_cert = x509.load_der_x509_certificate(ca.certificate)
-    except ValueError as exc:
-        raise SigningConfigurationError("the signing CA's certificate cannot be read") from exc
+    validator can learn that a retired key's certificate is revoked. ``ca``
+    is a key in memory or in a PKCS#11 token."""
+    ca_cert = _ca_certificate(ca)
     full_name = f"{given_name} {surname}".strip()
     attributes = [
         x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
@@ -186,7 +253,7 @@ def issue_certificate(
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.private_key.public_key()),
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(_ca_public_key(ca_cert)),
             critical=False,
         )
     )
@@ -204,8 +271,7 @@ def issue_certificate(
             ),
             critical=False,
         )
-    cert = builder.sign(ca.private_key, hashes.SHA256())
-    return cert.public_bytes(serialization.Encoding.DER)
+    return _sign_by_ca(ca, ca_cert, builder, crl=False)
 
 
 def certificate_serial(certificate: bytes) -> int:
@@ -224,7 +290,7 @@ class Revoked:
 
 
 def build_crl(
-    ca: SoftwareKey,
+    ca: SigningKey,
     *,
     number: int,
     revoked: list[Revoked],
@@ -232,11 +298,9 @@ def build_crl(
     next_update: datetime,
 ) -> bytes:
     """A DER CRL (RFC 5280, v2, with CRL number and authority key
-    identifier) of Paraph's signing CA listing ``revoked``."""
-    try:
-        ca_cert = x509.load_der_x509_certificate(ca.certificate)
-    except ValueError as exc:
-        raise SigningConfigurationError("the signing CA's certificate cannot be read") from exc
+    identifier) of Paraph's signing CA listing ``revoked``, signed by its
+    key in memory or in a PKCS#11 token."""
+    ca_cert = _ca_certificate(ca)
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca_cert.subject)
@@ -244,7 +308,7 @@ def build_crl(
         .next_update(next_update)
         .add_extension(x509.CRLNumber(number), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.private_key.public_key()),
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(_ca_public_key(ca_cert)),
             critical=False,
         )
     )
@@ -258,5 +322,4 @@ def build_crl(
         if flag != x509.ReasonFlags.unspecified:  # RFC 5280: omit rather than "unspecified"
             revoked_builder = revoked_builder.add_extension(x509.CRLReason(flag), critical=False)
         builder = builder.add_revoked_certificate(revoked_builder.build())
-    crl = builder.sign(ca.private_key, hashes.SHA256())
-    return crl.public_bytes(serialization.Encoding.DER)
+    return _sign_by_ca(ca, ca_cert, builder, crl=True)

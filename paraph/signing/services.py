@@ -18,8 +18,9 @@ from django.utils.translation import gettext
 from paraph.accounts.models import Person
 from paraph.audit.services import audit_record
 from paraph.core.ratelimit import ratelimit_hit, ratelimit_reset
+from paraph.identity.trust import eid_trust
 from paraph.signing import conf, engine, passwordkeys
-from paraph.signing.appearance import BRUSSELS, SignedWith, appearance
+from paraph.signing.appearance import BRUSSELS, SignedWith, appearance, signed_for_reason
 from paraph.signing.exceptions import KeyUnavailable, PreparedSignatureUnavailable, SigningError
 from paraph.signing.models import (
     PersonSigningKey,
@@ -64,6 +65,17 @@ def _visible(
     return dataclasses.replace(options, appearance=make)
 
 
+def _for_company(
+    options: engine.SignOptions, for_company: tuple[str, str] | None, language: str | None
+) -> engine.SignOptions:
+    """A signature made for a company says so in its /Reason as well as on
+    its stamp (unless the caller gave a reason)."""
+    reason = signed_for_reason(for_company, language)
+    if reason is None or options.reason:
+        return options
+    return dataclasses.replace(options, reason=reason)
+
+
 # --- eID card signatures in two steps --------------------------------------
 
 
@@ -88,6 +100,7 @@ def eid_signature_prepare(
     placement: engine.Placement | None = None,
     options: engine.SignOptions | None = None,
     request: HttpRequest | None = None,
+    for_company: tuple[str, str] | None = None,
 ) -> EidSigningRequest:
     """Check the card's signing certificate for ``person`` (chain to the
     configured Belgian CAs, nonRepudiation, valid now, not revoked, national
@@ -104,6 +117,14 @@ def eid_signature_prepare(
             "this person has no national register number: an eID card cannot be matched",
             code="wrong_person",
         )
+    refused = eid_trust().refused_policy(certificate)
+    if refused is not None:
+        from paraph.signing.exceptions import CertificateRejected
+
+        raise CertificateRejected(
+            f"the certificate's policy {refused} is refused (EID_DISALLOWED_POLICIES)",
+            code="policy",
+        )
     config = conf.engine_config()
     card = engine.check_signing_certificate(
         certificate,
@@ -118,13 +139,14 @@ def eid_signature_prepare(
         when=now,
         language=person.language,
         placement=placement,
+        for_company=for_company,
     )
     prepared = engine.prepare_external(
         document,
         certificate=certificate,
         chain=conf.eid_cas(),
         config=config,
-        options=_visible(options, shown, field_name),
+        options=_for_company(_visible(options, shown, field_name), for_company, person.language),
     )
     with transaction.atomic():
         row = PreparedEidSignature.objects.create(
@@ -536,15 +558,23 @@ def signing_crl_refresh(*, force: bool = False, request: HttpRequest | None = No
     return crl
 
 
-def _locked(locked_until: datetime) -> KeyUnavailable:
-    """The refusal a locked person reads: until when, and what still works."""
+def _locked(locked_until: datetime, person: Person) -> KeyUnavailable:
+    """The refusal a locked person reads: until when, and what still works
+    (the eID card only for a person whose national number can match it)."""
     local = timezone.localtime(locked_until, BRUSSELS)
-    exc = KeyUnavailable(
-        gettext(
+    if person.national_number:
+        message = gettext(
             "Password signing is locked until %(date)s, %(time)s (Brussels time) after too "
             "many wrong passwords. You can still sign with your eID card, or call the "
             "contact centre to unlock it."
         )
+    else:
+        message = gettext(
+            "Password signing is locked until %(date)s, %(time)s (Brussels time) after too "
+            "many wrong passwords. Call the contact centre to unlock it."
+        )
+    exc = KeyUnavailable(
+        message
         % {
             "date": formats.date_format(local, "DATE_FORMAT"),
             "time": formats.time_format(local, "H:i"),
@@ -604,7 +634,7 @@ def _unlock(
     if timezone.now() >= key.not_after:
         raise KeyUnavailable("the mandate and its signing key have expired", code="expired")
     if key.locked_until is not None and key.locked_until > timezone.now():
-        raise _locked(key.locked_until)  # refused before any (costly) derivation
+        raise _locked(key.locked_until, person)  # refused before any (costly) derivation
     ca = conf.signing_ca_key()
     try:
         unlocked = passwordkeys.decrypt_private_key(
@@ -618,7 +648,7 @@ def _unlock(
         if exc.code == "wrong_password":
             locked_until = _count_wrong_password(person=person, key=key, request=request)
             if locked_until is not None:
-                raise _locked(locked_until) from exc
+                raise _locked(locked_until, person) from exc
         raise
     return key, unlocked
 
@@ -706,6 +736,7 @@ def password_signature_complete(
     placement: engine.Placement | None = None,
     options: engine.SignOptions | None = None,
     request: HttpRequest | None = None,
+    for_company: tuple[str, str] | None = None,
 ) -> PasswordSigned:
     """``document`` signed (PAdES) with ``person``'s own key, unlocked with
     ``password``, visibly (name, "password under mandate no. X", the time,
@@ -722,13 +753,16 @@ def password_signature_complete(
         language=person.language,
         placement=placement,
         mandate_ref=key.mandate_ref,
+        for_company=for_company,
     )
     try:
         signed = engine.sign_pdf(
             document,
             key=unlocked,
             config=conf.engine_config(),
-            options=_visible(options, shown, field_name),
+            options=_for_company(
+                _visible(options, shown, field_name), for_company, person.language
+            ),
         )
     finally:
         # Python cannot scrub memory; dropping the only reference is what is possible

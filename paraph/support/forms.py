@@ -4,14 +4,14 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from paraph.core.forms import HoneypotForm
 from paraph.support.models import Ticket, Topic
 
 CONTACT_TOPICS = [(t.value, t.label) for t in Topic if t != Topic.SALES]
 
 
-class ContactForm(forms.Form):
-    """The public contact form (SU-1). ``website`` is the honeypot: hidden
-    from people, filled in by robots."""
+class ContactForm(HoneypotForm):
+    """The public contact form (SU-1), with the honeypot ``website``."""
 
     topic = forms.ChoiceField(
         label=_("What is your question about?"),
@@ -60,21 +60,3 @@ class ContactForm(forms.Form):
         },
         widget=forms.Textarea(attrs={"rows": 8}),
     )
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
-    HONEYPOT = "website"
-
-    @property
-    def visible_fields_for_people(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.fields if name != self.HONEYPOT]
-
-    @property
-    def honeypot(self) -> forms.BoundField:
-        return self[self.HONEYPOT]
-
-    def honeypot_filled(self) -> bool:
-        return bool(self.data.get(self.add_prefix(self.HONEYPOT), "").strip())

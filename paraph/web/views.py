@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpRes
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from paraph.accounts.services import person_set_language
+from paraph.core.http import next_url_safe
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +28,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the page language; a logged-in person's choice is kept on
     their account so every device and every message follows it."""
     language = request.POST.get("language", "")
-    next_url = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "/"
+    next_url = next_url_safe(request, request.POST.get("next")) or "/"
     response = HttpResponseRedirect(next_url)
     if language not in dict(settings.LANGUAGES):
         return response

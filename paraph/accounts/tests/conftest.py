@@ -49,10 +49,10 @@ def resend(deliver: Callable[[], Any]) -> Callable[[Client], Any]:
 def next_codes(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """``next_codes("111111", "222222")``: the codes the next sendings
     carry, in order, where a test needs to know two codes differ."""
-    from paraph.accounts import services
+    from paraph.accounts.services import codes as one_time_codes
 
     def choose(*codes: str) -> None:
         queue = list(codes)
-        monkeypatch.setattr(services, "_code_new", lambda: queue.pop(0))
+        monkeypatch.setattr(one_time_codes, "code_new", lambda: queue.pop(0))
 
     return choose

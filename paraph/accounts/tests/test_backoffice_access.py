@@ -41,18 +41,23 @@ def test_the_agents_group_has_exactly_its_permissions():
     # The identity app grants agents its own (identity/migrations/0002).
     permissions = group.permissions.exclude(content_type__app_label="identity")
     assert sorted(permissions.values_list("codename", flat=True)) == [
+        "add_legalrepresentative",
         "add_person",
+        "add_representativechange",
         "change_correctionrequest",
         "change_person",
         "change_personsigningkey",
         "change_ticket",
+        "delete_legalrepresentative",
         "view_auditevent",
         "view_companyuser",
         "view_correctionrequest",
         "view_intermediary",
+        "view_legalrepresentative",
         "view_person",
         "view_personsigningkey",
         "view_registeredcompany",
+        "view_representativechange",
         "view_ticket",
     ]
 

@@ -265,6 +265,16 @@ def test_the_service_refuses_a_duplicate_with_a_field_error(anne, agent, person_
     assert anne.email == "anne@example.be"
 
 
+def test_the_same_address_in_other_capitals_is_no_change(anne, agent):
+    """As when the person changes it herself: the same mailbox, so nothing is
+    changed, recorded or sent (a case-sensitive comparison once sent two
+    notices to the same mailbox)."""
+    with pytest.raises(ValidationError) as caught:
+        person_change_email(person=anne, new_email="Anne@Example.BE", reason=REASON, actor=agent)
+    assert caught.value.error_dict["new_email"][0].code == "unchanged"
+    assert _nothing_changed(anne, email="anne@example.be", phone="+32470111111")
+
+
 def test_the_service_refuses_an_over_long_reason(anne, agent):
     with pytest.raises(ValidationError) as caught:
         person_change_phone(person=anne, new_phone="0470998877", reason="x" * 1001, actor=agent)

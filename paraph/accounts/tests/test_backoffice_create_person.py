@@ -5,6 +5,7 @@ exists, this and the demo data are how people get an account."""
 
 import html
 import json
+from typing import TypedDict
 
 import pytest
 from django.conf import settings
@@ -25,7 +26,21 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sandbox_email")]
 PEOPLE = "/backoffice/accounts/person/"
 ADD = f"{PEOPLE}add/"
 REASON = "Called the contact centre; checked her identity card number and date of birth."
-LOTTE = {
+
+
+class PersonFields(TypedDict):
+    """The add form's fields, which are also ``person_create``'s."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    national_number: str
+    language: str
+    reason: str
+
+
+LOTTE: PersonFields = {
     "first_name": "  Lotte ",
     "last_name": "Peeters",
     "email": "Lotte.Peeters@Example.BE",
@@ -191,7 +206,7 @@ def test_a_person_created_meanwhile_with_the_same_address_gives_the_same_message
     """Two agents create the same person at once: the second insert fails
     on the unique constraint, and is told as clearly as by the checks."""
     original = Person.set_unusable_password
-    raced = []
+    raced: list[bool] = []
 
     def someone_was_faster(person):
         # Between the checks and the insert, another agent's insert lands.
@@ -202,7 +217,7 @@ def test_a_person_created_meanwhile_with_the_same_address_gives_the_same_message
 
     monkeypatch.setattr(Person, "set_unusable_password", someone_was_faster)
     with translation.override("en"), pytest.raises(ValidationError) as raised:
-        person_create(**{**LOTTE, "national_number": ""}, actor=agent)
+        person_create(**LOTTE | {"national_number": ""}, actor=agent)
 
     assert raised.value.message_dict == {
         "email": [

@@ -97,6 +97,12 @@ def test_a_safe_next_page_is_honoured_and_another_site_is_not(start_login, anne,
     start_login(other, PHONE, next="https://evil.example/steal")
     assert submit_code(other, last_code(PHONE))["Location"] == "/adminbox/"
 
+    # A whole address, even of this site, is not a page's ``next`` (as on
+    # the mandate pages): the default page instead.
+    whole = english_client()
+    start_login(whole, PHONE, next="http://testserver/account/security/")
+    assert submit_code(whole, last_code(PHONE))["Location"] == "/adminbox/"
+
 
 def test_a_wrong_code_says_how_many_tries_are_left(en_client, start_login, anne):
     start_login(en_client, PHONE)

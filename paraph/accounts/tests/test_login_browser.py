@@ -37,7 +37,9 @@ def test_a_person_logs_in_on_a_phone_with_the_code_from_the_sms(
     page.screenshot(path=SCREENSHOT, full_page=True)
 
     sms = SandboxMessage.objects.filter(channel=Channel.SMS, to=PHONE).latest("id")
-    code = re.search(r"\b(\d{6})\b", sms.body_text).group(1)
+    found = re.search(r"\b(\d{6})\b", sms.body_text)
+    assert found is not None, sms.body_text
+    code = found.group(1)
     page.get_by_label("Code", exact=True).fill(f"{code[:3]} {code[3:]}")
     page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url("**/adminbox/")

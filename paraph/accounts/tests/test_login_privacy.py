@@ -28,9 +28,9 @@ KNOWN_EMAIL, UNKNOWN_EMAIL = "anne.martin@example.be", "nobody.here@example.be"
 @pytest.fixture(autouse=True)
 def fixed_code(monkeypatch):
     """Every code is 123456 here, so 000000 is surely wrong for both."""
-    from paraph.accounts import services
+    from paraph.accounts.services import codes
 
-    monkeypatch.setattr(services, "_code_new", lambda: "123456")
+    monkeypatch.setattr(codes, "code_new", lambda: "123456")
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def new_contract(make_contract, deliver, clock):
 
 def _email_links(address: str) -> list[str]:
     (message,) = [m for m in mail.outbox if address in m.to]
-    return LINK.findall(message.body)
+    return LINK.findall(str(message.body))
 
 
 def _activate(client, path, deliver, phone="0470 12 34 56", consent=False):

@@ -32,7 +32,7 @@ def test_a_new_person_activates_the_adminbox_and_lands_on_the_contract(
             start_of_work=start,
         )
     (message,) = [m for m in mail.outbox if "new@example.be" in m.to]
-    activate_path, _contract_path = LINK.findall(message.body)
+    activate_path, _contract_path = LINK.findall(str(message.body))
 
     page.goto(activate_path)
     expect(page.get_by_label("Mobile phone number")).to_have_value("+32470123456")

@@ -69,10 +69,10 @@ def use_cards(template: Any, tmp_path: Any, settings: Any) -> Any:
     shutil.copytree(template, directory)
     settings.SANDBOX = True
     settings.EID_SANDBOX_DIR = directory
-    settings.EID_TRUSTED_CA_FILES = []
-    settings.SIGNING_EID_CAS = []
+    settings.EID_CAS = []
     settings.SIGNING_TRUST_ROOTS = []
     settings.SIGNING_INTERMEDIATES = []
+    settings.EID_VIRTUAL_READER = True
     return directory
 
 
@@ -84,26 +84,6 @@ def cards(
     sandbox PKIs are made "now" by whichever test comes first)."""
     settings.BASE_URL = live_server.url
     return use_cards(eid_sign_template, tmp_path, settings)
-
-
-@pytest.fixture
-def timestamps_in_transaction(monkeypatch: Any) -> list[bool]:
-    """For each time-stamp asked of the sandbox authority from now on,
-    whether a database transaction was open (it must not be: others would
-    wait on its locks while Paraph waits for an outside service)."""
-    from django.db import connection
-
-    from paraph.signing.providers.tsa import SandboxTimestampAuthority
-
-    seen: list[bool] = []
-    answer_request = SandboxTimestampAuthority.request
-
-    def request(self: Any, der: bytes) -> bytes:
-        seen.append(connection.in_atomic_block)
-        return answer_request(self, der)
-
-    monkeypatch.setattr(SandboxTimestampAuthority, "request", request)
-    return seen
 
 
 @pytest.fixture

@@ -49,7 +49,9 @@ def test_a_person_merges_her_second_adminbox_from_her_preferences(
     page.get_by_role("button", name="Send me a code").click()
     page.wait_for_url("**/account/login/code/")
     sms = SandboxMessage.objects.filter(channel=Channel.SMS, to=PHONE).latest("id")
-    page.get_by_label("Code", exact=True).fill(re.search(r"\b(\d{6})\b", sms.body_text).group(1))
+    code = re.search(r"\b(\d{6})\b", sms.body_text)
+    assert code is not None, sms.body_text
+    page.get_by_label("Code", exact=True).fill(code.group(1))
     page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url("**/adminbox/")
 
@@ -61,7 +63,9 @@ def test_a_person_merges_her_second_adminbox_from_her_preferences(
     mail = SandboxMessage.objects.filter(channel=Channel.EMAIL, to="anne.work@example.be").latest(
         "id"
     )
-    page.goto(LINK.search(mail.body_text).group(1))
+    link = LINK.search(mail.body_text)
+    assert link is not None, mail.body_text
+    page.goto(link.group(1))
     expect(page.get_by_test_id("merge-counts")).to_contain_text("1 document will move here.")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
     page.get_by_role("button", name="Confirm and merge").click()

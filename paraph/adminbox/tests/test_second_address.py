@@ -48,7 +48,9 @@ def work_contract(make_contract, deliver, sandbox_email, clock):
 
 def _activation_link(address: str) -> str:
     (message,) = SandboxMessage.objects.filter(to=address, channel="email")
-    return ACTIVATE.search(message.body_text).group(1)
+    found = ACTIVATE.search(message.body_text)
+    assert found is not None, message.body_text
+    return found.group(1)
 
 
 def _phone_step(client, deliver, phone: str):
@@ -124,8 +126,10 @@ def test_the_same_persons_phone_leads_to_log_in_and_identify_this_address_then_m
     (merge_mail,) = SandboxMessage.objects.filter(
         to="anne.work@example.be", subject__icontains="one adminbox"
     )
+    merge_link = MERGE.search(merge_mail.body_text)
+    assert merge_link is not None, merge_mail.body_text
     with deliver():
-        en_client.post(MERGE.search(merge_mail.body_text).group(1))
+        en_client.post(merge_link.group(1))
     work_contract.refresh_from_db()
     assert work_contract.recipient == anne
     assert Contract.objects.filter(recipient=anne).count() == 1

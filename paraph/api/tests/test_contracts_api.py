@@ -43,7 +43,8 @@ def test_a_contract_is_created_and_sent_from_json(api, pdf, clock):
     assert body["signing_deadline"] == body["start_of_work"] == "2026-12-03T08:00:00Z"
     assert body["documents"]["sealed"] is True
     assert contract.api_key is not None and contract.created_by is None
-    assert contract.events.first().actor_label.startswith("API key paraph_")
+    created = contract.events.first()
+    assert created is not None and created.actor_label.startswith("API key paraph_")
 
 
 def test_a_contract_is_created_from_multipart(api, pdf, clock):

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import pgettext
 
 # The KBO's Language codes (denomination.csv) as ISO 639-1; 0 is "unknown".
 KBO_LANGUAGES = {"0": "", "1": "fr", "2": "nl", "3": "de", "4": "en"}
@@ -40,12 +41,17 @@ class Code:
     descriptions: tuple[tuple[str, str], ...] = ()
 
     def describe(self, language: str) -> str:
-        """The description in ``language``, else French, Dutch, any; else the code."""
+        """The description in ``language``, else in French, Dutch, German,
+        any language; a code the register does not describe is named as a
+        code ("code 006"), never shown bare as if it were a description."""
         by_language = dict(self.descriptions)
-        for choice in (language, "fr", "nl"):
+        for choice in (language, "fr", "nl", "de"):
             if by_language.get(choice):
                 return by_language[choice]
-        return next((text for _lang, text in self.descriptions if text), self.code)
+        described = next((text for _lang, text in self.descriptions if text), "")
+        return described or pgettext("a KBO code without description", "code %(code)s") % {
+            "code": self.code
+        }
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,11 @@ class CompanyData:
     registered_address: Address | None
     establishments: tuple[EstablishmentData, ...]
     source: str = ""
+    # National numbers of the persons the registry names as the company's
+    # legal representatives (directors, managers): they may change its
+    # digital representative (CO-5). The KBO open data names no persons, so
+    # its registry leaves this empty; a source that has them fills it.
+    legal_representatives: tuple[str, ...] = ()
 
     def name(self, language: str) -> str:
         """The official name in ``language``; else in French, Dutch, German,

@@ -1,6 +1,7 @@
 """Every write about companies: importing the KBO open data (here);
 registering a company and correcting its data (``registration``); its users
-and acting for it (``users``).
+and acting for it (``users``); changing its digital representative
+(``representative``).
 
 A full export loads into a new dataset in chunks (one short transaction
 each, so the database is never locked for long and memory stays bounded),
@@ -62,6 +63,13 @@ __all__ = [
     "invitation_find",
     "kbo_import",
     "person_may_register_companies",
+    "representative_accept",
+    "representative_change_find",
+    "representative_change_waiting",
+    "representative_company_check",
+    "representative_designate",
+    "representative_designation_check",
+    "representative_withdraw",
 ]
 
 MODELS: dict[str, type[models.Model]] = {
@@ -333,6 +341,15 @@ from paraph.companies.services.registration import (  # noqa: E402
     correction_file,
     correction_may_decide,
     person_may_register_companies,
+)
+from paraph.companies.services.representative import (  # noqa: E402
+    representative_accept,
+    representative_change_find,
+    representative_change_waiting,
+    representative_company_check,
+    representative_designate,
+    representative_designation_check,
+    representative_withdraw,
 )
 from paraph.companies.services.users import (  # noqa: E402
     acting_check,

@@ -75,6 +75,33 @@ def company_check(*, person: Any, number: str) -> CompanyData:
         digits = enterprise_number_normalize(number)
     except ValidationError as exc:
         raise CompanyRefused("invalid", str(exc.messages[0])) from exc
+    data = company_active_check(digits)
+    formatted = enterprise_number_format(digits)
+    existing = (
+        RegisteredCompany.objects.filter(number=digits).select_related("representative").first()
+    )
+    if existing is not None:
+        if existing.representative_id == person.pk:
+            message = _(
+                "You already registered the company %(number)s: you are its digital representative."
+            )
+        else:
+            message = _(
+                "The company %(number)s is already registered on Paraph. To act for it, "
+                "ask its digital representative (%(name)s) to invite you; if the "
+                "representative must change, contact the contact centre."
+            )
+        raise CompanyRefused(
+            "taken",
+            message % {"number": formatted, "name": existing.representative.get_full_name()},
+        )
+    return data
+
+
+def company_active_check(digits: str) -> CompanyData:
+    """The registry's data of the company ``digits`` (ten digits), refused
+    (:class:`CompanyRefused`) when the register has no active company with
+    that number (``unknown``) or it has stopped (``stopped``)."""
     data = get_company_registry().lookup(digits)
     formatted = enterprise_number_format(digits)
     if data is None:
@@ -96,24 +123,6 @@ def company_check(*, person: Any, number: str) -> CompanyData:
                 "company register (%(situation)s): it cannot be registered."
             )
             % {"number": formatted, "situation": data.juridical_situation.describe(language)},
-        )
-    existing = (
-        RegisteredCompany.objects.filter(number=digits).select_related("representative").first()
-    )
-    if existing is not None:
-        if existing.representative_id == person.pk:
-            message = _(
-                "You already registered the company %(number)s: you are its digital representative."
-            )
-        else:
-            message = _(
-                "The company %(number)s is already registered on Paraph. To act for it, "
-                "ask its digital representative (%(name)s) to invite you; if the "
-                "representative must change, contact the contact centre."
-            )
-        raise CompanyRefused(
-            "taken",
-            message % {"number": formatted, "name": existing.representative.get_full_name()},
         )
     return data
 

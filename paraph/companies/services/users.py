@@ -226,8 +226,8 @@ def acting_check(*, person: Any, number: str) -> RegisteredCompany:
         raise CompanyRefused(
             "unfinished",
             _(
-                "You have not finished the company's registration: accept the invitation "
-                "you received by e-mail to act for %(company)s."
+                "You have not accepted your invitation to act for %(company)s yet: open "
+                "the link in the e-mail you received."
             )
             % {"company": str(company)},
         )

@@ -121,3 +121,39 @@ def test_the_contact_centre_sees_a_company_with_its_representative_and_users(
     assert page.status_code == 200
     assert representative.get_full_name() in html or representative.email in html
     assert user.email in html or user.get_full_name() in html
+
+
+def _intermediary_add(client: Client, number: str, staff: Any) -> Any:
+    return client.post(
+        "/backoffice/companies/intermediary/add/",
+        {
+            "name": "Courtage Central",
+            "staff": [staff.pk],
+            "clients-TOTAL_FORMS": "1",
+            "clients-INITIAL_FORMS": "0",
+            "clients-MIN_NUM_FORMS": "0",
+            "clients-MAX_NUM_FORMS": "1000",
+            "clients-0-number": number,
+        },
+    )
+
+
+def test_an_intermediarys_client_typed_as_printed_gets_its_requests(person_factory, representative):
+    """The client's number is stored as ten digits, whatever form it was
+    typed in: before, "BE 0722.334.452" was kept as typed (or cut to ten
+    characters by the browser), matched no company, and the client's
+    requests went to the contact centre."""
+    superuser = person_factory(is_staff=True, is_superuser=True, language="en")
+    broker_person = person_factory(is_staff=True, language="en")
+    office = staff_login(Client(), superuser)
+
+    refused = _intermediary_add(office, "0722.334.400", broker_person)
+    assert refused.status_code == 200
+    assert "check the last two digits" in refused.content.decode()
+    assert not Intermediary.objects.exists()
+
+    added = _intermediary_add(office, "BE 0722.334.452", broker_person)
+    assert added.status_code == 302
+    assert IntermediaryClient.objects.get().number == "0722334452"
+    correction = _file(representative, "0722334452", "The seat is at number 42.")
+    assert correction.intermediary == Intermediary.objects.get(staff=broker_person)

@@ -15,6 +15,7 @@ from paraph.companies import services
 from paraph.companies.demo import DEMO_KBO_DIR
 from paraph.companies.models import Company, Denomination, KboImport
 from paraph.companies.providers import CompanyData, get_company_registry
+from paraph.companies.providers.kbo import KboOpenDataRegistry
 from paraph.companies.tests.conftest import read_csv, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -148,13 +149,13 @@ def test_an_update_changes_one_name_and_removes_one_enterprise_and_nothing_else(
     assert after["0456789034"] is not None
     assert after["0456789034"].name("nl") == "Bakkerij Janssens & Zonen"
     # Its establishments' names are theirs, not the enterprise's: unchanged.
+    assert before["0456789034"] is not None
     assert after["0456789034"].establishments == before["0456789034"].establishments
     changed = {number for number in SAMPLE_NUMBERS if after[number] != before[number]}
     assert changed == {"0456789034", "0812345603"}
     assert not Denomination.objects.filter(entity_number="0812345603").exists()
-    assert (
-        get_company_registry().lookup("0123456749").source.startswith("KBO open data, extract 144")
-    )
+    interim = get_company_registry().lookup("0123456749")
+    assert interim is not None and interim.source.startswith("KBO open data, extract 144")
     record = KboImport.objects.get(kind="update")
     assert record.counts["enterprise_deleted"] == 1
     assert record.counts["denomination_deleted"] == 2  # Janssens' one name, Dupont's one
@@ -264,7 +265,8 @@ def test_a_new_full_export_replaces_the_data_and_the_old_rows_go(sample_copy):
 
     registry = get_company_registry()
     assert registry.lookup("0812345603") is None
-    assert registry.lookup("0123456749").source.startswith("KBO open data, extract 147")
+    interim = registry.lookup("0123456749")
+    assert interim is not None and interim.source.startswith("KBO open data, extract 147")
     assert Company.objects.count() == 15  # the replaced dataset's rows are gone
     assert list(KboImport.objects.order_by("pk").values_list("status", flat=True)) == [
         "replaced",
@@ -296,8 +298,9 @@ def test_a_lookup_that_a_new_export_overtakes_reads_the_new_data(sample_copy, mo
     meta[4][1] = "147"
     write_csv(sample_copy / "meta.csv", meta[0], meta[1:])
     registry = get_company_registry()
-    read = type(registry)._read
-    overtaken = []
+    assert isinstance(registry, KboOpenDataRegistry), "the lookup reads the imported export"
+    read = KboOpenDataRegistry._read
+    overtaken: list[bool] = []
 
     def read_then_switch(self, dataset, number):
         found = read(self, dataset, number)
@@ -306,7 +309,7 @@ def test_a_lookup_that_a_new_export_overtakes_reads_the_new_data(sample_copy, mo
             _import(sample_copy)
         return found
 
-    monkeypatch.setattr(type(registry), "_read", read_then_switch)
+    monkeypatch.setattr(KboOpenDataRegistry, "_read", read_then_switch)
 
     company = registry.lookup("0123456749")
 

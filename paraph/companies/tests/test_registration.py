@@ -52,7 +52,7 @@ REFUSALS: dict[str, dict[str, str]] = {
         ),
         "de": (
             "Nur eine mit itsme oder der eID-Karte registrierte Person kann ein Unternehmen "
-            "registrieren. Ihr Konto wurde auf andere Weise eröffnet (Videoidentifizierung, "
+            "registrieren. Ihr Konto wurde auf andere Weise eröffnet (Video-Identifizierung, "
             "Kontaktcenter): Wenden Sie sich an das Kontaktcenter, das Ihnen erklärt, wie Sie "
             "Ihre Identität mit itsme oder Ihrer eID-Karte bestätigen."
         ),
@@ -81,19 +81,19 @@ REFUSALS: dict[str, dict[str, str]] = {
     "stopped": {
         "en": (
             "The company 0123.456.749 has stopped or is stopping according to the company "
-            "register (006): it cannot be registered."
+            "register (code 006): it cannot be registered."
         ),
         "fr": (
             "Selon le registre des entreprises, l'entreprise 0123.456.749 a cessé ou cesse ses "
-            "activités (006)\u00a0: elle ne peut pas être enregistrée."
+            "activités (code 006)\u00a0: elle ne peut pas être enregistrée."
         ),
         "nl": (
             "Volgens het ondernemingsregister is de onderneming 0123.456.749 gestopt of aan het "
-            "stoppen (006): ze kan niet worden geregistreerd."
+            "stoppen (code 006): ze kan niet worden geregistreerd."
         ),
         "de": (
             "Laut Unternehmensregister hat das Unternehmen 0123.456.749 seine Tätigkeit "
-            "eingestellt oder stellt sie ein (006): Es kann nicht registriert werden."
+            "eingestellt oder stellt sie ein (Code 006): Es kann nicht registriert werden."
         ),
     },
     "taken": {
@@ -104,8 +104,8 @@ REFUSALS: dict[str, dict[str, str]] = {
         ),
         "fr": (
             "L'entreprise 0123.456.749 est déjà enregistrée sur Paraph. Pour agir en son nom, "
-            "demandez à son représentant numérique (Anne Peeters) de vous inviter\u00a0; si le "
-            "représentant doit changer, contactez le centre de contact."
+            "demandez à la personne qui la représente numériquement (Anne Peeters) de vous "
+            "inviter\u00a0; si cette personne doit changer, contactez le centre de contact."
         ),
         "nl": (
             "De onderneming 0123.456.749 is al geregistreerd op Paraph. Om voor haar op te "
@@ -114,9 +114,9 @@ REFUSALS: dict[str, dict[str, str]] = {
             "contactcenter."
         ),
         "de": (
-            "Das Unternehmen 0123.456.749 ist bereits auf Paraph registriert. Um für es zu "
-            "handeln, bitten Sie seinen digitalen Vertreter (Anne Peeters), Sie einzuladen; wenn "
-            "der Vertreter wechseln muss, wenden Sie sich an das Kontaktcenter."
+            "Das Unternehmen 0123.456.749 ist bereits auf Paraph registriert. Um für das "
+            "Unternehmen zu handeln, bitten Sie seine digitale Vertretung (Anne Peeters), Sie "
+            "einzuladen; wenn die Vertretung wechseln muss, wenden Sie sich an das Kontaktcenter."
         ),
     },
     "taken_by_you": {
@@ -124,16 +124,16 @@ REFUSALS: dict[str, dict[str, str]] = {
             "You already registered the company 0123.456.749: you are its digital representative."
         ),
         "fr": (
-            "Vous avez déjà enregistré l'entreprise 0123.456.749\u00a0: vous en êtes le "
-            "représentant numérique."
+            "Vous avez déjà enregistré l'entreprise 0123.456.749\u00a0: c'est vous qui la "
+            "représentez numériquement."
         ),
         "nl": (
             "U hebt de onderneming 0123.456.749 al geregistreerd: u bent haar digitale "
             "vertegenwoordiger."
         ),
         "de": (
-            "Sie haben das Unternehmen 0123.456.749 bereits registriert: Sie sind sein digitaler "
-            "Vertreter."
+            "Sie haben das Unternehmen 0123.456.749 bereits registriert: Sie sind seine digitale "
+            "Vertretung."
         ),
     },
     "empty": {
@@ -261,7 +261,8 @@ def test_a_company_in_liquidation_is_refused(high, sample_copy, language):
     refusal = _refusal(high, INTERIM, language)
 
     assert refusal.code == "stopped"
-    assert refusal.message == REFUSALS["stopped"][language]  # "006": no description in the demo
+    # "006" has no description in the sample: named as a code, not shown bare
+    assert refusal.message == REFUSALS["stopped"][language]
     assert not RegisteredCompany.objects.exists()
 
 

@@ -15,6 +15,7 @@ from paraph.audit.models import AuditEvent
 from paraph.companies import services
 from paraph.companies.demo import DEMO_KBO_DIR
 from paraph.companies.models import CorrectionRequest, RegisteredCompany
+from paraph.companies.tests.conftest import write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +159,34 @@ def test_logged_out_people_are_sent_to_log_in():
     response = Client().get(URL)
 
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_code_without_description_is_named_as_a_code_not_shown_bare(
+    person_factory, update_folder
+):
+    """The register describes every code in French and Dutch, most in
+    German: a page in German shows another language's description; a code
+    with none at all reads "code 030", never a bare "(030)"."""
+    from paraph.companies.demo import DEMO_KBO_DIR
+    from paraph.companies.tests.conftest import read_csv
+
+    folder = update_folder(
+        delete={"enterprise": ["0812.345.603", "0456.789.034"]},
+        insert={
+            "enterprise": [
+                ["0812.345.603", "AC", "000", "2", "030", "", "04-05-2011"],
+                ["0456.789.034", "AC", "000", "2", "016", "", "17-10-1995"],
+            ]
+        },
+    )
+    codes = read_csv(DEMO_KBO_DIR / "code.csv")
+    codes.append(["JuridicalForm", "016", "NL", "Coöperatieve vennootschap"])
+    write_csv(folder / "code.csv", codes[0], codes[1:])
+    services.kbo_import(directory=folder)
+    client, _person = _client(person_factory, "en")
+
+    undescribed = _text(client.post(URL, {"number": "0812.345.603"}))
+    other_language = _text(client.post(URL, {"number": "0456.789.034"}))
+
+    assert "<dt>Legal form</dt><dd>code 030</dd>" in undescribed
+    assert "<dt>Legal form</dt><dd>Coöperatieve vennootschap</dd>" in other_language

@@ -70,7 +70,7 @@ def test_an_invited_person_accepts_once_and_becomes_a_user(company, high, delive
         token = _invite(company, "Marc@Example.be", "85.07.30-033.28")
 
     [message] = mail.outbox
-    link = re.search(r"https?://\S+/company/invitation/\S+/", message.body)
+    link = re.search(r"https?://\S+/company/invitation/\S+/", str(message.body))
     assert message.to == ["marc@example.be"] and link and token in link.group(0)
     assert token not in CompanyInvitation.objects.get().token_hash
     member = services.invitation_accept(token=token, person=invited)
@@ -176,49 +176,48 @@ REFUSALS: dict[str, dict[str, str]] = {
             "You are neither the digital representative nor a user of Intérim Demo (0123.456.749)."
         ),
         "fr": (
-            "Vous n'êtes ni le représentant numérique ni l'un des utilisateurs de l'entreprise "
-            "Intérim Demo (0123.456.749)."
+            "Vous ne représentez pas numériquement l'entreprise Intérim Demo (0123.456.749) et "
+            "vous ne faites pas partie de ses utilisateurs."
         ),
         "nl": (
             "U bent noch de digitale vertegenwoordiger noch een gebruiker van Intérim Demo "
             "(0123.456.749)."
         ),
         "de": (
-            "Sie sind weder der digitale Vertreter noch ein Benutzer von Intérim Demo "
+            "Sie sind weder die digitale Vertretung noch ein Benutzer von Intérim Demo "
             "(0123.456.749)."
         ),
     },
     "unfinished": {
         "en": (
-            "You have not finished the company's registration: accept the invitation you "
-            "received by e-mail to act for Intérim Demo (0123.456.749)."
+            "You have not accepted your invitation to act for Intérim Demo (0123.456.749) yet: "
+            "open the link in the e-mail you received."
         ),
         "fr": (
-            "Vous n'avez pas terminé l'enregistrement de l'entreprise\u00a0: acceptez "
-            "l'invitation reçue par e-mail pour agir pour Intérim Demo (0123.456.749)."
+            "Vous n'avez pas encore accepté l'invitation à agir pour Intérim Demo "
+            "(0123.456.749)\u00a0: ouvrez le lien de l'e-mail que vous avez reçu."
         ),
         "nl": (
-            "U hebt de registratie van de onderneming niet afgerond: aanvaard de uitnodiging die "
-            "u per e-mail kreeg om voor Intérim Demo (0123.456.749) op te treden."
+            "U hebt de uitnodiging om voor Intérim Demo (0123.456.749) op te treden nog niet "
+            "aanvaard: open de link in de e-mail die u hebt ontvangen."
         ),
         "de": (
-            "Sie haben die Registrierung des Unternehmens nicht abgeschlossen: Nehmen Sie die "
-            "Einladung an, die Sie per E-Mail erhalten haben, um für Intérim Demo (0123.456.749) "
-            "zu handeln."
+            "Sie haben die Einladung, für Intérim Demo (0123.456.749) zu handeln, noch nicht "
+            "angenommen: Öffnen Sie den Link in der E-Mail, die Sie erhalten haben."
         ),
     },
     "not_representative": {
         "en": "Only the digital representative of Intérim Demo (0123.456.749) manages its users.",
         "fr": (
-            "Seul le représentant numérique de l'entreprise Intérim Demo (0123.456.749) gère ses "
-            "utilisateurs."
+            "Seule la personne qui représente numériquement l'entreprise Intérim Demo "
+            "(0123.456.749) gère ses utilisateurs."
         ),
         "nl": (
             "Alleen de digitale vertegenwoordiger van Intérim Demo (0123.456.749) beheert de "
             "gebruikers ervan."
         ),
         "de": (
-            "Nur der digitale Vertreter von Intérim Demo (0123.456.749) verwaltet die Benutzer "
+            "Nur die digitale Vertretung von Intérim Demo (0123.456.749) verwaltet die Benutzer "
             "des Unternehmens."
         ),
     },
@@ -243,10 +242,11 @@ REFUSALS: dict[str, dict[str, str]] = {
     "invitation_expired": {
         "en": "This invitation has expired: ask the digital representative for a new one.",
         "fr": (
-            "Cette invitation a expiré\u00a0: demandez-en une nouvelle au représentant numérique."
+            "Cette invitation a expiré\u00a0: demandez-en une nouvelle à la personne qui "
+            "représente numériquement l'entreprise."
         ),
         "nl": "Deze uitnodiging is verlopen: vraag de digitale vertegenwoordiger om een nieuwe.",
-        "de": "Diese Einladung ist abgelaufen: Bitten Sie den digitalen Vertreter um eine neue.",
+        "de": "Diese Einladung ist abgelaufen: Bitten Sie die digitale Vertretung um eine neue.",
     },
     "invitation_other_email": {
         "en": (

@@ -60,7 +60,7 @@ def sender_factory(db: Any) -> Any:
 
     def make(**fields: Any) -> Any:
         n = next(counter)
-        values = {
+        values: dict[str, Any] = {
             "name": f"Intérim {n}",
             "enterprise_number": enterprise_number(f"0{n + 4031700:07d}"),
             "contact_email": f"hr{n}@interim.test",

@@ -19,6 +19,7 @@ def test_each_event_of_the_contract_is_proven_in_the_sealed_tree(make_contract, 
     contract = make_contract()
     audit_record(name="accounts.login.succeeded", subject=person)  # another subject's event
     checkpoint = audit_checkpoint()
+    assert checkpoint is not None
     later = audit_record(name="contracts.contract.revoked", subject=contract)
 
     call_command("audit-prove", str(contract.public_id))
@@ -54,6 +55,7 @@ def test_the_evidence_carries_the_same_proofs(make_contract):
 
     contract = make_contract()
     checkpoint = audit_checkpoint()
+    assert checkpoint is not None
 
     proof = contract_evidence(contract=contract)["audit_proof"]
 

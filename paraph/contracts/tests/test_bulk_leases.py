@@ -42,10 +42,10 @@ def _entries(pdf, count):
 def _die_after(monkeypatch, contracts):
     """The worker is killed (here: an exception nobody catches) once
     ``contracts`` contracts of the batch were made and committed."""
-    import paraph.contracts.services as services
+    from paraph.contracts.services import batches
 
-    real = services._item_process
-    calls = []
+    real = batches.batch_item_process
+    calls: list[BulkItem] = []
 
     def item_process(batch, item):
         if len(calls) == contracts:
@@ -53,7 +53,7 @@ def _die_after(monkeypatch, contracts):
         calls.append(item)
         real(batch, item)
 
-    monkeypatch.setattr(services, "_item_process", item_process)
+    monkeypatch.setattr(batches, "batch_item_process", item_process)
 
 
 def test_a_batch_whose_worker_died_is_resumed_after_its_lease_without_duplicates(

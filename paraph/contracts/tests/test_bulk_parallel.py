@@ -38,16 +38,16 @@ def test_two_workers_share_a_batch_and_make_each_contract_once(
     # one task per worker that may share it
     assert len(kept_queue.results) == 2
 
-    import paraph.contracts.services as services
+    from paraph.contracts.services import batches
 
     made_by: dict[int, str] = {}
-    real = services._item_process
+    real = batches.batch_item_process
 
     def item_process(batch: Any, item: Any) -> None:
         made_by[item.index] = threading.current_thread().name
         real(batch, item)
 
-    monkeypatch.setattr(services, "_item_process", item_process)
+    monkeypatch.setattr(batches, "batch_item_process", item_process)
     barrier = threading.Barrier(2)
     outcomes: list[Any] = []
 
@@ -71,7 +71,8 @@ def test_two_workers_share_a_batch_and_make_each_contract_once(
     assert (batch.status, batch.processed, batch.succeeded) == ("done", COUNT, COUNT)
     contracts = Contract.objects.filter(batch=batch)
     assert contracts.count() == COUNT
-    assert sorted(i.contract_id for i in batch.items.all()) == sorted(c.pk for c in contracts)
+    made = batch.items.order_by("contract_id").values_list("contract_id", flat=True)
+    assert list(made) == list(contracts.order_by("pk").values_list("pk", flat=True))
     assert sorted(made_by) == list(range(COUNT)), "each item taken by one worker"
     assert set(made_by.values()) == {"worker-1", "worker-2"}, made_by
     finished = AuditEvent.objects.filter(name="contracts.batch.finished")

@@ -139,6 +139,7 @@ def test_the_report_carries_its_events_proofs_in_the_sealed_audit_checkpoint(mak
     contract = make_contract()
     before = pdf_text(evidence_pdf_render(contract=contract, language="en"))
     checkpoint = audit_checkpoint()
+    assert checkpoint is not None
 
     text = pdf_text(evidence_pdf_render(contract=contract, language="en"))
 

@@ -62,7 +62,7 @@ def test_a_password_signature_from_the_engine_is_stored_whole(make_contract, clo
         evidence={"unlocked_with": "password"},
     )
 
-    assert stored.status == "signed"
+    assert stored.status == "signed" and stored.signed_at is not None
     assert stored.signed_sha256 == hashlib.sha256(signed).hexdigest()
     with stored.signed_pdf.open("rb") as handle:
         assert handle.read() == signed
@@ -123,7 +123,7 @@ def test_when_the_database_write_fails_no_signed_file_is_left(make_contract, clo
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("paraph.contracts.services.webhook_event_emit", broken)
+    monkeypatch.setattr("paraph.contracts.services.common.webhook_event_emit", broken)
     with pytest.raises(RuntimeError):
         contract_sign_record(
             contract=contract,

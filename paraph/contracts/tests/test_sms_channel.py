@@ -41,6 +41,13 @@ def _sms(phone=PHONE):
     return list(SandboxMessage.objects.filter(channel="sms", to=phone))
 
 
+def _short_link(sms: SandboxMessage) -> tuple[str, str]:
+    """The path and the code of the short link an SMS carries."""
+    found = SHORT.search(sms.body_text)
+    assert found is not None, sms.body_text
+    return found.group(1), found.group(2)
+
+
 def test_a_person_who_chose_sms_gets_one_sms_with_a_short_link_and_no_email(
     anne, make_contract, sandbox_email, deliver, clock
 ):
@@ -61,7 +68,7 @@ def test_the_short_link_leads_to_the_contract_behind_log_in(
 ):
     with deliver():
         contract = make_contract(recipient={"email": "anne@example.be"})
-    path, code = SHORT.search(_sms()[0].body_text).groups()
+    path, code = _short_link(_sms()[0])
 
     response = client.get(path)
     upper = client.get(path.replace(code, code.upper()))
@@ -86,7 +93,7 @@ def test_a_wrong_short_code_is_a_404_and_guessing_is_stopped(client, db):
 def test_an_expired_short_link_says_so(anne, make_contract, sandbox_email, deliver, client, clock):
     with deliver():
         make_contract(recipient={"email": "anne@example.be"})
-    path, _code = SHORT.search(_sms()[0].body_text).groups()
+    path, _code = _short_link(_sms()[0])
     clock.shift(31 * 24 * 3600)
 
     response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")

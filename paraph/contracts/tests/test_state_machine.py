@@ -4,12 +4,11 @@ transition; and two concurrent attempts under the row lock."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 
+from paraph.accounts.models import Person
 from paraph.audit.models import AuditEvent
 from paraph.contracts.models import TRANSITIONS, Contract, ContractEvent, ContractStatus
 from paraph.contracts.services import (
@@ -25,6 +24,7 @@ from paraph.contracts.services import (
     contract_sign_record,
 )
 from paraph.contracts.tests.fixtures import T0, signed_version
+from paraph.core.tests.races import race
 from paraph.signing.tests.pdfs import contract_pdf
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +37,16 @@ def _document(contract: Contract) -> bytes:
         return handle.read()
 
 
+def _recipient(contract: Contract) -> Person:
+    """The person a contract is for: every contract here has one."""
+    assert contract.recipient is not None
+    return contract.recipient
+
+
 def _sign(contract: Contract) -> Contract:
     return contract_sign_record(
         contract=contract,
-        person=contract.recipient,
+        person=_recipient(contract),
         signed_pdf=signed_version(_document(contract)),
         method="eid",
     )
@@ -77,11 +83,11 @@ def _do(action: str, contract: Contract, clock: Any) -> Any:
     if action == "send":
         return contract_send(contract=contract)
     if action == "open":
-        return contract_open(contract=contract, person=contract.recipient)
+        return contract_open(contract=contract, person=_recipient(contract))
     if action == "sign":
         return _sign(contract)
     if action == "refuse":
-        return contract_refuse(contract=contract, person=contract.recipient)
+        return contract_refuse(contract=contract, person=_recipient(contract))
     if action == "revoke":
         return contract_revoke(contract=contract)
     if action == "expire":
@@ -141,10 +147,10 @@ def test_every_action_from_every_state(in_state, clock, state, action):
 
     contract.refresh_from_db()
     events = ContractEvent.objects.filter(contract=contract).count() - events_before
-    audits = AuditEvent.objects.filter(
+    audit_events = AuditEvent.objects.filter(
         subject_id=str(contract.pk), subject_type="contracts.contract"
     )
-    audits = audits.count() - audit_before
+    audits = audit_events.count() - audit_before
     if expected is None:
         # Refused, or (open, expire) nothing to do: nothing changed, nothing recorded.
         assert contract.status == state
@@ -198,28 +204,6 @@ def test_a_superseded_contract_can_no_longer_be_signed_but_its_successor_can(in_
 # --- Concurrency: the row lock -----------------------------------------------------------
 
 
-def _race(*actions: Any) -> list[Any]:
-    """Run the actions in threads started together; their results or errors."""
-    barrier = threading.Barrier(len(actions))
-    results: list[Any] = [None] * len(actions)
-
-    def run(i: int, action: Any) -> None:
-        try:
-            barrier.wait()
-            results[i] = action()
-        except BaseException as exc:  # the loser's refusal is the point
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_signatures_at_once_make_one_signed_contract(make_contract):
@@ -235,7 +219,7 @@ def test_two_signatures_at_once_make_one_signed_contract(make_contract):
             method="eid",
         )
 
-    results = _race(sign(b"% first"), sign(b"% second"))
+    results = race(sign(b"% first"), sign(b"% second"))
 
     errors = [r for r in results if isinstance(r, BaseException)]
     assert len(errors) == 1, results
@@ -254,7 +238,7 @@ def test_a_revocation_racing_a_signature_leaves_exactly_one_outcome(make_contrac
     contract_open(contract=contract, person=contract.recipient)
     document = _document(contract)
 
-    results = _race(
+    results = race(
         lambda: contract_revoke(contract=Contract.objects.get(pk=contract.pk), reason="race"),
         lambda: contract_sign_record(
             contract=Contract.objects.get(pk=contract.pk),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 
 import pytest
 from django.core.files.base import ContentFile
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.django_db
 RECIPIENT = "anne.martin@example.be"
 
 # Each broken upload, the code of its refusal and words of its message.
-BROKEN = {
+BROKEN: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "page-tree-cycle": (hostilepdfs.page_tree_cycle, "page_tree", "list of pages is broken"),
     "page-missing": (hostilepdfs.page_tree_missing_object, "page_tree", "list of pages is broken"),
     "annotation-missing": (

@@ -5,6 +5,8 @@ environment the test gives them):
     python -m paraph.core.tests.crashkit batch N      a bulk send of N contracts
     python -m paraph.core.tests.crashkit emails N     N e-mails queued
     python -m paraph.core.tests.crashkit apikey       a sender and its API key (printed)
+    python -m paraph.core.tests.crashkit office       the same, and a logged-in session of one
+                                                      of its staff (printed: key, then cookie=session)
     python -m paraph.core.tests.crashkit state        what the database holds, as JSON
 """
 
@@ -53,6 +55,32 @@ def _apikey() -> None:
         sender=sender, name="crash test", scopes=["contracts:write", "contracts:read"], actor=None
     )
     print(token)
+
+
+def _office() -> None:
+    from django.conf import settings
+    from django.test import Client
+    from django.utils import timezone
+
+    from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
+    from paraph.senders.models import Sender
+    from paraph.senders.services import sender_member_add
+
+    _apikey()
+    staff = Person.objects.create_user(
+        "sam@crash-interim.example.be",
+        first_name="Sam",
+        last_name="Staff",
+        phone="+32470999001",
+        phone_verified_at=timezone.now(),
+        language="en",
+        assurance_level=AssuranceLevel.LOW,
+        registration_method=RegistrationMethod.BACKOFFICE,
+    )
+    sender_member_add(sender=Sender.objects.get(), person=staff, role="admin")
+    client = Client()
+    client.force_login(staff)
+    print(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
 
 
 def _emails(count: int) -> None:
@@ -105,6 +133,8 @@ def main(argv: list[str]) -> None:
         _emails(int(argv[2]))
     elif command == "apikey":
         _apikey()
+    elif command == "office":
+        _office()
     elif command == "state":
         _state()
     else:

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from paraph.core import heartbeat
 from paraph.core.models import WorkerHeartbeat
+
+
+def _last_seen() -> Any:
+    """The beat's time, read while the beating thread may be writing: the
+    tests' in-memory SQLite (shared cache) locks the whole table meanwhile
+    ("database table is locked"), which a file or PostgreSQL does not."""
+    for _ in range(100):
+        try:
+            return WorkerHeartbeat.objects.get().last_seen_at
+        except OperationalError:
+            time.sleep(0.02)
+    return WorkerHeartbeat.objects.get().last_seen_at
 
 
 @pytest.mark.django_db(transaction=True)
@@ -17,9 +31,9 @@ def test_a_running_worker_beats_again_and_again(monkeypatch):
     monkeypatch.setattr(heartbeat, "HEARTBEAT_SECONDS", 0.2)
 
     with heartbeat.heartbeat_running(["default", "notifications"]):
-        first = WorkerHeartbeat.objects.get().last_seen_at
+        first = _last_seen()
         deadline = time.monotonic() + 10
-        while WorkerHeartbeat.objects.get().last_seen_at == first:
+        while _last_seen() == first:
             assert time.monotonic() < deadline, "no second beat"
             time.sleep(0.05)
 

@@ -33,7 +33,6 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "PARAPH_SIGNING_CA_PKCS12": str(tmp_path / "ca.p12"),
         "PARAPH_SIGNING_TSA_URL": "https://tsa.invalid/",
         "PARAPH_SIGNING_TRUST_ROOTS": str(tmp_path / "root.pem"),
-        "PARAPH_SIGNING_EID_CAS": str(tmp_path / "citizen-ca.pem"),
         # itsme: the key file is read when someone uses itsme, not at start-up.
         "PARAPH_ITSME_CLIENT_ID": "paraph-client",
         "PARAPH_ITSME_SERVICE_CODE": "PARAPH_LOGIN",
@@ -45,8 +44,8 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "PARAPH_IDNOW_COMPANY_ID": "paraph",
         "PARAPH_IDNOW_API_KEY": "idnow-api-key",
         "PARAPH_IDNOW_WEBHOOK_SECRET": "w" * 40,
-        # eID: the CA files are read when someone logs in with a card.
-        "PARAPH_EID_TRUSTED_CA_FILES": str(tmp_path / "citizen-ca.pem"),
+        # eID: the CA files are read when someone logs in or signs with a card.
+        "PARAPH_EID_CAS": str(tmp_path / "citizen-ca.pem"),
     }
     env.update(overrides)
     return {name: value for name, value in env.items() if value != ""}

@@ -127,7 +127,7 @@ def test_two_processes_creating_the_same_counter_lose_no_hit(settings, db, clock
     hit is counted on the other process's row."""
     settings.RATELIMIT_BACKEND = "database"
     real_update = QuerySet.update
-    raced = []
+    raced: list[bool] = []
 
     def update_then_a_rival_inserts(self, **fields):
         updated = real_update(self, **fields)
@@ -192,3 +192,21 @@ def test_concurrent_hits_are_all_counted(settings, backend_name):
     assert len(allowed) == threads * per_thread
     if backend_name == "database":
         assert RateLimitCounter.objects.get().count == threads * per_thread
+
+
+def test_a_limit_is_still_kept_when_redis_does_not_answer(settings, db, clock, caplog):
+    from paraph.notifications.tests.conftest import free_port
+
+    settings.RATELIMIT_BACKEND = "cache"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        }
+    }
+
+    # Counted in the database meanwhile: no error, and the limit holds.
+    assert [hit().allowed for _ in range(4)] == [True, True, True, False]
+    assert "Redis did not answer" in caplog.text
+    ratelimit_reset(scope="test.scope", key="192.0.2.1")
+    assert hit().allowed

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -23,6 +22,7 @@ from django.urls import reverse
 
 from paraph.identity import webeid
 from paraph.identity.providers import IdentityClaims, IdentityError
+from paraph.identity.trust import eid_trust
 
 logger = logging.getLogger(__name__)
 
@@ -31,26 +31,24 @@ PURPOSE_SESSION_KEY = "paraph.identity.eid.purpose"
 
 
 def eid_config() -> webeid.WebEidConfig:
-    """The validation settings: Paraph's origin, the configured eID CAs
-    (or, in sandbox mode without them, the virtual cards' CA and Paraph's
+    """The validation settings: Paraph's origin and the one eID trust
+    (:func:`paraph.identity.trust.eid_trust`: the configured eID CAs and
+    roots, or, in sandbox mode without them, the virtual cards' and Paraph's
     own sandbox OCSP responder)."""
-    ocsp_url = settings.EID_OCSP_URL or None
-    ca_files = list(settings.EID_TRUSTED_CA_FILES)
-    if not ca_files:
-        if not settings.SANDBOX:
-            raise ImproperlyConfigured("PARAPH_EID_TRUSTED_CA_FILES is not set")
-        from paraph.identity import eid_sandbox
-
-        ca_files = eid_sandbox.trusted_ca_files()
+    trust = eid_trust()
+    if not trust.cas:
+        raise ImproperlyConfigured("PARAPH_EID_CAS is not set")
+    ocsp_url = trust.ocsp_url
+    if trust.sandbox:
         ocsp_url = ocsp_url or settings.BASE_URL + reverse("identity:eid_sandbox_ocsp")
     return webeid.WebEidConfig(
         origin=webeid.origin_from_url(settings.BASE_URL),
-        trusted_cas=webeid.certificates_load(ca_files),
-        disallowed_policies=frozenset(settings.EID_DISALLOWED_POLICIES),
+        trusted_cas=webeid.certificates_load([*trust.cas, *trust.roots]),
+        disallowed_policies=trust.disallowed_policies,
         ocsp_url=ocsp_url,
-        ocsp_timeout=float(settings.EID_OCSP_TIMEOUT),
-        ocsp_max_age=timedelta(seconds=settings.EID_OCSP_MAX_AGE_SECONDS),
-        ocsp_nonce=settings.EID_OCSP_NONCE,
+        ocsp_timeout=trust.ocsp_timeout,
+        ocsp_max_age=trust.ocsp_max_age,
+        ocsp_nonce=trust.ocsp_nonce,
     )
 
 
@@ -97,7 +95,7 @@ class EidProvider:
         token = body.get("authToken") if isinstance(body, dict) else None
         if not isinstance(token, dict):
             raise webeid.WebEidError("token_malformed", "no authToken object")
-        sandbox_ca = not settings.EID_TRUSTED_CA_FILES
+        sandbox_ca = not settings.EID_CAS
         try:
             identity = webeid.token_validate(token, challenge=challenge, config=eid_config())
         except webeid.WebEidError as exc:

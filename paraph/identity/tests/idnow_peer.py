@@ -63,77 +63,85 @@ class Gateway:
         return [r for r in self.requests if r.path.endswith(suffix)]
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """IDnow's gateway API: log-in, starting an identification, its result."""
+
+    state: Gateway
+    lock: threading.Lock
+
+    def _answer(self, status: int, data: Any) -> None:
+        state = self.state
+        body = state.raw_response if state.raw_response is not None else json.dumps(data).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass  # the client gave up waiting (time-out test)
+
+    def _handle(self, method: str) -> None:
+        state = self.state
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        with self.lock:
+            state.requests.append(Seen(method, self.path, dict(self.headers), body))
+        if state.delay:
+            time.sleep(state.delay)
+        for suffix, status in list(state.fail.items()):
+            if self.path.endswith(suffix):
+                del state.fail[suffix]
+                return self._answer(status, {"errors": [{"cause": "INTERNAL_ERROR"}]})
+        prefix = f"/api/v1/{COMPANY}/"
+        if not self.path.startswith(prefix):
+            return self._answer(404, {"errors": [{"cause": "COMPANY_NOT_FOUND"}]})
+        return self._answer(*self._route(method, self.path[len(prefix) :], body))
+
+    def _route(self, method: str, rest: str, body: Any) -> tuple[int, Any]:
+        state = self.state
+        if rest == "login" and method == "POST":
+            if not isinstance(body, dict) or body.get("apiKey") != API_KEY:
+                return 401, {"errors": [{"cause": "INVALID_API_KEY"}]}
+            with self.lock:
+                state.counter += 1
+                token = jwt(time.time() + state.token_ttl) + str(state.counter)
+                state.tokens.add(token)
+            return 200, {"authToken": token}
+        if self.headers.get("X-API-LOGIN-TOKEN") not in state.tokens:
+            return 401, {"errors": [{"cause": "INVALID_LOGIN_TOKEN"}]}
+        parts = rest.split("/")
+        if parts[0] == "identifications" and len(parts) == 3 and parts[2] == "start":
+            with self.lock:
+                state.counter += 1
+                state.started[parts[1]] = body
+            return 200, {"id": f"TST-{state.counter:05d}"}
+        if parts[0] == "identifications" and len(parts) == 2 and method == "GET":
+            if parts[1] not in state.results:
+                return 404, {"errors": [{"cause": "OBJECT_NOT_FOUND"}]}
+            return 200, state.results[parts[1]]
+        return 404, {"errors": [{"cause": "NOT_FOUND"}]}
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 @pytest.fixture(name="idnow_gateway")
 def idnow_gateway_fixture(settings: Any) -> Iterator[Gateway]:
     """IDnow's gateway on loopback, and Paraph's settings pointing at it."""
     state = Gateway()
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self, status: int, data: Any) -> None:
-            body = (
-                state.raw_response if state.raw_response is not None else json.dumps(data).encode()
-            )
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            except OSError:
-                pass  # the client gave up waiting (time-out test)
-
-        def _handle(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = raw
-            with lock:
-                state.requests.append(Seen(method, self.path, dict(self.headers), body))
-            if state.delay:
-                time.sleep(state.delay)
-            for suffix, status in list(state.fail.items()):
-                if self.path.endswith(suffix):
-                    del state.fail[suffix]
-                    return self._answer(status, {"errors": [{"cause": "INTERNAL_ERROR"}]})
-            prefix = f"/api/v1/{COMPANY}/"
-            if not self.path.startswith(prefix):
-                return self._answer(404, {"errors": [{"cause": "COMPANY_NOT_FOUND"}]})
-            rest = self.path[len(prefix) :]
-            if rest == "login" and method == "POST":
-                if not isinstance(body, dict) or body.get("apiKey") != API_KEY:
-                    return self._answer(401, {"errors": [{"cause": "INVALID_API_KEY"}]})
-                with lock:
-                    state.counter += 1
-                    token = jwt(time.time() + state.token_ttl) + str(state.counter)
-                    state.tokens.add(token)
-                return self._answer(200, {"authToken": token})
-            if self.headers.get("X-API-LOGIN-TOKEN") not in state.tokens:
-                return self._answer(401, {"errors": [{"cause": "INVALID_LOGIN_TOKEN"}]})
-            parts = rest.split("/")
-            if parts[0] == "identifications" and len(parts) == 3 and parts[2] == "start":
-                with lock:
-                    state.counter += 1
-                    state.started[parts[1]] = body
-                return self._answer(200, {"id": f"TST-{state.counter:05d}"})
-            if parts[0] == "identifications" and len(parts) == 2 and method == "GET":
-                if parts[1] not in state.results:
-                    return self._answer(404, {"errors": [{"cause": "OBJECT_NOT_FOUND"}]})
-                return self._answer(200, state.results[parts[1]])
-            return self._answer(404, {"errors": [{"cause": "NOT_FOUND"}]})
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    handler = type("Handler", (_Handler,), {"state": state, "lock": threading.Lock()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()

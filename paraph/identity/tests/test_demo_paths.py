@@ -46,6 +46,29 @@ def test_the_sandbox_idnow_identity_is_found_by_its_reference(client):
     assert RegistrationAttempt.objects.get().customer.external_id == "C-2001"
 
 
+def test_the_sandbox_idnow_identity_is_found_by_her_address_in_amsterdam(client):
+    assert client.post("/register/start/idnow/")["Location"] == "/register/idnow/start/"
+    form = {
+        **{key: DEMO_IDENTITY[key] for key in ("country", "document_type", "email")},
+        "given_name": DEMO_IDENTITY["given_name"],
+        "family_name": DEMO_IDENTITY["family_name"],
+        "birth_date": DEMO_IDENTITY["birth_date"].isoformat(),
+    }
+    client.post("/register/idnow/start/", form)
+    client.post("/register/idnow/sandbox/", {"outcome": "happy"})
+    client.get(client.post("/register/idnow/continue/")["Location"])
+    address = {
+        "foreign-country": "NL",
+        "foreign-line1": "Prinsengracht 263",
+        "foreign-line2": "",
+        "foreign-postal_code": "1016 GV",
+        "foreign-town": "Amsterdam",
+    }
+
+    assert _match(client, {"action": "foreign_address", **address}) == PHONE
+    assert RegistrationAttempt.objects.get().customer.external_id == "C-2001"
+
+
 def test_pieter_is_found_by_his_address_written_another_way(client):
     assert sandbox_itsme(client, "pieter")["Location"] == MATCH
     address = {

@@ -136,7 +136,7 @@ def test_a_virtual_card_is_refused_like_a_real_one(sandbox_site, card, origin, c
 
 
 def test_a_virtual_card_is_refused_where_real_cas_are_configured(eid_sandbox, pki, settings):
-    settings.EID_TRUSTED_CA_FILES = [
+    settings.EID_CAS = [
         str(pki.pem_path("citizen-ca")),
         str(pki.pem_path("foreigner-ca")),
     ]

@@ -30,11 +30,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def eid_settings(settings, pki):
     settings.BASE_URL = ORIGIN
-    settings.EID_TRUSTED_CA_FILES = [
+    settings.EID_CAS = [
         str(pki.pem_path("citizen-ca")),
         str(pki.pem_path("foreigner-ca")),
     ]
     settings.EID_OCSP_URL = ""
+    settings.EID_VIRTUAL_READER = False  # its default once real CAs are configured
     return settings
 
 

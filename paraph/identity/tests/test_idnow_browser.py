@@ -148,3 +148,37 @@ def test_the_being_checked_page_notices_the_decision_by_itself(page, console_err
     identification.refresh_from_db()
     assert identification.status == "SUCCESS"
     assert console_errors == []
+
+
+@pytest.mark.browser(viewport=(360, 740), locale="en-GB")
+def test_sanne_gives_her_address_in_amsterdam_not_a_belgian_one(page, console_errors):
+    """Issue 14: after IDnow, the address of her country (no box, no
+    Belgian commune), on a phone."""
+    customer_record_upsert(
+        data=CustomerData(
+            external_id="C-2001",
+            first_name="Sanne",
+            last_name="de Vries",
+            street="Prinsengracht",
+            house_number="263",
+            postal_code="1016 GV",
+            municipality="Amsterdam",
+            country="NL",
+        )
+    )
+    _to_the_sandbox_idnow(page)
+    page.get_by_test_id("idnow-sandbox-happy").click()
+    page.wait_for_url("**/register/idnow/status/")
+    page.get_by_test_id("idnow-continue").click()
+    page.wait_for_url("**/register/match/")
+
+    assert page.get_by_label("Country").input_value() == "NL"
+    assert page.get_by_label("Box (if any)").count() == 0
+    _no_sideways_scroll(page)
+    page.get_by_label("Address", exact=True).fill("Prinsengracht 263")
+    page.get_by_label("Postcode").fill("1016 gv")
+    page.get_by_label("Town or city").fill("Amsterdam")
+    page.get_by_role("button", name="Confirm my address").click()
+
+    page.wait_for_url("**/register/phone/")
+    assert console_errors == []

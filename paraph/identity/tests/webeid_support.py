@@ -234,6 +234,7 @@ def eid_sandbox(eid_sandbox_template: Any, tmp_path: Any, settings: Any) -> Any:
     shutil.copytree(eid_sandbox_template, directory)
     settings.SANDBOX = True
     settings.EID_SANDBOX_DIR = directory
-    settings.EID_TRUSTED_CA_FILES = []
+    settings.EID_CAS = []
     settings.EID_OCSP_URL = ""
+    settings.EID_VIRTUAL_READER = True
     return directory

@@ -36,9 +36,9 @@ PASSWORD = "violet tractor harbour sleeps"
 @pytest.fixture
 def fixed_code(monkeypatch: pytest.MonkeyPatch) -> str:
     """Every one-time code sent is ``CODE``."""
-    from paraph.accounts import services
+    from paraph.accounts.services import codes
 
-    monkeypatch.setattr(services, "_code_new", lambda: CODE)
+    monkeypatch.setattr(codes, "code_new", lambda: CODE)
     return CODE
 
 

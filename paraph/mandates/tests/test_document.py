@@ -18,6 +18,7 @@ from paraph.core.tests.typeset import (
     qpdf_problems,
 )
 from paraph.mandates.document import mandate_pdf
+from paraph.mandates.selectors import mandate_pdf_checked
 from paraph.mandates.tests.conftest import verified
 from paraph.signing.selectors import signature_report
 
@@ -76,7 +77,7 @@ def test_the_sealed_mandate_stays_valid_and_clean(person_factory, mandate_for, c
 
     mandate = mandate_for(person)
 
-    sealed = bytes(mandate.signed_pdf)
+    sealed = mandate_pdf_checked(mandate, signed=True)
     assert signature_report(sealed).valid
     assert "Łukasz Żółć" in pdf_text(sealed)
     assert pdfa_claim(sealed) == ("3", "B") and qpdf_problems(sealed) == ""

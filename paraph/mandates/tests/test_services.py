@@ -14,7 +14,7 @@ from paraph.audit.models import AuditEvent
 from paraph.contracts.tests.fixtures import T0
 from paraph.mandates import services
 from paraph.mandates.models import Mandate
-from paraph.mandates.selectors import mandate_current, mandate_status_for
+from paraph.mandates.selectors import mandate_current, mandate_pdf_checked, mandate_status_for
 from paraph.mandates.services import MandateError
 from paraph.mandates.tests.conftest import CODE, PASSWORD
 from paraph.mandates.tests.helpers import pdf_text, reminders_to
@@ -59,7 +59,7 @@ def test_a_started_mandate_is_pending_with_a_pdf_in_the_persons_language(anne, c
 
     assert mandate.status == "pending"
     assert re.fullmatch(r"M-2026-\d{6}", mandate.reference)
-    text = pdf_text(bytes(mandate.document_pdf))
+    text = pdf_text(mandate_pdf_checked(mandate, signed=False))
     assert mandate.reference in text
     assert "Anne Dubois" in text and "anne.dubois@example.be" in text
     assert "1 décembre 2026" in text  # written in French, the person's language
@@ -120,8 +120,8 @@ def test_the_right_code_signs_and_seals_the_mandate_with_evidence(anne, clock, f
     assert check.outcome == CodeOutcome.OK
     mandate.refresh_from_db()
     assert mandate.status == "signed" and mandate.signed_with == "email_code"
-    signed = bytes(mandate.signed_pdf)
-    assert signed.startswith(bytes(mandate.document_pdf))
+    signed = mandate_pdf_checked(mandate, signed=True)
+    assert signed.startswith(mandate_pdf_checked(mandate, signed=False))
     report = signature_report(signed)
     assert report.valid and len(report.signed) == 1
     evidence = mandate.evidence

@@ -78,7 +78,9 @@ def test_the_whole_mandate_then_signing_with_the_password(
     assert "We have sent a code by SMS to" in text(code_page)
     mandate = Mandate.objects.get(person=anne)
     pdf = browser_client.get(reverse("mandates:document", kwargs={"public_id": mandate.public_id}))
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"] == f'inline; filename="{mandate.reference}.pdf"'
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
 
     signed = browser_client.post(reverse("mandates:code"), {"code": CODE})
     assert signed["Location"] == reverse("mandates:password")
@@ -198,9 +200,11 @@ def test_another_persons_contract_or_mandate_is_not_found(
     assert client.get(url).status_code == 404
 
 
-def test_wrong_passwords_say_the_tries_left_then_lock_with_the_eid_alternative(
+def test_wrong_passwords_say_the_tries_left_then_lock_with_what_still_works(
     browser_client, anne, contract, clock, mandate_for
 ):
+    """Anne was sent the contract without a national number: the eID card
+    cannot sign for her, so the lock does not offer it (issue 14)."""
     mandate_for(anne)
     for left in (4, 3, 2, 1):
         response = browser_client.post(
@@ -211,7 +215,8 @@ def test_wrong_passwords_say_the_tries_left_then_lock_with_the_eid_alternative(
     locked = browser_client.post(
         sign_page(contract), {"has_read": "on", "password": "not my password at all"}
     )
-    assert "locked until" in text(locked) and "eID card" in text(locked)
+    assert "locked until" in text(locked) and "Call the contact centre" in text(locked)
+    assert "eID card" not in text(locked)
     right_but_locked = browser_client.post(
         sign_page(contract), {"has_read": "on", "password": PASSWORD}
     )
@@ -419,3 +424,19 @@ def test_the_preferences_partial_shows_the_end_date_and_renewal(rf, anne, clock,
 
     assert "is active until Dec. 1, 2027" in html
     assert reverse("mandates:renew") in html
+
+
+def test_the_password_page_offers_the_card_only_when_it_can_sign(
+    browser_client, anne, contract, clock, mandate_for
+):
+    """Issue 14: Anne was sent the contract without a national number, so
+    the card would be refused; once her account has one, it is offered."""
+    mandate_for(anne)
+
+    without = text(browser_client.get(sign_page(contract)))
+    anne.national_number = "85073003328"
+    anne.save(update_fields=["national_number"])
+    with_number = text(browser_client.get(sign_page(contract)))
+
+    assert "Sign with my eID card instead" not in without
+    assert "Sign with my eID card instead" in with_number

@@ -32,7 +32,7 @@ def test_something_else_is_refused_with_an_explanation(typed):
 @pytest.mark.parametrize(
     ("channel", "to", "shown"),
     [
-        ("sms", "+32470123456", "+32•••••••56"),
+        ("sms", "+32470123456", "+32 *** ** 34 56"),
         ("email", "anne.martin@example.be", "a•••@example.be"),
         ("email", "x@example.be", "x•••@example.be"),
     ],

@@ -1,6 +1,6 @@
-"""The back office's page of outgoing messages (/backoffice/notifications/
-outboundmessage/): status, attempts and last error, filters, and a
-"requeue" action that only Operators have, audited, that sends once however
+"""Outgoing messages on the back office's page of outgoing work
+(/backoffice/outgoing/): status, attempts and last error, filters, and a
+"requeue" that only Operators have, audited, that sends once however
 often it is used. E-mail goes to a real SMTP server on loopback."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from paraph.notifications.services import email_send
 
 pytestmark = pytest.mark.django_db
 
-PAGE = "/backoffice/notifications/outboundmessage/"
+PAGE = "/backoffice/outgoing/"
 
 
 def _smtp(port: int) -> override_settings:
@@ -60,7 +60,7 @@ def operator(client, person_factory):
 def _requeue(client, *messages: OutboundMessage):
     return client.post(
         PAGE,
-        {"action": "requeue", "_selected_action": [m.pk for m in messages]},
+        {"row": [f"message:{m.pk}" for m in messages]},
         follow=True,
     )
 
@@ -73,8 +73,8 @@ def test_the_page_lists_messages_with_status_attempts_and_last_error(
     page = operator.get(PAGE).content.decode()
     assert person.email in page and "waiting@example.be" in page
     assert "ConnectionRefusedError" in page  # the last error
-    assert "Requeue the selected messages" in page
-    failed_only = operator.get(PAGE, {"status__exact": "failed"}).content.decode()
+    assert "Requeue the ticked ones" in page
+    failed_only = operator.get(PAGE, {"status": "failed"}).content.decode()
     assert person.email in failed_only and "waiting@example.be" not in failed_only
 
 
@@ -171,7 +171,7 @@ def test_staff_without_the_operators_role_cannot_requeue(
 
     page = client.get(PAGE)
     assert page.status_code == 200  # they may read the list...
-    assert "Requeue the selected messages" not in page.content.decode()
+    assert "Requeue the ticked ones" not in page.content.decode()
     with _smtp(smtp_server.port), deliver():
         _requeue(client, failed_message)  # ...but the action is not theirs
 

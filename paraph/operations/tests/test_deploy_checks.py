@@ -28,7 +28,7 @@ def deployed(settings, pki, smtp_server, http_gateway):
     )
     settings.SIGNING_CA_PKCS12_PASSWORD = P12_PASSWORD
     settings.SIGNING_TRUST_ROOTS = [str(pki.pem_path("belgium-root"))]
-    settings.SIGNING_EID_CAS = [str(pki.pem_path("citizen-ca"))]
+    settings.EID_CAS = [str(pki.pem_path("citizen-ca"))]
     settings.SIGNING_TSA = "http"
     settings.SIGNING_TSA_URL = pki.url("tsa/sandbox-tsa")
     settings.SMS_GATEWAY = "http"

@@ -3,15 +3,20 @@ only): the production profile on a database of its own (paraph_walk) and a
 Redis of its own, Debian's nginx with deploy/nginx/paraph.conf and a test
 certificate, two ``paraph serve`` and one ``paraph worker`` started as
 deploy/systemd's units start them; one contract from ``POST /api/contracts``
-to its signed PDF; ``/health/ready`` green, then red when Redis goes away."""
+to its signed PDF at the production level (B-LTA), signed by its recipient
+in Chromium through nginx (log-in and mandate with the codes the SMS gateway
+received), checked by pdfsig and pyHanko's CLI; ``/health/ready`` green,
+then red when Redis goes away."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,25 +57,86 @@ _key, token = api_key_create(sender=sender, name="HR system",
 print(token)
 """
 
-# The recipient signs with a password under a mandate, through the same
-# services the pages call (the code the SMS carries is fixed, as in
-# paraph/mandates/tests/conftest.py's fixed_code).
-SIGN = """
-from paraph.accounts import services as accounts
+# The recipient's adminbox, activated (e-mail and phone verified, as after
+# the activation steps, which have walks of their own), in English; prints
+# the page where they sign with a password.
+RECIPIENT = """
+from django.urls import reverse
 from paraph.contracts.models import Contract
-from paraph.mandates import services
-from paraph.mandates.tests.conftest import CODE, PASSWORD, verified
-accounts._code_new = lambda: CODE
+from paraph.mandates.tests.conftest import verified
 contract = Contract.objects.get(public_id="%(id)s")
 person = verified(contract.recipient)
-mandate = services.mandate_start(person=person)
-token = services.mandate_code_send(mandate=mandate, channel="sms")
-services.mandate_sign_with_code(mandate=mandate, binding_token=token, value=CODE)
-services.mandate_activate(mandate=mandate, password=PASSWORD, password_confirm=PASSWORD,
-                          notification_channel="email")
-services.contract_sign_with_password(contract=contract, person=person, password=PASSWORD)
-print(Contract.objects.get(pk=contract.pk).status)
+person.language = "en"
+person.save(update_fields=["language"])
+print(reverse("mandates:sign_password", kwargs={"public_id": contract.public_id}))
 """
+
+
+def sms_code(gateway: Any, seen: int) -> str:
+    """The code in the first SMS the gateway received after ``seen`` ones."""
+    deadline = time.monotonic() + 60
+    while len(gateway.requests) <= seen:
+        assert time.monotonic() < deadline, "no SMS reached the gateway"
+        time.sleep(0.2)
+    match = re.search(r"\b(\d{6})\b", gateway.requests[seen].json()["text"])
+    assert match, gateway.requests[seen].json()
+    return match.group(1)
+
+
+def sign_in_browser(
+    browser: Any, base: str, email: str, sign_path: str, gateway: Any, shots: Path
+) -> None:
+    """The recipient, in Chromium through nginx: log-in with the code sent
+    by SMS, the mandate signed with another SMS code, a password chosen,
+    the contract signed with it."""
+    from playwright.sync_api import expect
+
+    from paraph.mandates.tests.conftest import PASSWORD
+
+    context = browser.new_context(
+        base_url=base,
+        # The walk's certificate is made for this test, in no trust store
+        # Chromium reads; Python's client checks it (see tls above).
+        ignore_https_errors=True,
+        locale="en-GB",
+        viewport={"width": 1280, "height": 800},
+        timezone_id="Europe/Brussels",
+    )
+    context.set_default_timeout(60_000)  # a B-LTA signature on a busy machine
+    try:
+        page = context.new_page()
+        page.goto("/account/login/")
+        page.get_by_label("Mobile phone number or e-mail address").fill(email)
+        seen = len(gateway.requests)
+        page.get_by_role("button", name="Send me a code").click()
+        page.wait_for_url("**/account/login/code/")
+        page.get_by_label("Code", exact=True).fill(sms_code(gateway, seen))
+        page.get_by_role("button", name="Log in", exact=True).click()
+        page.wait_for_url(lambda url: "/account/login/" not in url)
+
+        page.goto(sign_path)
+        page.wait_for_url("**/adminbox/mandate/?next=*")
+        page.get_by_label("By SMS to my mobile phone").check()
+        seen = len(gateway.requests)
+        page.get_by_role("button", name="Send me the code").click()
+        page.wait_for_url("**/adminbox/mandate/code/")
+        page.get_by_label("Code", exact=True).fill(sms_code(gateway, seen))
+        page.get_by_role("button", name="Sign my mandate").click()
+        page.wait_for_url("**/adminbox/mandate/password/")
+        page.get_by_label("Your signing password").fill(PASSWORD)
+        page.get_by_label("The same password again").fill(PASSWORD)
+        page.get_by_role("button", name="Confirm my mandate").click()
+        page.wait_for_url("**/adminbox/mandate/done/")
+        page.get_by_role("link", name="Continue to your contract").click()
+        page.wait_for_url(f"**{sign_path}")
+        page.get_by_label("I have read the contract and I sign it.").check()
+        page.get_by_label("Your signing password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign the contract").click()
+        page.wait_for_url("**/signed/")
+        expect(page.get_by_role("heading", name="Signed")).to_be_visible()
+        page.screenshot(path=str(shots / "signed.png"))
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -144,7 +210,9 @@ def walk_env(
         EMAIL_HOST=smtp.host,
         EMAIL_PORT=str(smtp.port),
         PARAPH_SMS_HTTP_URL=sms.url,
-        PARAPH_SIGNING_LEVEL="B-T",
+        # The production default: the signature, its validation data and a
+        # document time-stamp.
+        PARAPH_SIGNING_LEVEL="B-LTA",
         PARAPH_SIGNING_SEAL_PKCS12=str(keys["seal"]),
         PARAPH_SIGNING_SEAL_PKCS12_PASSWORD=P12_PASSWORD,
         PARAPH_SIGNING_CA_PKCS12=str(keys["ca"]),
@@ -152,8 +220,7 @@ def walk_env(
         PARAPH_SIGNING_TSA_URL=pki.url("tsa/sandbox-tsa"),
         PARAPH_SIGNING_TRUST_ROOTS=f"{pki.pem_path('belgium-root')},{pki.pem_path('paraph-root')}",
         PARAPH_SIGNING_INTERMEDIATES=str(pki.pem_path("paraph-signing-ca")),
-        PARAPH_SIGNING_EID_CAS=str(pki.pem_path("citizen-ca")),
-        PARAPH_EID_TRUSTED_CA_FILES=str(pki.pem_path("citizen-ca")),
+        PARAPH_EID_CAS=str(pki.pem_path("citizen-ca")),
         PARAPH_WORKER_SEEN_SECONDS="30",
     )
     for name in ("LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "LANG"):
@@ -170,8 +237,38 @@ def paraph(env: dict[str, str], *args: str, cwd: Path) -> str:
     return done.stdout
 
 
+def check_b_lta(data: bytes, pki: Any, tmp_path: Path) -> None:
+    """The PDF the sender downloads, checked by two validators that are not
+    Paraph: pdfsig (poppler) finds the person's signature and the seal valid
+    and trusted, and a document time-stamp last (B-LTA); pyHanko's AdES validation
+    (``pyhanko sign adesverify``) finds both valid."""
+    from paraph.signing.tests.checks import make_nss_db, pdfsig
+
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(data)
+    roots = [pki.pem_path("belgium-root"), pki.pem_path("paraph-root")]
+    sigs = pdfsig(path, make_nss_db(tmp_path / "nss", roots))
+    signatures = [s for s in sigs if not s.document_timestamp]
+    # The recipient's signature, then Paraph's seal over it.
+    assert [s.signer for s in signatures] == ["Anne Martin", "Paraph seal (Paraph test)"], sigs
+    assert all(s.valid and s.trusted for s in signatures), sigs
+    assert sigs[-1].document_timestamp, f"no document time-stamp last: {sigs}"
+    # pyHanko's AdES validation (ETSI EN 319 102-1), with the validation
+    # data the file carries: every signature VALID.
+    command = [str(Path(sys.executable).with_name("pyhanko")), "sign", "adesverify"]
+    for root in roots:
+        command += ["--trust", str(root)]
+    command += ["--trust-replace", "--other-certs", str(pki.pem_path("paraph-signing-ca"))]
+    done = subprocess.run(
+        [*command, "--executive-summary", str(path)], capture_output=True, text=True, timeout=120
+    )
+    verdicts = dict(re.findall(r"^([\w.-]+):[0-9a-f]+:(\w+)$", done.stdout, flags=re.M))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert verdicts == {"Paraph-Recipient": "VALID", "Signature1": "VALID"}, done.stdout
+
+
 def test_the_production_example_walks_from_api_to_signed_pdf(
-    tmp_path, pki, walk_database, private_redis, smtp_server, http_gateway
+    tmp_path, pki, walk_database, private_redis, smtp_server, http_gateway, browser
 ):
     assert os.access(NGINX, os.X_OK), "Debian's nginx is missing (scripts/ensure-system.sh)"
     redis_url, redis_process = private_redis
@@ -248,8 +345,13 @@ def test_the_production_example_walks_from_api_to_signed_pdf(
                 assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-4000:]
                 time.sleep(0.5)
 
-            status = paraph(env, "shell", "-c", SIGN % {"id": public_id}, cwd=tmp_path)
-            assert status.strip().splitlines()[-1] == "signed"
+            recipient = RECIPIENT % {"id": public_id}
+            sign_path = paraph(env, "shell", "-c", recipient, cwd=tmp_path).split()[-1]
+            started = time.monotonic()
+            sign_in_browser(
+                browser, base, "anne.martin@example.be", sign_path, http_gateway, tmp_path
+            )
+            print(f"signed in Chromium through nginx in {time.monotonic() - started:.1f} s")
 
             shown = api.get(f"/api/contracts/{public_id}")
             signed = api.get(f"/api/contracts/{public_id}/signed.pdf")
@@ -257,6 +359,7 @@ def test_the_production_example_walks_from_api_to_signed_pdf(
         assert signed.status_code == 200 and signed.headers["Content-Type"] == "application/pdf"
         assert signed.content.startswith(b"%PDF") and b"/ByteRange" in signed.content
         assert len(signed.content) > len(pdf)
+        check_b_lta(signed.content, pki, tmp_path)
 
         # Ready through nginx once the worker said it is alive...
         deadline = time.monotonic() + 60

@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -154,7 +155,7 @@ def web(migrated: Path) -> Iterator[object]:
         stop(process, seconds=timeout_stop_seconds(WEB_UNIT))
 
 
-def json_lines(log: Path) -> list[dict[str, object]]:
+def json_lines(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
 
 

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
@@ -47,7 +47,8 @@ class Receiver:
     @property
     def url(self) -> str:
         assert self.server is not None
-        host, port = self.server.server_address[:2]
+        # An AF_INET server's address is (host, port); typeshed types it for every family.
+        host, port = cast(tuple[str, int], self.server.server_address)
         return f"http://{host}:{port}/paraph-hook"
 
     def start(self) -> Receiver:

@@ -156,8 +156,11 @@ def test_a_new_api_key_is_shown_once(office, sender):
     )
 
     assert "no-store" in response["Cache-Control"]
-    token = re.search(r'value="(paraph_[^"]+)"', response.content.decode()).group(1)
-    assert api_key_authenticate(token=token).sender == sender
+    shown = re.search(r'value="(paraph_[^"]+)"', response.content.decode())
+    assert shown is not None, "the new key is shown"
+    token = shown.group(1)
+    key = api_key_authenticate(token=token)
+    assert key is not None and key.sender == sender
     again = office.get("/sender/keys/").content.decode()
     assert token not in again and token.split(".")[0] in again
 
@@ -234,7 +237,9 @@ def test_the_created_state_is_not_worded_as_a_creation_date(client, staff, clock
     client.force_login(staff)
     page = client.get("/sender/").content.decode()
 
-    label = re.search(r'<label for="status-created">(.*?)</label>', page).group(1)
+    found = re.search(r'<label for="status-created">(.*?)</label>', page)
+    assert found is not None, "the status filter has a label for created"
+    label = found.group(1)
     assert label != "créé le"
     with translation.override("fr"):
         assert str(ContractStatus.CREATED.label) != "créé le"

@@ -35,7 +35,9 @@ def test_staff_send_a_contract_from_a_phone(page, console_errors, person_factory
     page.get_by_label("Mobile phone number or e-mail address").fill(PHONE)
     page.get_by_role("button", name="Send me a code").click()
     sms = SandboxMessage.objects.filter(channel=Channel.SMS, to=PHONE).latest("id")
-    code = re.search(r"\b(\d{6})\b", sms.body_text).group(1)
+    found = re.search(r"\b(\d{6})\b", sms.body_text)
+    assert found is not None, sms.body_text
+    code = found.group(1)
     page.get_by_label("Code", exact=True).fill(code)
     page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url("**/sender/contracts/new/")

@@ -23,10 +23,13 @@ def test_the_demo_sender_its_key_and_a_contract_for_anne():
 
     sender = Sender.objects.get()
     assert sender.name == "Intérim Demo" and sender.enterprise_number_display == "0123.456.749"
-    token = re.search(r"API key \(shown once\): (\S+)", first.getvalue()).group(1)
-    assert api_key_authenticate(token=token).sender == sender
+    shown = re.search(r"API key \(shown once\): (\S+)", first.getvalue())
+    assert shown is not None, first.getvalue()
+    key = api_key_authenticate(token=shown.group(1))
+    assert key is not None and key.sender == sender
     assert "shown once" not in second.getvalue()
     (contract,) = Contract.objects.all()
+    assert contract.recipient is not None
     assert contract.recipient.email == "anne.martin@demo.paraph.be"
     assert contract.status == "sent" and contract.sealed
     assert sender.memberships.get().person.email == "agent@demo.paraph.be"

@@ -1,6 +1,6 @@
-"""The back office's page of webhook deliveries (/backoffice/senders/
-webhookdelivery/): status, attempts and last error, filters, and a
-"requeue" action that only Operators have, audited, that posts once
+"""Webhook deliveries on the back office's page of outgoing work
+(/backoffice/outgoing/): status, attempts and last error, filters, and a
+"requeue" that only Operators have, audited, that posts once
 however often it is used. The receiver is a real HTTP server on loopback."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from paraph.senders.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 
-PAGE = "/backoffice/senders/webhookdelivery/"
+PAGE = "/backoffice/outgoing/"
 
 
 @pytest.fixture
@@ -51,13 +51,13 @@ def operator(client, person_factory):
 
 
 def _requeue(client, delivery: WebhookDelivery):
-    return client.post(PAGE, {"action": "requeue", "_selected_action": [delivery.pk]}, follow=True)
+    return client.post(PAGE, {"row": [f"webhook:{delivery.pk}"]}, follow=True)
 
 
 def test_the_page_lists_deliveries_with_their_last_error_and_filters(operator, failed_delivery):
     page = operator.get(PAGE).content.decode()
-    assert "HTTP 500" in page and "Requeue the selected deliveries" in page
-    assert "HTTP 500" not in operator.get(PAGE, {"status__exact": "succeeded"}).content.decode()
+    assert "HTTP 500" in page and "Requeue the ticked ones" in page
+    assert "HTTP 500" not in operator.get(PAGE, {"status": "done"}).content.decode()
 
 
 def test_an_operator_requeues_a_failed_delivery_and_it_is_posted_once(
@@ -102,7 +102,7 @@ def test_staff_without_the_operators_role_cannot_requeue(
 
     page = client.get(PAGE)
     assert page.status_code == 200
-    assert "Requeue the selected deliveries" not in page.content.decode()
+    assert "Requeue the ticked ones" not in page.content.decode()
     with deliver():
         _requeue(client, failed_delivery)
 

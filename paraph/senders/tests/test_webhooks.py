@@ -117,6 +117,7 @@ def test_a_failing_endpoint_is_retried_with_back_off_then_given_up(
         make_contract()
     delivery = WebhookDelivery.objects.get()
     start = delivery.last_attempt_at
+    assert start is not None
 
     for attempt, delay in enumerate(WEBHOOK_RETRY_DELAYS, start=1):
         delivery.refresh_from_db()
@@ -167,7 +168,8 @@ def test_an_endpoint_that_does_not_answer_in_time_is_retried(
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "retrying"
     assert "no answer within 0.5 s" in delivery.error
-    assert delivery.duration_ms < 2500
+    assert delivery.duration_ms is not None and delivery.duration_ms < 2500
+    assert delivery.last_attempt_at is not None
     assert delivery.next_attempt_at == delivery.last_attempt_at + WEBHOOK_RETRY_DELAYS[0]
 
 

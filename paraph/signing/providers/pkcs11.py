@@ -1,8 +1,9 @@
 """Keys in a PKCS#11 token (an HSM in production; SoftHSM2 in tests and
 for the sandbox's virtual eID card), through python-pkcs11. The private
 key never leaves the token; the certificate is read from the token's
-certificate object with the same label, the chain from its other
-certificate objects."""
+certificate object with the same label, the chain from the certificate
+objects that belong to no key of the token (one token may hold Paraph's
+seal and its signing CA)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import pkcs11
 from cryptography.hazmat.primitives.asymmetric import utils
 from pkcs11 import Attribute, Mechanism, ObjectClass
-from pkcs11.exceptions import PKCS11Error
+from pkcs11.exceptions import PKCS11Error, UserAlreadyLoggedIn
 
 from paraph.signing.exceptions import KeyUnavailable, SigningConfigurationError
 
@@ -97,7 +98,12 @@ class Pkcs11Token:
         try:
             library = pkcs11.lib(module)
             token = library.get_token(token_label=token_label)
-            self._session = token.open(user_pin=pin)
+            try:
+                self._session = token.open(user_pin=pin)
+            except UserAlreadyLoggedIn:
+                # PKCS#11 logs an application in per token, not per
+                # session: another session of this process already did.
+                self._session = token.open()
         except (PKCS11Error, RuntimeError, OSError) as exc:
             raise SigningConfigurationError(
                 f"cannot open the PKCS#11 token {token_label!r} with {module}: {exc!r}"
@@ -119,9 +125,15 @@ class Pkcs11Token:
             with self._lock:
                 private = self._session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
                 certs = list(self._session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}))
+                keys = {
+                    k[Attribute.LABEL]
+                    for k in self._session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY})
+                }
                 own = [bytes(c[Attribute.VALUE]) for c in certs if c[Attribute.LABEL] == label]
+                # Another key's certificate (the seal's beside the signing
+                # CA's) is not part of this key's chain.
                 chain = tuple(
-                    bytes(c[Attribute.VALUE]) for c in certs if c[Attribute.LABEL] != label
+                    bytes(c[Attribute.VALUE]) for c in certs if c[Attribute.LABEL] not in keys
                 )
         except PKCS11Error as exc:
             raise KeyUnavailable(

@@ -55,7 +55,7 @@ def signing_settings(settings: Any, pki: TestPki) -> Any:
         str(pki.pem_path("paraph-root")),
     ]
     settings.SIGNING_INTERMEDIATES = [str(pki.pem_path("paraph-signing-ca"))]
-    settings.SIGNING_EID_CAS = [str(pki.pem_path("citizen-ca")), str(pki.pem_path("foreigner-ca"))]
+    settings.EID_CAS = [str(pki.pem_path("citizen-ca")), str(pki.pem_path("foreigner-ca"))]
     settings.SIGNING_SEAL_PKCS12 = str(
         pki.pkcs12_path("paraph-seal", chain=("paraph-root",), password=P12_PASSWORD)
     )

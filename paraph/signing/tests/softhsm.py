@@ -25,16 +25,23 @@ def configure(directory: Path) -> None:
     os.environ["SOFTHSM2_CONF"] = str(conf)
 
 
-def make_tokens(tokens: dict[str, tuple[str, Any, dict[str, bytes]]], *, workdir: Path) -> None:
+def make_tokens(
+    tokens: dict[str, tuple[str, Any, dict[str, bytes]]],
+    *,
+    workdir: Path,
+    more_keys: dict[str, dict[str, Any]] | None = None,
+) -> None:
     """Tokens, each holding one private key and certificate objects:
-    ``{token label: (key label, private key, {cert label: DER})}``. Every
+    ``{token label: (key label, private key, {cert label: DER})}``, and
+    ``more_keys`` in some of them (``{token label: {key label: private
+    key}}``, e.g. the signing CA's beside the seal's). Every
     token is created before the module is loaded in this process, since
     SoftHSM2 lists its slots once, when it is initialised."""
     import pkcs11
     from asn1crypto import x509
     from pkcs11 import Attribute, CertificateType, ObjectClass
 
-    for label, (key_label, private_key, _certs) in tokens.items():
+    for label, (first_label, first_key, _certs) in tokens.items():
         subprocess.run(
             [
                 "softhsm2-util",
@@ -50,32 +57,34 @@ def make_tokens(tokens: dict[str, tuple[str, Any, dict[str, bytes]]], *, workdir
             check=True,
             capture_output=True,
         )
-        pem = workdir / f"{label}-key.pem"
-        pem.write_bytes(
-            private_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
+        keys = {first_label: first_key, **(more_keys or {}).get(label, {})}
+        for n, (key_label, private_key) in enumerate(keys.items()):
+            pem = workdir / f"{label}-key.pem"
+            pem.write_bytes(
+                private_key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
             )
-        )
-        subprocess.run(
-            [
-                "softhsm2-util",
-                "--import",
-                str(pem),
-                "--token",
-                label,
-                "--label",
-                key_label,
-                "--id",
-                "01",
-                "--pin",
-                PIN,
-            ],
-            check=True,
-            capture_output=True,
-        )
-        pem.unlink()
+            subprocess.run(
+                [
+                    "softhsm2-util",
+                    "--import",
+                    str(pem),
+                    "--token",
+                    label,
+                    "--label",
+                    key_label,
+                    "--id",
+                    f"{n + 1:02x}",
+                    "--pin",
+                    PIN,
+                ],
+                check=True,
+                capture_output=True,
+            )
+            pem.unlink()
     library = pkcs11.lib(MODULE)
     for label, (_key_label, _private_key, certs) in tokens.items():
         with library.get_token(token_label=label).open(user_pin=PIN, rw=True) as session:

@@ -138,9 +138,7 @@ def test_authentication_certificate_cannot_sign(pki, holder, contract):
 
 
 def test_certificate_from_another_ca_is_untrusted(pki, holder, contract, signing_settings):
-    signing_settings.SIGNING_EID_CAS = [
-        str(pki.pem_path("foreigner-ca"))
-    ]  # citizen CA not accepted
+    signing_settings.EID_CAS = [str(pki.pem_path("foreigner-ca"))]  # citizen CA not accepted
 
     with pytest.raises(CertificateRejected) as caught:
         services.eid_signature_prepare(

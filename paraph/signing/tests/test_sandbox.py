@@ -16,7 +16,7 @@ def test_sandbox_signs_without_configuration(settings, tmp_path, contract):
     for name in (
         "SIGNING_TRUST_ROOTS",
         "SIGNING_INTERMEDIATES",
-        "SIGNING_EID_CAS",
+        "EID_CAS",
         "SIGNING_SEAL_PKCS12",
         "SIGNING_CA_PKCS12",
         "SIGNING_SANDBOX_TSA_PKCS12",

@@ -227,7 +227,9 @@ def test_bad_input_is_explained_next_to_its_field_and_creates_nothing(
     assert "Your message was not sent yet" in page
     field_error = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', page, re.S)
     assert field_error is not None and error in field_error.group(1)
-    widget = re.search(rf'<(input|select|textarea)[^>]*name="{field}"[^>]*>', page).group(0)
+    found = re.search(rf'<(input|select|textarea)[^>]*name="{field}"[^>]*>', page)
+    assert found is not None, f"the form still shows {field}"
+    widget = found.group(0)
     assert 'aria-invalid="true"' in widget
     assert f"id_{field}_error" in widget  # aria-describedby
     # A screen reader announces the failure with the page's title.

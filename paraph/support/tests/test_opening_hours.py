@@ -22,7 +22,9 @@ def footer(client, when: dt.datetime) -> str:
     client.cookies["paraph_language"] = "en"
     with time_machine.travel(when, tick=False):
         page = client.get("/").content.decode()
-    text = re.search(r'<footer class="site-footer">(.*?)</footer>', page, re.S).group(1)
+    found = re.search(r'<footer class="site-footer">(.*?)</footer>', page, re.S)
+    assert found is not None, "every page has the site footer"
+    text = found.group(1)
     return " ".join(re.sub(r"<[^>]+>", " ", text).split())
 
 

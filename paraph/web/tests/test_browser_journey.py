@@ -45,7 +45,9 @@ def test_log_in_from_the_sandbox_sms_then_switch_language_and_contact_us(
     inbox.goto("/sandbox/inbox/?to=0470123456")
     expect(inbox.locator(".sandbox-notice, [role=note]").first).to_be_visible()
     sms = inbox.get_by_test_id("sms-body").first.inner_text()
-    code = re.search(r"\b(\d{6})\b", sms).group(1)
+    found = re.search(r"\b(\d{6})\b", sms)
+    assert found is not None, sms
+    code = found.group(1)
     inbox.close()
 
     page.locator("input[name=code]").fill(code)

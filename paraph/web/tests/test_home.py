@@ -21,7 +21,7 @@ LABELS = {
     "fr": {
         "register": "S'enregistrer",
         "senders": "Pour les organisations",
-        "pitch": "Intéressé\u00a0? Contactez-nous",
+        "pitch": "Cela vous intéresse\u00a0? Contactez-nous",
     },
     "nl": {
         "register": "Registreren",

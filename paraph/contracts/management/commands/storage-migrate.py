@@ -1,6 +1,6 @@
 """``paraph storage-migrate --to s3|filesystem``: copy every stored document
 (contracts' originals, documents to sign and signed PDFs, bulk sends' PDFs
-not processed yet) from the other document storage to this one, each
+not processed yet, mandates' PDFs) from the other document storage to this one, each
 checked against its SHA-256 before and after the copy.
 
 Run it with both storages configured (``PARAPH_MEDIA_ROOT`` and the

@@ -5,10 +5,14 @@ commas or semicolons (read from the header line), with a header naming
 these columns, in any order::
 
     customer_id, last_name, first_name, national_number, birth_date,
-    street, house_number, box, postal_code, municipality, client_references
+    street, house_number, box, postal_code, municipality, country,
+    client_references
 
 ``customer_id`` (the file's own key) and ``last_name`` are required;
-``birth_date`` is ``YYYY-MM-DD`` or ``DD/MM/YYYY``; ``client_references``
+``birth_date`` is ``YYYY-MM-DD`` or ``DD/MM/YYYY``; ``country`` is the
+ISO 3166 code of the address's country (``BE`` when the column is absent
+or empty): a Belgian postcode has 4 digits, another country's is checked as
+that country writes it, and ``municipality`` then holds the town; ``client_references``
 holds one or more references as printed (``12/3456-789``) separated by
 ``|``. Running the same file twice changes nothing: a customer is found
 by ``customer_id`` and updated, and gets exactly the references of its
@@ -31,7 +35,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from paraph.core.belgium import national_number_normalize
-from paraph.identity.matching import postal_code_normalize, reference_normalize
+from paraph.identity.matching import (
+    foreign_postal_code_valid,
+    postal_code_normalize,
+    reference_normalize,
+)
 from paraph.identity.models import CustomerRecord
 from paraph.identity.services import CustomerData, customer_record_upsert, customers_import_record
 
@@ -46,6 +54,7 @@ COLUMNS = (
     "box",
     "postal_code",
     "municipality",
+    "country",
     "client_references",
 )
 REQUIRED = ("customer_id", "last_name")
@@ -78,6 +87,48 @@ def _birth_date(value: str) -> dt.date | None:
     raise RowError(f"birth_date {value!r} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
 
 
+def _national_number(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return national_number_normalize(value)
+    except ValidationError as exc:
+        raise RowError(f"national_number {value!r}: {' '.join(exc.messages)}") from exc
+
+
+def _country(value: str) -> str:
+    country = value.upper() or "BE"
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
+        raise RowError(f"country {value!r} is not an ISO 3166 code such as BE")
+    return country
+
+
+def _postal_code(value: str, country: str) -> str:
+    if not value:
+        return ""
+    if country == "BE":
+        postal_code = postal_code_normalize(value)
+        if len(postal_code) != 4:
+            raise RowError(f"postal_code {value!r} is not 4 digits")
+        return postal_code
+    postal_code = " ".join(value.upper().split())
+    if not foreign_postal_code_valid(country, postal_code):
+        raise RowError(f"postal_code {value!r} is not a postcode of {country}")
+    return postal_code
+
+
+def _references(value: str) -> tuple[str, ...]:
+    references = tuple(ref.strip() for ref in value.split("|") if ref.strip())
+    for reference in references:
+        try:
+            reference_normalize(reference)
+        except ValueError as exc:
+            raise RowError(f"client reference {reference!r}: {exc}") from exc
+    if len({reference_normalize(ref) for ref in references}) != len(references):
+        raise RowError("the same client reference is listed twice")
+    return references
+
+
 def row_parse(row: dict[str, str]) -> CustomerData:
     """One CSV row as a customer, or :class:`RowError` saying what is wrong."""
     values = {key: (row.get(key) or "").strip() for key in COLUMNS}
@@ -87,27 +138,10 @@ def row_parse(row: dict[str, str]) -> CustomerData:
     for name, limit in _MAX.items():
         if limit and len(values[name]) > limit:
             raise RowError(f"{name} is longer than {limit} characters")
-    national_number = ""
-    if values["national_number"]:
-        try:
-            national_number = national_number_normalize(values["national_number"])
-        except ValidationError as exc:
-            raise RowError(
-                f"national_number {values['national_number']!r}: {' '.join(exc.messages)}"
-            ) from exc
-    postal_code = ""
-    if values["postal_code"]:
-        postal_code = postal_code_normalize(values["postal_code"])
-        if len(postal_code) != 4:
-            raise RowError(f"postal_code {values['postal_code']!r} is not 4 digits")
-    references = tuple(ref.strip() for ref in values["client_references"].split("|") if ref.strip())
-    for reference in references:
-        try:
-            reference_normalize(reference)
-        except ValueError as exc:
-            raise RowError(f"client reference {reference!r}: {exc}") from exc
-    if len({reference_normalize(ref) for ref in references}) != len(references):
-        raise RowError("the same client reference is listed twice")
+    national_number = _national_number(values["national_number"])
+    country = _country(values["country"])
+    postal_code = _postal_code(values["postal_code"], country)
+    references = _references(values["client_references"])
     return CustomerData(
         external_id=values["customer_id"],
         last_name=values["last_name"],
@@ -119,6 +153,7 @@ def row_parse(row: dict[str, str]) -> CustomerData:
         box=values["box"],
         postal_code=postal_code,
         municipality=values["municipality"],
+        country=country,
         references=references,
     )
 

@@ -1,5 +1,5 @@
 // What the eID card pages share (log-in with identity/eid.js, signing with
-// adminbox/eid-sign.js): the Web eID browser extension's message protocol
+// signing/eid-sign.js): the Web eID browser extension's message protocol
 // (the one web-eid.js wraps: window.postMessage of "web-eid:<action>",
 // answered by "<action>-ack" at once, then "-success" or "-failure"), JSON
 // posts to Paraph with the CSRF token, and which words a Web eID error

@@ -48,54 +48,62 @@ def _coverage(sig: engine.SignatureReport) -> str:
     return f"no, {text}"
 
 
+def _trust_text(sig: engine.SignatureReport) -> str:
+    trust = _yes(sig.trusted)
+    if sig.trust_anchor:
+        return trust + f" (up to {sig.trust_anchor})"
+    if sig.long_term:
+        return trust + " (when it was made: long-term validation)"
+    if not sig.trusted and sig.intact:
+        return trust + " (signed by someone Paraph does not know; the signature itself is sound)"
+    if not sig.trusted:
+        return "not checked (the signed content was changed)"
+    return trust
+
+
+def _revocation_text(sig: engine.SignatureReport) -> str:
+    revocation = sig.revocation
+    if sig.revoked_at:
+        revocation += f" on {sig.revoked_at.isoformat()}"
+        if sig.signed_before_revocation:
+            revocation += " (after the time-stamp; a revoked certificate vouches for none)"
+    return revocation
+
+
+def _signature_lines(n: int, sig: engine.SignatureReport) -> list[str]:
+    kind = "Document time-stamp" if sig.kind == "document_timestamp" else "Signature"
+    lines = [f"{kind} {n} ({sig.field_name})", f"  signer:                 {sig.signer}"]
+    if sig.signer_national_number:
+        lines.append(f"  national number:        {sig.signer_national_number}")
+    lines.append(f"  certificate issuer:     {sig.issuer}")
+    if sig.signing_time:
+        lines.append(f"  signing time (claimed): {sig.signing_time.isoformat()}")
+    if sig.timestamp_time:
+        lines.append(
+            f"  time-stamp:             {sig.timestamp_time.isoformat()} by {sig.timestamp_authority}"
+        )
+    lines.append(f"  intact:                 {_yes(sig.intact)}")
+    if sig.bytes_unchanged is not None:
+        lines.append(f"    signed bytes unchanged: {_yes(sig.bytes_unchanged)}")
+        lines.append(f"    signature verifies:     {_yes(bool(sig.signature_verifies))}")
+    lines.append(f"  covers whole document:  {_coverage(sig)}")
+    lines.append(f"  trusted:                {_trust_text(sig)}")
+    lines.append(f"  revocation:             {_revocation_text(sig)}")
+    if sig.level:
+        lines.append(f"  PAdES level:            {sig.level}")
+    if sig.certification:
+        lines.append(f"  certification:          {sig.certification}")
+    lines += [f"  problem:                {problem}" for problem in sig.problems]
+    lines.append(f"  => {'VALID' if sig.valid else 'NOT VALID'}")
+    return lines
+
+
 def render_text(report: engine.ValidationReport) -> str:
-    lines = []
-    if not report.signatures:
-        lines.append("No signature in this document.")
+    lines = [] if report.signatures else ["No signature in this document."]
     for n, sig in enumerate(report.signatures, start=1):
-        kind = "Document time-stamp" if sig.kind == "document_timestamp" else "Signature"
-        lines.append(f"{kind} {n} ({sig.field_name})")
-        lines.append(f"  signer:                 {sig.signer}")
-        if sig.signer_national_number:
-            lines.append(f"  national number:        {sig.signer_national_number}")
-        lines.append(f"  certificate issuer:     {sig.issuer}")
-        if sig.signing_time:
-            lines.append(f"  signing time (claimed): {sig.signing_time.isoformat()}")
-        if sig.timestamp_time:
-            lines.append(
-                f"  time-stamp:             {sig.timestamp_time.isoformat()} by {sig.timestamp_authority}"
-            )
-        lines.append(f"  intact:                 {_yes(sig.intact)}")
-        if sig.bytes_unchanged is not None:
-            lines.append(f"    signed bytes unchanged: {_yes(sig.bytes_unchanged)}")
-            lines.append(f"    signature verifies:     {_yes(bool(sig.signature_verifies))}")
-        lines.append(f"  covers whole document:  {_coverage(sig)}")
-        trust = _yes(sig.trusted)
-        if sig.trust_anchor:
-            trust += f" (up to {sig.trust_anchor})"
-        elif sig.long_term:
-            trust += " (when it was made: long-term validation)"
-        elif not sig.trusted and sig.intact:
-            trust += " (signed by someone Paraph does not know; the signature itself is sound)"
-        elif not sig.trusted:
-            trust = "not checked (the signed content was changed)"
-        lines.append(f"  trusted:                {trust}")
-        revocation = sig.revocation
-        if sig.revoked_at:
-            revocation += f" on {sig.revoked_at.isoformat()}"
-            if sig.signed_before_revocation:
-                revocation += " (after the time-stamp; a revoked certificate vouches for none)"
-        lines.append(f"  revocation:             {revocation}")
-        if sig.level:
-            lines.append(f"  PAdES level:            {sig.level}")
-        if sig.certification:
-            lines.append(f"  certification:          {sig.certification}")
-        for problem in sig.problems:
-            lines.append(f"  problem:                {problem}")
-        lines.append(f"  => {'VALID' if sig.valid else 'NOT VALID'}")
+        lines += _signature_lines(n, sig)
     lines.append("")
-    for note in report.notes:
-        lines.append(f"Note: {note}")
+    lines += [f"Note: {note}" for note in report.notes]
     lines.append("Document: " + ("VALID" if report.valid else "NOT VALID"))
     return "\n".join(lines)
 

@@ -40,18 +40,25 @@ class Command(BaseCommand):
             raise CommandError("demo data exists only in sandbox mode (PARAPH_SANDBOX=true)")
         now = timezone.now()
         for data in DEMO_PEOPLE:
-            _demo_person(
+            method = data.get("registration_method", RegistrationMethod.DEMO)
+            person, created = _demo_person(
                 {
                     **data,
                     "assurance_level": AssuranceLevel.HIGH,
-                    "registration_method": RegistrationMethod.DEMO,
+                    "registration_method": method,
                     "registered_at": now,
                     "email_verified_at": now,
                     "phone_verified_at": now,
                 }
             )
+            if not created and person.registration_method == RegistrationMethod.DEMO != method:
+                # A database from before the demo people had a sandbox
+                # registration method (the demo company needs one).
+                person.registration_method = method
+                person.save(update_fields=["registration_method"])
         self._customers()
         self._companies()
+        self._demo_company()
         agent, created = _demo_person(
             {
                 **DEMO_AGENT,
@@ -150,6 +157,69 @@ class Command(BaseCommand):
                 f"Demo company register: {record.counts['enterprise']} enterprises "
                 "(a sample of the KBO open data)"
             )
+
+    def _demo_company(self) -> None:
+        """The demo company registered on Paraph, with its representative
+        and a user who may sign, made once; afterwards left as the demo
+        people made it (another representative, users removed...)."""
+        from paraph.companies.demo import DEMO_COMPANY, DEMO_NEW_REPRESENTATIVE
+        from paraph.companies.models import RegisteredCompany
+        from paraph.companies.services import (
+            CompanyRefused,
+            company_register,
+            company_user_set_signer,
+            invitation_accept,
+            invitation_create,
+            person_may_register_companies,
+        )
+
+        company = RegisteredCompany.objects.filter(number=DEMO_COMPANY["number"]).first()
+        if company is None:
+            representative = Person.objects.filter(
+                national_number=DEMO_COMPANY["representative"]
+            ).first()
+            if representative is None or not person_may_register_companies(representative):
+                self.stdout.write("Demo company: not registered (its representative is missing)")
+                return
+            try:
+                company, _correction = company_register(
+                    person=representative,
+                    number=DEMO_COMPANY["number"],
+                    language=representative.language,
+                )
+                for national_number in DEMO_COMPANY["users"]:
+                    user = Person.objects.filter(national_number=national_number).first()
+                    if user is None or user == representative:
+                        continue
+                    _invitation, token = invitation_create(
+                        company=company,
+                        person=representative,
+                        email=user.email,
+                        national_number=national_number,
+                    )
+                    member = invitation_accept(token=token, person=user)
+                    company_user_set_signer(
+                        company=company, person=representative, user_id=member.pk, can_sign=True
+                    )
+            except CompanyRefused as refusal:
+                self.stdout.write(f"Demo company: {refusal.message}")
+                if company is None:
+                    return
+        users = ", ".join(
+            member.person.get_full_name() for member in company.users.select_related("person")
+        )
+        self.stdout.write(
+            f"Demo company: {company}, digital representative "
+            f"{company.representative.get_full_name()}"
+            + (f", users {users}" if users else "")
+            + " (log in, then choose for whom you act; /company/)."
+        )
+        self.stdout.write(
+            "  Change its representative at /company/representative/ (confirm with the "
+            f"sandbox itsme), designating {DEMO_NEW_REPRESENTATIVE['name']}, "
+            f"{DEMO_NEW_REPRESENTATIVE['email']}, {DEMO_NEW_REPRESENTATIVE['national_number']};"
+            " she registers with itsme and opens the link from the sandbox inbox."
+        )
 
     def _customers(self) -> None:
         import datetime as dt

@@ -1,0 +1,107 @@
+"""Every change to a person: one function, one transaction, one audit event.
+
+One module per concern (import the names from this package):
+
+- ``codes``: one-time codes issued, verified, sent again (log-in, mandates);
+- ``login``: log-in with an SMS code, the back office's log-in, log-out;
+- ``people``: the language chosen, the contact centre's changes (e-mail,
+  phone, lock-out, a new account), the first back-office agent.
+"""
+
+from __future__ import annotations
+
+from paraph.accounts.services.codes import (
+    CODE_MAX_SENDS_PER_ATTEMPT,
+    CODE_SENDS_PER_DESTINATION,
+    CODE_SENDS_WINDOW_SECONDS,
+    CodeCheck,
+    CodeOutcome,
+    CodeRateLimited,
+    CodeResend,
+    ResendOutcome,
+    code_issue,
+    code_proves,
+    code_prune,
+    code_resend,
+    code_verify,
+    code_would_match,
+)
+from paraph.accounts.services.login import (
+    LOGIN_CHECKS_PER_IP,
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_IDENTIFIER,
+    LOGIN_PER_IP,
+    STAFF_LOGIN_PER_EMAIL,
+    STAFF_LOGIN_PER_IP,
+    STAFF_VERIFIED_SESSION_KEY,
+    LoginIdentifier,
+    LoginOutcome,
+    LoginStep,
+    RateRule,
+    login_code_check,
+    login_code_request,
+    login_code_resend,
+    login_failure_count,
+    login_session_start,
+    person_logout,
+    person_logout_everywhere,
+    staff_login_code_check,
+    staff_login_start,
+)
+from paraph.accounts.services.people import (
+    CHANGE_REASON_MAX,
+    AgentBootstrapRefused,
+    agent_bootstrap,
+    person_change_email,
+    person_change_phone,
+    person_contact_set,
+    person_create,
+    person_set_language,
+    person_unlock,
+)
+
+__all__ = [
+    "CHANGE_REASON_MAX",
+    "CODE_MAX_SENDS_PER_ATTEMPT",
+    "CODE_SENDS_PER_DESTINATION",
+    "CODE_SENDS_WINDOW_SECONDS",
+    "LOGIN_CHECKS_PER_IP",
+    "LOGIN_PER_ACCOUNT",
+    "LOGIN_PER_IDENTIFIER",
+    "LOGIN_PER_IP",
+    "STAFF_LOGIN_PER_EMAIL",
+    "STAFF_LOGIN_PER_IP",
+    "STAFF_VERIFIED_SESSION_KEY",
+    "AgentBootstrapRefused",
+    "CodeCheck",
+    "CodeOutcome",
+    "CodeRateLimited",
+    "CodeResend",
+    "LoginIdentifier",
+    "LoginOutcome",
+    "LoginStep",
+    "RateRule",
+    "ResendOutcome",
+    "agent_bootstrap",
+    "code_issue",
+    "code_proves",
+    "code_prune",
+    "code_resend",
+    "code_verify",
+    "code_would_match",
+    "login_code_check",
+    "login_code_request",
+    "login_code_resend",
+    "login_failure_count",
+    "login_session_start",
+    "person_change_email",
+    "person_change_phone",
+    "person_contact_set",
+    "person_create",
+    "person_logout",
+    "person_logout_everywhere",
+    "person_set_language",
+    "person_unlock",
+    "staff_login_code_check",
+    "staff_login_start",
+]
