@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -24,3 +25,9 @@ def log_in(page: Any, person: Any, language: str | None = None) -> None:
     if language:
         cookies.append({"name": "paraph_language", "value": language, "url": page.url})
     page.context.add_cookies(cookies)
+
+
+def in_a_month() -> str:
+    """A start of work a month from now, as a datetime-local field takes it
+    (a browser walk's clock is not pinned: never a fixed calendar date)."""
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).strftime("%Y-%m-%dT08:00")
