@@ -2784,6 +2784,78 @@ def _annotations(page: generic.DictionaryObject) -> frozenset[bytes]:
     return frozenset(found)
 
 
+async def _checked_status(
+    sig: Any, trust: Trust, moment: datetime | None, dss: DocumentSecurityStore | None, cert: Any
+) -> tuple[Any, str, datetime | None]:
+    """pyHanko's status of ``sig``, its revocation state and when it was
+    revoked: first with revocation checks that must answer; if that is what
+    fails, again without, to tell "revocation unknown" from "untrusted"."""
+    is_doc_ts = sig.sig_object_type == "/DocTimeStamp"
+    status = await _status(sig, trust, moment, dss, "hard-fail")
+    revocation = "good" if cert is not None and _has_revocation_sources(cert) else "not_applicable"
+    if status.revocation_details is not None:
+        revoked_at = status.revocation_details.revocation_date
+        ts = None if is_doc_ts else status.timestamp_validity
+        if ts is not None and ts.intact and ts.valid and ts.trusted and ts.timestamp < revoked_at:
+            # Time-stamped before the revocation: validate the signature as
+            # it stood then, with the revocation data known now (which
+            # shows the certificate still good at that moment).
+            past = await _status(sig, trust, ts.timestamp, dss, "hard-fail", retroactive=True)
+            if past.trusted and past.revocation_details is None:
+                status = past
+        return status, "revoked", revoked_at
+    if not status.trusted:
+        soft = await _status(sig, trust, moment, dss, "soft-fail")
+        if soft.trusted:
+            return soft, "unknown", None
+        if soft.revocation_details is not None:
+            return soft, "revoked", soft.revocation_details.revocation_date
+    return status, revocation, None
+
+
+async def _long_term_status(
+    sig: Any,
+    status: Any,
+    revocation: str,
+    revoked_at: datetime | None,
+    trust: Trust,
+    moment: datetime | None,
+    dss: DocumentSecurityStore | None,
+) -> tuple[Any, bool, str, datetime | None]:
+    """For a signature not trusted today: whether it held when it was made
+    (long-term validation, or a later document time-stamp); the status,
+    that verdict, and the revocation state as they then stand."""
+    is_doc_ts = sig.sig_object_type == "/DocTimeStamp"
+    if status.trusted or revocation == "revoked":
+        return status, False, revocation, revoked_at
+    if not is_doc_ts and dss is not None:
+        # Not trusted today, typically because the certificate has expired
+        # since: the validation data embedded at signing and the time-stamps
+        # may prove it was valid when it was made (long-term validation).
+        long_term, revoked_since = await _long_term_valid(sig, trust, moment)
+        if revoked_since is not None:
+            return status, False, "revoked", revoked_since
+        if not long_term:
+            held = await _held_by_later_timestamps(sig, status, trust, dss)
+            if held is not None:
+                return held, True, revocation, revoked_at
+        return status, long_term, revocation, revoked_at
+    if is_doc_ts:
+        # A document time-stamp whose certificate has ended since holds if
+        # the next one (archive renewal) proves it was valid at that moment.
+        later = [
+            s
+            for s in sig.reader.embedded_timestamp_signatures
+            if s.signed_revision > sig.signed_revision
+        ]
+        if later:
+            past = await _status(
+                sig, trust, _timestamp_time(later[0]), dss, "soft-fail", retroactive=True
+            )
+            return status, bool(past.trusted and past.intact and past.valid), revocation, revoked_at
+    return status, False, revocation, revoked_at
+
+
 async def _validate_one(
     sig: Any,
     trust: Trust,
@@ -2799,64 +2871,12 @@ async def _validate_one(
     except Exception:
         cert = None
     try:
-        # First with revocation checks that must answer; if that is what
-        # fails, again without, to tell "revocation unknown" from "untrusted".
-        status = await _status(sig, trust, moment, dss, "hard-fail")
-        revocation = (
-            "good" if cert is not None and _has_revocation_sources(cert) else "not_applicable"
-        )
-        revoked_at: datetime | None = None
-        if status.revocation_details is not None:
-            revocation = "revoked"
-            revoked_at = status.revocation_details.revocation_date
-            ts = None if is_doc_ts else status.timestamp_validity
-            if (
-                ts is not None
-                and ts.intact
-                and ts.valid
-                and ts.trusted
-                and ts.timestamp < revoked_at
-            ):
-                # Time-stamped before the revocation: validate the signature as
-                # it stood then, with the revocation data known now (which
-                # shows the certificate still good at that moment).
-                past = await _status(sig, trust, ts.timestamp, dss, "hard-fail", retroactive=True)
-                if past.trusted and past.revocation_details is None:
-                    status = past
-        elif not status.trusted:
-            soft = await _status(sig, trust, moment, dss, "soft-fail")
-            if soft.trusted:
-                status, revocation = soft, "unknown"
-            elif soft.revocation_details is not None:
-                status, revocation = soft, "revoked"
-                revoked_at = soft.revocation_details.revocation_date
+        status, revocation, revoked_at = await _checked_status(sig, trust, moment, dss, cert)
     except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
         return _unvalidatable_signature(field_name, sig.sig_object, exc, cert=cert)
-    long_term = False
-    if not is_doc_ts and not status.trusted and revocation != "revoked" and dss is not None:
-        # Not trusted today, typically because the certificate has expired
-        # since: the validation data embedded at signing and the time-stamps
-        # may prove it was valid when it was made (long-term validation).
-        long_term, revoked_since = await _long_term_valid(sig, trust, moment)
-        if revoked_since is not None:
-            revocation, revoked_at, long_term = "revoked", revoked_since, False
-        elif not long_term:
-            held = await _held_by_later_timestamps(sig, status, trust, dss)
-            if held is not None:
-                status, long_term = held, True
-    elif is_doc_ts and not status.trusted and revocation != "revoked":
-        # A document time-stamp whose certificate has ended since holds if
-        # the next one (archive renewal) proves it was valid at that moment.
-        later = [
-            s
-            for s in sig.reader.embedded_timestamp_signatures
-            if s.signed_revision > sig.signed_revision
-        ]
-        if later:
-            past = await _status(
-                sig, trust, _timestamp_time(later[0]), dss, "soft-fail", retroactive=True
-            )
-            long_term = bool(past.trusted and past.intact and past.valid)
+    status, long_term, revocation, revoked_at = await _long_term_status(
+        sig, status, revocation, revoked_at, trust, moment, dss
+    )
     signer_cert = status.signing_cert
     modification_level = status.modification_level
     modifications = modification_level.name.lower() if modification_level is not None else "none"

@@ -184,6 +184,7 @@ def test_the_sandbox_responder_answers_signed_by_its_ca_with_the_nonce(eid_sandb
     assert response.certificate_status == status
     assert response.serial_number == cert.serial_number
     assert response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == b"nonce-123"
+    assert response.signature_hash_algorithm is not None
     ca.public_key().verify(
         response.signature, response.tbs_response_bytes, ec.ECDSA(response.signature_hash_algorithm)
     )

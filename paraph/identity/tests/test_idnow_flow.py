@@ -289,6 +289,7 @@ def test_the_result_follows_the_person_into_a_new_session_through_the_cookie(cli
 
     onward = later.post("/register/idnow/continue/")
     assert onward["Location"] == "/register/match/"
+    assert identification.registration_attempt_id is not None
     attempt = RegistrationAttempt.objects.get(pk=identification.registration_attempt_id)
     assert attempt.state == "matching"
     assert attempt.claims["subject"].startswith("SBX-")
@@ -359,8 +360,10 @@ def test_the_back_office_lists_an_expired_document_as_refused_in_the_staffs_lang
 
     listing = staff.get("/backoffice/identity/idnowidentification/").content.decode()
 
-    outcome = re.search(r'<td class="field-outcome">(.*?)</td>', listing).group(1)
-    refusal = re.search(r'<td class="field-refusal">(.*?)</td>', listing).group(1)
+    found_outcome = re.search(r'<td class="field-outcome">(.*?)</td>', listing)
+    found_refusal = re.search(r'<td class="field-refusal">(.*?)</td>', listing)
+    assert found_outcome is not None and found_refusal is not None, listing
+    outcome, refusal = found_outcome.group(1), found_refusal.group(1)
     with translation.override("fr"):
         assert html.unescape(outcome) == str(IDNOW_OUTCOMES["refused"])
         assert str(REFUSAL_MESSAGES["document_expired"]) in html.unescape(refusal)

@@ -345,8 +345,10 @@ def test_polling_backs_off_and_stops_when_the_result_is_final(
         "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}
     }
     from django_tasks import task_backends
+    from django_tasks.backends.dummy import DummyBackend
 
     kept = task_backends["default"]
+    assert isinstance(kept, DummyBackend)
     assert [poll_delay(n).total_seconds() / 60 for n in range(7)] == [2, 4, 8, 16, 32, 60, 60]
 
     assert idnow_poll_schedule(transaction_number="PRFTEST1", attempt=0)
@@ -358,7 +360,8 @@ def test_polling_backs_off_and_stops_when_the_result_is_final(
     assert idnow_poll.call("PRFTEST1", 0) == "waiting"
     second = kept.results[-1]
     assert second.args == ["PRFTEST1", 1]
-    assert second.task.run_after.isoformat() == "2026-11-23T09:04:00+00:00"
+    run_after = second.task.run_after
+    assert run_after is not None and run_after.isoformat() == "2026-11-23T09:04:00+00:00"
 
     # The result is final: no further poll.
     idnow_gateway.results["PRFTEST1"] = idnow_result("PRFTEST1", "SUCCESS")

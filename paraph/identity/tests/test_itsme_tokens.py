@@ -258,6 +258,7 @@ def test_the_request_object_is_signed_by_paraph_then_encrypted_for_itsme():
         "cty": "JWT",
         "kid": "itsme-enc",
     }
+    assert outer.plaintext is not None
     inner = jws.deserialize_compact(outer.plaintext, jwks.signing_key(), algorithms=["RS256"])
     assert inner.headers() == {"alg": "RS256", "kid": jwks.signing_key().kid, "typ": "JWT"}
     assert json.loads(inner.payload) == {"aud": ISSUER, "nonce": "n"}

@@ -167,7 +167,8 @@ def test_a_reference_of_only_digits_and_one_with_letters(page, console_errors):
     page.get_by_role("textbox", name="Client reference").fill("607080901")
     page.get_by_role("button", name="Use this reference").click()
     page.wait_for_url("**/register/phone/")
-    assert RegistrationAttempt.objects.get().customer.external_id == "C-3003"
+    customer = RegistrationAttempt.objects.get().customer
+    assert customer is not None and customer.external_id == "C-3003"
     assert console_errors == []
 
 

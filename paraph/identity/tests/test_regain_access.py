@@ -11,14 +11,15 @@ number, another certificate)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.core.management import call_command
 from django.test import RequestFactory
-from django.utils import timezone
 
 from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
 from paraph.audit.models import AuditEvent
@@ -193,7 +194,7 @@ def test_the_itsme_proof_must_be_fresh(client, clock):
 
 def test_a_new_phone_lifts_a_lock_out(client, send, anne):
     Person.objects.filter(pk=anne.pk).update(
-        locked_until=T0 + timezone.timedelta(minutes=30), failed_login_count=3
+        locked_until=T0 + dt.timedelta(minutes=30), failed_login_count=3
     )
     sandbox_itsme(client, "anne", start="/register/new-phone/start/itsme/")
     send(client.post, "/register/new-phone/number/", {"phone": NEW_PHONE})
@@ -276,7 +277,7 @@ def test_the_old_card_still_works_and_records_nothing_new(
     card_client.get(card_client.post("/identity/login/eid/")["Location"])
 
     assert EidCertificate.objects.filter(person=jan).count() == 1
-    assert EidCertificate.objects.get().last_seen_at == T0 + timezone.timedelta(hours=1)
+    assert EidCertificate.objects.get().last_seen_at == T0 + dt.timedelta(hours=1)
     assert AuditEvent.objects.filter(name="identity.eid.certificate_recorded").count() == 1
 
 
@@ -437,5 +438,5 @@ def test_the_step_up_service_needs_a_logged_in_person():
 
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
-    request.session = {}
+    request.session = SessionStore()
     assert identity_step_up(request=request, claims=claims_for(ANNE)) is False

@@ -78,6 +78,7 @@ def renew_card(sandbox: Path, card_id: str) -> None:
     ca_key = serialization.load_pem_private_key((sandbox / "citizen-ca.key.pem").read_bytes(), None)
     assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
     key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    digest: hashes.HashAlgorithm
     if isinstance(old.public_key(), rsa.RSAPublicKey):
         key, digest = rsa.generate_private_key(65537, 2048), hashes.SHA256()
     else:

@@ -174,7 +174,7 @@ def test_pieter_confirms_his_address_however_he_writes_it(
     assert response.status_code == 302 and response["Location"] == PHONE
     attempt = RegistrationAttempt.objects.get(national_number=PIETER.national_number)
     assert attempt.match_kind == MatchKind.ADDRESS
-    assert attempt.customer.external_id == "C-1004"
+    assert attempt.customer is not None and attempt.customer.external_id == "C-1004"
 
 
 def test_the_address_form_is_prefilled_with_what_itsme_shared(client):
@@ -289,7 +289,9 @@ def test_the_back_office_names_a_blocked_attempt_and_words_its_state(client, per
 
     listing = staff.get("/backoffice/identity/registrationattempt/").content.decode()
 
-    name = re.search(r'<td class="field-name">(.*?)</td>', listing).group(1)
+    found = re.search(r'<td class="field-name">(.*?)</td>', listing)
+    assert found is not None, listing
+    name = found.group(1)
     assert name == f"{PIETER.given_name} {PIETER.family_name}"
     with translation.override("fr"):
         assert str(RegistrationState.DONE.label) != "enregistré le"
@@ -506,8 +508,9 @@ def test_a_provider_may_resume_a_registration_started_in_another_browser(client)
     step = registration_claims_received(request=other, claims=claims, attempt=attempt)
 
     assert step.outcome == RegistrationOutcome.MATCH_NEEDED
-    assert step.attempt.pk == attempt.pk
-    assert registration_attempt_current(other).pk == attempt.pk
+    assert step.attempt is not None and step.attempt.pk == attempt.pk
+    current = registration_attempt_current(other)
+    assert current is not None and current.pk == attempt.pk
 
 
 def test_a_finished_registration_is_never_reopened_by_a_provider(client):
@@ -527,7 +530,7 @@ def test_a_finished_registration_is_never_reopened_by_a_provider(client):
 
     step = registration_claims_received(request=request, claims=claims, attempt=attempt)
 
-    assert step.attempt.pk != attempt.pk
+    assert step.attempt is not None and step.attempt.pk != attempt.pk
     attempt.refresh_from_db()
     assert attempt.state == RegistrationState.DONE
 

@@ -60,7 +60,7 @@ def confirm(client, street, number, box, postcode, municipality):
 def matched(response) -> bool:
     attempt = RegistrationAttempt.objects.get(national_number=PIETER.national_number)
     if response.status_code == 302 and response["Location"] == PHONE:
-        assert attempt.customer.external_id == "C-1004"
+        assert attempt.customer is not None and attempt.customer.external_id == "C-1004"
         return True
     assert attempt.customer is None
     assert "You have 2 tries left." in response.content.decode()

@@ -15,6 +15,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
@@ -156,7 +157,8 @@ def test_a_reused_challenge_is_refused(pki, webeid_config):
 
 def test_a_challenge_expires_after_five_minutes():
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    in_time, late = {}, {}
+    in_time: dict[str, Any] = {}
+    late: dict[str, Any] = {}
     with time_machine.travel(start, tick=False):
         webeid.challenge_issue(in_time)
         webeid.challenge_issue(late)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,7 +83,12 @@ def sign_token(
     """The token a card would return: ``algorithm`` over
     ``hash(origin) || hash(challenge)``, ECDSA as raw r||s."""
     algorithm = algorithm or default_algorithm(private_key)
-    hash_class = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}[algorithm[2:]]
+    hash_classes: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+        "256": hashes.SHA256,
+        "384": hashes.SHA384,
+        "512": hashes.SHA512,
+    }
+    hash_class = hash_classes[algorithm[2:]]
 
     def digest(value: str) -> bytes:
         h = hashes.Hash(hash_class())

@@ -71,7 +71,7 @@ def signed_contract(signing_settings, make_contract, pki):  # noqa: F811 - the i
         mandate_ref="M-2026-0001",
     )
     # Paraph's CRL, as validators outside the test process fetch it
-    pki.serve_paraph_crl(bytes(signing_crl_current().der))
+    pki.serve_paraph_crl(_crl_der())
     return stored
 
 
@@ -194,3 +194,9 @@ def test_a_stored_file_that_does_not_match_its_hash_is_never_renewed(signed_cont
         contract_archive_renew(contract=signed_contract)
 
     assert caught.value.code == "integrity"
+
+
+def _crl_der() -> bytes:
+    crl = signing_crl_current()
+    assert crl is not None, "Paraph's signing CA has published no CRL"
+    return bytes(crl.der)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -71,7 +71,9 @@ def test_crl_lists_only_compromised_keys_signed_by_the_signing_ca(emma, client, 
     ca = pki.cert("paraph-signing-ca")
     ca_cert = x509.load_der_x509_certificate(ca.dump())
     assert crl.issuer == ca_cert.subject
-    ca_cert.public_key().verify(
+    public_key = ca_cert.public_key()
+    assert isinstance(public_key, rsa.RSAPublicKey) and crl.signature_hash_algorithm is not None
+    public_key.verify(
         crl.signature, crl.tbs_certlist_bytes, padding.PKCS1v15(), crl.signature_hash_algorithm
     )
     assert len(empty) == 0
@@ -98,7 +100,8 @@ def test_crl_lists_only_compromised_keys_signed_by_the_signing_ca(emma, client, 
         "the renewal's retirement is part of signing.key.issued"
     )
     issued = AuditEvent.objects.filter(name="signing.key.issued").order_by("pk")
-    assert issued.last().data["retired"] == [first.pk]
+    last = issued.last()
+    assert last is not None and last.data["retired"] == [first.pk]
 
 
 def test_crl_is_published_anew_every_day(emma, client, signing_settings):
@@ -112,6 +115,7 @@ def test_crl_is_published_anew_every_day(emma, client, signing_settings):
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         signing_crl_refresh_task.call()
         newest = SigningCrl.objects.order_by("-number").first()
+        assert newest is not None
         assert newest.number == first.number + 1
         assert newest.next_update == NOW + timedelta(days=8)
     with time_machine.travel(NOW + timedelta(days=2, hours=1), tick=False):
@@ -213,7 +217,9 @@ def test_a_compromised_key_is_refused_by_every_validator_before_and_after(
             assert code == 1 and not report["valid"]
             assert report["revocation"] == "revoked" and report["revoked_at"]
         (made_before,) = engine.validate_pdf(before, trust=conf.trust()).signatures
-        assert made_before.timestamp_time < made_before.revoked_at, "time-stamped before"
+        stamped, revoked = made_before.timestamp_time, made_before.revoked_at
+        assert stamped is not None and revoked is not None
+        assert stamped < revoked, "time-stamped before"
 
         roots = [pki.pem_path("paraph-root")]
         others = [pki.pem_path("paraph-signing-ca")]

@@ -87,7 +87,8 @@ def _paraph_pki(pki) -> dict[str, Path]:
 def _paraph_verify(path: Path, capsys) -> tuple[int, dict]:
     with pytest.raises(SystemExit) as exited:
         call_command("verify", str(path), "--json")
-    return int(exited.value.code), json.loads(capsys.readouterr().out)
+    assert isinstance(exited.value.code, int)
+    return exited.value.code, json.loads(capsys.readouterr().out)
 
 
 def _verify_page(data: bytes) -> str:
@@ -139,7 +140,7 @@ def test_a_password_signature_stays_valid_years_after_its_mandate_ended(
             services.signing_key_retire(key=key, reason="mandate expired")
     key.refresh_from_db()
     assert key.retired_at is not None and key.revoked_at is None
-    pki.serve_paraph_crl(bytes(signing_crl_current().der))
+    pki.serve_paraph_crl(_crl_der())
     path = tmp_path / "signed.pdf"
     path.write_bytes(signed)
 
@@ -185,7 +186,7 @@ def test_a_key_revoked_for_compromise_after_signing_is_refused_years_later(
         services.signing_key_revoke(
             key=PersonSigningKey.objects.get(person=emma), reason="password seen by a colleague"
         )
-    pki.serve_paraph_crl(bytes(signing_crl_current().der))
+    pki.serve_paraph_crl(_crl_der())
     path = tmp_path / "signed.pdf"
     path.write_bytes(signed)
 
@@ -288,3 +289,9 @@ def test_documents_sealed_before_and_after_a_seal_key_rotation_stay_valid(
         assert point_in_time.returncode == 0, point_in_time.stdout + point_in_time.stderr
         (seal_pdfsig,) = [s for s in sigs if s.signer == signer]
         assert seal_pdfsig.valid and seal_pdfsig.trusted
+
+
+def _crl_der() -> bytes:
+    crl = signing_crl_current()
+    assert crl is not None, "Paraph's signing CA has published no CRL"
+    return bytes(crl.der)
