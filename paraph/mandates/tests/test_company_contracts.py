@@ -334,7 +334,7 @@ def test_a_company_not_registered_yet_gets_an_invitation_and_the_contract_waits(
     kbo, anne, sender, pdf, mandate_for, deliver
 ):
     with deliver():
-        contract = _send(sender, pdf)
+        contract = _send(sender, pdf, language="en")  # the e-mail in the language asked
 
     assert contract.status == "sent"
     assert contract.recipient_company_name == "Boulangerie Dupont"
