@@ -21,7 +21,7 @@ from paraph.audit.models import (
     checkpoint_statement,
 )
 from paraph.audit.selectors import leaves_up_to
-from paraph.core.http import client_ip
+from paraph.core.context import Context
 
 
 def _label(obj: models.Model | None) -> str:
@@ -34,6 +34,7 @@ def audit_record(
     actor: models.Model | None = None,
     subject: models.Model | None = None,
     data: dict[str, Any] | None = None,
+    context: Context | None = None,
     request: HttpRequest | None = None,
     actor_label: str = "",
 ) -> AuditEvent:
@@ -43,13 +44,14 @@ def audit_record(
     makes the change, inside the same ``transaction.atomic`` block, so the
     change and its audit row commit together or not at all. One INSERT, and
     no lock that other writers wait for: the next checkpoint gives the event
-    its place in the tree.
+    its place in the tree. ``context`` says who acted and from where
+    (``request`` is the older shape, read the same way).
     """
     if not registry.is_registered(name):
         raise ValueError(f"unregistered audit event {name!r}")
-    user = getattr(request, "user", None)
-    if actor is None and user is not None and user.is_authenticated:
-        actor = user
+    where = context if context is not None else Context.from_request(request)
+    if actor is None:
+        actor = where.actor
     event = AuditEvent(
         created_at=timezone.now(),
         name=name,
@@ -58,7 +60,7 @@ def audit_record(
         subject_type=subject._meta.label_lower if subject is not None else "",
         subject_id=str(subject.pk) if subject is not None else "",
         subject_label=_label(subject),
-        ip=client_ip(request),
+        ip=where.ip,
         data=data or {},
     )
     event.hash = event.compute_hash()
