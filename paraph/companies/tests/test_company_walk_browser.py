@@ -15,6 +15,13 @@ browser, on the demo data (issue 10, CO-1 to CO-4):
    the link opened by Anne is refused in French, opened again by Marie
    refused in Dutch. Marie logs in again, acts for herself, switches to the
    company from the header; Anne lets her sign, and Marie sees it.
+5. The demo sender's staff send a contract to the company from the sender
+   back office; Marie, acting for the company, opens it in the company's
+   adminbox, signs her mandate (SMS code, then a password of her choice)
+   and signs the contract with that password. The stamp and the signature
+   say Marie Dubois signed for Brasserie du Canal (0722.334.452); Paraph's
+   validator and pdfsig accept it; the adminbox and the sender's page show
+   it signed.
 
 axe-core checks the confirmation page (French) and the invitation page
 (Dutch)."""
@@ -23,9 +30,11 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from paraph.accounts.models import Person
 from paraph.companies.demo import DEMO_COMPANY
@@ -36,9 +45,15 @@ from paraph.companies.models import (
     RegisteredCompany,
 )
 from paraph.companies.services import correction_file
+from paraph.contracts.models import Contract
+from paraph.contracts.tests.companies import stamp_text
 from paraph.core.demo import DEMO_AGENT, DEMO_AGENT_PASSWORD
 from paraph.identity.tests.registration_support import inbox_text
 from paraph.notifications.models import Channel, SandboxMessage
+from paraph.signing.selectors import signature_report
+from paraph.signing.tests.checks import make_nss_db, pdfsig
+from paraph.signing.tests.pdfs import contract_pdf
+from paraph.web.tests.browser import in_a_month
 from paraph.web.tests.test_browser_accessibility import _axe_source, _violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,6 +67,8 @@ BROKER_PHONE = "+32470777888"
 BROKER_PASSWORD = "courtage-central-2026"
 NUMBER = "0722334452"
 COMPANY = "Brasserie du Canal (0722.334.452)"
+COMPANY_EMAIL = "commandes@brasserie-du-canal.be"
+MARIE_PASSWORD = "canal barges drift slowly"
 WRONG = "Le siège est au Quai des Charbonnages 42, pas au numéro 40."
 
 
@@ -116,6 +133,7 @@ def _back_office_log_in(page, *, email: str, password: str, phone: str) -> None:
 LOG_IN = {
     "fr": ("Numéro de GSM ou adresse e-mail", "Envoyez-moi un code", "Se connecter"),
     "nl": ("Gsm-nummer of e-mailadres", "Stuur mij een code", "Aanmelden"),
+    "en": ("Mobile phone number or e-mail address", "Send me a code", "Log in"),
 }
 
 
@@ -131,8 +149,10 @@ def _log_in(page, *, typed: str, phone: str, language: str) -> None:
 
 
 def test_a_company_registered_corrected_by_its_broker_and_a_user_invited(
-    page_factory, settings, person_factory
+    page_factory, settings, person_factory, tmp_path: Path
 ):
+    from playwright.sync_api import expect
+
     settings.EMAIL_BACKEND = "paraph.notifications.backends.SandboxEmailBackend"
     call_command("demo", stdout=io.StringIO())
     Person.objects.filter(email=DEMO_AGENT["email"]).update(language="en")
@@ -349,4 +369,85 @@ def test_a_company_registered_corrected_by_its_broker_and_a_user_invited(
     _see_heading(marie, f"Gebruikers van {COMPANY}")
     may_sign = marie.locator("tbody tr", has_text="Marie Dubois").locator("td").nth(1)
     assert may_sign.inner_text() == "ja"
+
+    # 5. The demo sender's staff send a contract to the company, from the
+    # sender back office (English).
+    office = page("en-GB")
+    _log_in(office, typed="0470 00 01 11", phone=DEMO_AGENT["phone"], language="en")
+    office.wait_for_url(lambda url: "/account/login/" not in url)
+    office.goto("/sender/contracts/new/")
+    office.get_by_label("Title of the contract").fill("Contrat de livraison de bières")
+    pdf_path = tmp_path / "delivery.pdf"
+    pdf_path.write_bytes(contract_pdf(pages=1, title="Contrat de livraison de bières"))
+    office.get_by_label("The contract (PDF)").set_input_files(str(pdf_path))
+    office.get_by_label("Recipient's e-mail address").fill(COMPANY_EMAIL)
+    office.get_by_label("Or a company: its enterprise number").fill("BE 0722.334.452")
+    office.get_by_label("Start of work (Brussels time)").fill(in_a_month())
+    office.get_by_role("button", name="Send the contract").click()
+    office.wait_for_url("**/sender/contracts/*/")
+    expect(office.get_by_test_id("contract-status")).to_have_text("sent")
+    contract = Contract.objects.get(recipient_company_number=NUMBER)
+    assert contract.recipient is None
+
+    # Marie, acting for the company, finds it in the company's adminbox; as
+    # she has no mandate yet, signing with a password first asks for one,
+    # signed with a code sent by SMS, and a password of her choice.
+    marie.goto("/adminbox/")
+    _see_acting_for(marie, COMPANY)
+    marie.get_by_role("link", name="Contrat de livraison de bières").first.click()
+    marie.wait_for_url(f"**/adminbox/contract/{contract.public_id}/")
+    marie.get_by_role("link", name="Ondertekenen met mijn wachtwoord").click()
+    marie.wait_for_url("**/adminbox/mandate/?next=*")
+    marie.get_by_label("Per sms naar mijn gsm").check()
+    marie.get_by_role("button", name="Stuur mij de code").click()
+    marie.wait_for_url("**/adminbox/mandate/code/")
+    marie.get_by_label("Code", exact=True).fill(_code(MARIE_PHONE))
+    marie.get_by_role("button", name="Mijn mandaat ondertekenen").click()
+    marie.wait_for_url("**/adminbox/mandate/password/")
+    marie.get_by_label("Uw ondertekeningswachtwoord").fill(MARIE_PASSWORD)
+    marie.get_by_label("Nogmaals hetzelfde wachtwoord").fill(MARIE_PASSWORD)
+    marie.get_by_role("button", name="Mijn mandaat bevestigen").click()
+    marie.wait_for_url("**/adminbox/mandate/done/")
+    _see_heading(marie, "Uw mandaat is actief")
+    marie.get_by_role("link", name="Verder naar uw contract").click()
+    marie.wait_for_url(f"**/contract/{contract.public_id}/**")
+    expect(marie.get_by_test_id("sign-for-company")).to_contain_text("Brasserie du Canal")
+    marie.get_by_label("Ik heb het contract gelezen en ik onderteken het.").check()
+    marie.get_by_label("Uw ondertekeningswachtwoord").fill(MARIE_PASSWORD)
+    marie.get_by_role("button", name="Het contract ondertekenen").click()
+    marie.wait_for_url(f"**/contract/{contract.public_id}/signed/")
+    _see_heading(marie, "Ondertekend")
+
+    contract.refresh_from_db()
+    assert contract.status == "signed"
+    assert (contract.signed_by, contract.signer_role) == (marie_person, "user")
+    with contract.signed_pdf.open("rb") as handle:
+        signed = handle.read()
+    # The stamp and the signature say who signed, and for which company.
+    stamp = stamp_text(signed)
+    assert stamp.startswith("Marie Dubois / "), stamp
+    assert "Brasserie du Canal" in stamp and "0722.334.452" in stamp, stamp
+    signature = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures[-1]
+    assert "Brasserie du Canal (" in str(signature.sig_object["/Reason"])
+    # Paraph's validator and poppler's pdfsig find it valid and trusted.
+    report = signature_report(signed)
+    assert report.valid, report
+    assert report.signed[-1].signer.startswith("Marie Dubois")
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    root = settings.DATA_DIR / "pki" / "root.pem"
+    made = [
+        s for s in pdfsig(path, make_nss_db(tmp_path / "nss", [root])) if not s.document_timestamp
+    ]
+    assert made and all(s.valid and s.trusted for s in made), made
+    assert any(s.signer.startswith("Marie Dubois") for s in made), made
+    # The company's adminbox shows it signed (in Dutch), and so does the
+    # sender's page, with who signed.
+    marie.goto("/adminbox/documents/")
+    document = marie.locator("li.doc", has_text="Contrat de livraison de bières")
+    expect(document.locator("dd.status")).to_have_text("Ondertekend")
+    assert document.get_attribute("data-status") == "signed"
+    office.reload()
+    expect(office.get_by_test_id("contract-status")).to_have_text("signed")
+    expect(office.get_by_test_id("company-signer")).to_contain_text("Marie Dubois")
     assert errors == []
