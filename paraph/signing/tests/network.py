@@ -48,7 +48,7 @@ def outside_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, b
             return bool(state.open)
         return connection.in_atomic_block
 
-    run = engine._run
+    run = engine.runtime.run
 
     def observed_run(coro: Any) -> Any:
         depth = getattr(state, "depth", 0)

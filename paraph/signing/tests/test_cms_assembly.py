@@ -24,11 +24,11 @@ def _person_key(pki) -> SoftwareKey:
 
 
 def test_the_signed_attributes_are_pyhankos(pki):
-    signer = engine._signer(_person_key(pki))
+    signer = engine.cms.cached_signer(_person_key(pki))
     digest = hashlib.sha256(b"a document").digest()
 
-    ours = engine._run(signer.signed_attrs(digest, "sha256", use_pades=True))
-    theirs = engine._run(signers.Signer.signed_attrs(signer, digest, "sha256", use_pades=True))
+    ours = engine.runtime.run(signer.signed_attrs(digest, "sha256", use_pades=True))
+    theirs = engine.runtime.run(signers.Signer.signed_attrs(signer, digest, "sha256", use_pades=True))
 
     assert ours.dump() == theirs.dump()
     assert [a["type"].native for a in ours] == [
@@ -40,9 +40,9 @@ def test_the_signed_attributes_are_pyhankos(pki):
 
 
 def test_the_signed_data_is_pyhankos(pki):
-    signer = engine._signer(_person_key(pki))
+    signer = engine.cms.cached_signer(_person_key(pki))
     digest = hashlib.sha256(b"a document").digest()
-    attrs = engine._run(signer.signed_attrs(digest, "sha256", use_pades=True))
+    attrs = engine.runtime.run(signer.signed_attrs(digest, "sha256", use_pades=True))
     token = cms.CMSAttributes(
         [{"type": "signing_time", "values": [cms.Time(name="utc_time", value="261204120000Z")]}]
     )
@@ -90,7 +90,7 @@ def test_the_time_stamp_revision_is_the_same_with_the_objects_carried_over(
     signing_settings, monkeypatch, pages, pki, db
 ):
     # the document time-stamp's revision reads the objects the signature has
-    # just written from its writer (engine._seed) rather than parsing them:
+    # just written from its writer (engine.longterm._seed) rather than parsing them:
     # the revision written must be the one written after parsing them
     from paraph.signing import conf
     from paraph.signing.tests.pdfs import contract_pdf
@@ -106,7 +106,7 @@ def test_the_time_stamp_revision_is_the_same_with_the_objects_carried_over(
     )
     key = _person_key(pki)
     carried = engine.sign_pdf(document, key=key, config=config, options=options)
-    monkeypatch.setattr(engine, "_seed", lambda reader, writer: None)
+    monkeypatch.setattr(engine.longterm, "_seed", lambda reader, writer: None)
     parsed = engine.sign_pdf(document, key=key, config=config, options=options)
 
     assert _masked(carried[len(document) :]) == _masked(parsed[len(document) :])

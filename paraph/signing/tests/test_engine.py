@@ -227,8 +227,8 @@ def test_unsigned_pdf_is_not_valid(config, contract):
 
 def test_a_remembered_signature_size_that_is_too_small_is_measured_again(config, contract):
     engine.sign_pdf(contract, key=conf.seal_key(), config=config)
-    for size_key in list(engine._size_estimates):
-        engine._size_estimates[size_key] = 64  # far too small for any CMS
+    for size_key in list(engine.signing._size_estimates):
+        engine.signing._size_estimates[size_key] = 64  # far too small for any CMS
 
     signed = engine.sign_pdf(contract, key=conf.seal_key(), config=config)
 

@@ -89,7 +89,7 @@ def test_the_page_found_is_pyhankos_page_with_its_inherited_resources(tree, inhe
     reader = PdfFileReader(io.BytesIO(data))
     for index in [*range(count), *range(-count, 0)]:
         fresh = PdfFileReader(io.BytesIO(data))
-        found = engine._find_page_from_nearer_end(fresh, index)  # no fallback here
+        found = engine.writer._find_page_from_nearer_end(fresh, index)  # no fallback here
         _same(found, PdfHandler.find_page_for_modification(reader, index))
 
 
@@ -100,4 +100,4 @@ def test_a_damaged_tree_is_left_to_pyhankos_walk():
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     reader = PdfFileReader(io.BytesIO(data))
 
-    _same(engine._find_page(writer, -1), PdfHandler.find_page_for_modification(reader, -1))
+    _same(engine.writer.find_page(writer, -1), PdfHandler.find_page_for_modification(reader, -1))

@@ -232,7 +232,7 @@ def test_an_unexpected_failure_is_a_reported_problem_and_a_logged_traceback(
     async def broken(*args, **kwargs):
         raise RuntimeError("a bug in a validator")
 
-    monkeypatch.setattr(engine, "_validate_one", broken)
+    monkeypatch.setattr(engine.validation, "_validate_one", broken)
 
     with caplog.at_level(logging.WARNING, logger="paraph.signing.engine"):
         report = engine.validate_pdf(_sealed(contract), trust=conf.trust())
