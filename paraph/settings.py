@@ -429,14 +429,14 @@ IDENTITY_PROVIDERS = {
         "PARAPH_ITSME_PROVIDER",
         "paraph.identity.providers.itsme.ItsmeProvider"
         if PRODUCTION
-        else "paraph.identity.providers.itsme_sandbox.SandboxItsmeProvider",
+        else "paraph.identity.providers.itsme.sandbox.SandboxItsmeProvider",
     ),
     "eid": env_str("PARAPH_EID_PROVIDER", "paraph.identity.providers.eid.EidProvider"),
     "idnow": env_str(
         "PARAPH_IDNOW_PROVIDER",
         "paraph.identity.providers.idnow.IdnowProvider"
         if PRODUCTION
-        else "paraph.identity.providers.idnow_sandbox.SandboxIdnowProvider",
+        else "paraph.identity.providers.idnow.sandbox.SandboxIdnowProvider",
     ),
 }
 
@@ -499,7 +499,7 @@ IDNOW_TIMEOUT = env_int("PARAPH_IDNOW_TIMEOUT", 10)
 # whose cards are accepted (Citizen CA, Foreigner CA, ...), the certificate
 # policies refused, and how the card's OCSP responder is asked at log-in.
 # Without CAs, in sandbox mode, the sandbox's virtual cards
-# (paraph.identity.eid_sandbox, kept in EID_SANDBOX_DIR), their root and CA,
+# (paraph.identity.providers.eid.sandbox, kept in EID_SANDBOX_DIR), their root and CA,
 # whose OCSP responder is Paraph itself. The old names
 # (PARAPH_EID_TRUSTED_CA_FILES, PARAPH_SIGNING_EID_CAS) are read for one
 # more release when PARAPH_EID_CAS is unset, with a warning (core.W002).
@@ -573,11 +573,11 @@ SIGNING_TRUST_ROOTS = env_list("PARAPH_SIGNING_TRUST_ROOTS")
 SIGNING_INTERMEDIATES = env_list("PARAPH_SIGNING_INTERMEDIATES")
 if PRODUCTION and not SIGNING_TRUST_ROOTS:
     missing.append("PARAPH_SIGNING_TRUST_ROOTS is not set (Paraph's root)")
-# The sandbox's virtual eID card reader (paraph.identity.eid_sandbox), on
+# The sandbox's virtual eID card reader (paraph.identity.providers.eid.sandbox), on
 # every page that uses the card: log-in, registration, signing a contract or
 # a mandate. By default on in sandbox mode while no real eID CA is configured
 # (the only case where the virtual cards are trusted); never outside sandbox
-# mode. Read by paraph.identity.eid_sandbox.virtual_reader_enabled only.
+# mode. Read by paraph.identity.providers.eid.sandbox.virtual_reader_enabled only.
 EID_VIRTUAL_READER = SANDBOX and env_bool("PARAPH_EID_VIRTUAL_READER", not EID_CAS)
 # The public verification (/verify/, paraph verify) also trusts these roots,
 # for documents signed elsewhere: by default the Belgian eID roots shipped in

@@ -90,7 +90,7 @@ DEMO_CUSTOMERS: list[dict[str, Any]] = [
         "references": ("12/3456-789",),
     },
     {
-        # paraph.identity.providers.idnow_sandbox.DEMO_IDENTITY
+        # paraph.identity.providers.idnow.sandbox.DEMO_IDENTITY
         "external_id": "C-2001",
         "national_number": "",
         "first_name": "Sanne",

@@ -21,12 +21,6 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.backoffice import CHANGES_ATTR, AuditedModelAdmin
-from paraph.identity.idnow_services import (
-    BlockNotLifted,
-    idnow_document_block_lift,
-    idnow_outcome,
-    idnow_refusal,
-)
 from paraph.identity.models import (
     ClientReference,
     CustomerRecord,
@@ -35,6 +29,12 @@ from paraph.identity.models import (
     IdnowDocumentBlock,
     IdnowIdentification,
     RegistrationAttempt,
+)
+from paraph.identity.providers.idnow.services import (
+    BlockNotLifted,
+    idnow_document_block_lift,
+    idnow_outcome,
+    idnow_refusal,
 )
 
 

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from paraph.accounts.forms import CodeForm
 from paraph.core.belgium import phone_normalize
-from paraph.identity.idnow_documents import accepted_documents
 from paraph.identity.matching import (
     POSTCODE_OPTIONAL,
     foreign_postal_code_valid,
     postal_code_normalize,
     reference_normalize,
 )
+from paraph.identity.providers.idnow.documents import accepted_documents
 
 __all__ = [
     "AddressForm",

@@ -57,7 +57,7 @@ def eid_trust() -> EidTrust:
     cas = tuple(settings.EID_CAS)
     sandbox = bool(settings.SANDBOX and not cas)
     if sandbox:
-        from paraph.identity import eid_sandbox
+        from paraph.identity.providers.eid import sandbox as eid_sandbox
 
         directory = eid_sandbox.sandbox_dir()
         roots = (str(directory / "root.pem"),)

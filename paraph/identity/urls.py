@@ -6,8 +6,11 @@ Mounted at the site's root (``paraph/urls.py``), so the paths read as
 
 from django.urls import URLPattern, URLResolver, path
 
-from paraph.identity import eid_urls, idnow_urls, itsme_urls, views
+from paraph.identity import views
 from paraph.identity.methods import only_when_enabled
+from paraph.identity.providers.eid import urls as eid_urls
+from paraph.identity.providers.idnow import urls as idnow_urls
+from paraph.identity.providers.itsme import urls as itsme_urls
 
 app_name = "identity"
 urlpatterns: list[URLPattern | URLResolver] = [

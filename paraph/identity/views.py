@@ -54,8 +54,8 @@ from paraph.identity.providers import (
     IdentityPending,
     IdentityProvider,
     get_identity_provider,
-    itsme_sandbox,
 )
+from paraph.identity.providers.itsme import sandbox as itsme_sandbox
 from paraph.identity.selectors import (
     identity_session,
     identity_session_is_high,

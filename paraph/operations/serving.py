@@ -72,7 +72,7 @@ def itsme_keys_ensure() -> list[str]:
     from django.conf import settings
 
     from paraph.audit.services import audit_record
-    from paraph.identity import jwks
+    from paraph.identity.providers.itsme import jwks
 
     if settings.IDENTITY_PROVIDERS["itsme"] != "paraph.identity.providers.itsme.ItsmeProvider":
         return []

@@ -48,7 +48,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from paraph.accounts.models import Person
 from paraph.core.ratelimit import ratelimit_hit
-from paraph.identity.eid_sandbox import virtual_reader_enabled
+from paraph.identity.providers.eid.sandbox import virtual_reader_enabled
 from paraph.signing.exceptions import (
     CertificateRejected,
     PreparedSignatureUnavailable,
@@ -343,7 +343,7 @@ def virtual_reader_context(request: HttpRequest) -> dict[str, Any]:
     """Whether the page carries the virtual card reader, and what it needs."""
     if not virtual_reader_enabled(request):
         return {"virtual_reader": False}
-    from paraph.identity import eid_sandbox
+    from paraph.identity.providers.eid import sandbox as eid_sandbox
 
     return {
         "virtual_reader": True,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from paraph.contracts.tests.fixtures import *  # noqa: F403
 from paraph.core.demo import DEMO_PEOPLE
-from paraph.identity import eid_sandbox
+from paraph.identity.providers.eid import sandbox as eid_sandbox
 
 # The virtual cards (eid_sandbox.sandbox_cards) and their holders' numbers.
 CARDS = {

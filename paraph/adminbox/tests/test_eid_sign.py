@@ -340,7 +340,7 @@ def test_the_log_in_and_signing_pages_agree_on_the_virtual_reader(
 ):
     """One setting for every page that uses the card, for log-in or for
     signing a contract or a mandate."""
-    from paraph.identity.providers.eid import PURPOSE_SESSION_KEY
+    from paraph.identity.providers.eid.provider import PURPOSE_SESSION_KEY
 
     anne = holder("card1")
     contract = contract_for(anne)

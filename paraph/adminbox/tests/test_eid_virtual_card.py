@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from django.urls import reverse
 
 from paraph.adminbox.tests.test_eid_fixtures import *
-from paraph.identity import eid_sandbox
+from paraph.identity.providers.eid import sandbox as eid_sandbox
 
 pytestmark = pytest.mark.django_db
 

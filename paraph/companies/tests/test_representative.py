@@ -36,7 +36,7 @@ from paraph.identity.tests.registration_support import sandbox_itsme
 pytestmark = pytest.mark.django_db
 
 INTERIM = "0123456749"
-# The sandbox itsme's people (identity/providers/itsme_sandbox.py).
+# The sandbox itsme's people (identity/providers/itsme/sandbox.py).
 ANNE, JAN, MARIE = "85073003328", "90020199704", "90021400227"
 
 

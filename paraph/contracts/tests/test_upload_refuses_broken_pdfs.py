@@ -160,7 +160,7 @@ def test_a_seal_that_paraphs_own_validator_does_not_trust_sends_nothing(
     # A trust configuration that leaves out the root of Paraph's own seal:
     # the sealed document does not validate, which is Paraph's fault, not
     # the sender's PDF's.
-    from paraph.identity import eid_sandbox
+    from paraph.identity.providers.eid import sandbox as eid_sandbox
 
     settings.SIGNING_LEVEL = "B-T"  # B-LT and B-LTA need the seal's path while sealing
     settings.SIGNING_TRUST_ROOTS = [str(eid_sandbox.sandbox_dir() / "root.pem")]

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from paraph.identity.mrz import mrz_build
+from paraph.identity.providers.idnow.mrz import mrz_build
 
 COMPANY = "paraphtest"
 API_KEY = "idnow-api-key-0123456789"

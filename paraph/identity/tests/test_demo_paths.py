@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from paraph.identity.models import RegistrationAttempt
-from paraph.identity.providers.idnow_sandbox import DEMO_IDENTITY
+from paraph.identity.providers.idnow.sandbox import DEMO_IDENTITY
 from paraph.identity.tests.registration_support import MATCH, PHONE, english_client, sandbox_itsme
 
 pytestmark = pytest.mark.django_db

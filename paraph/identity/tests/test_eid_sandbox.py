@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from paraph.core.demo import DEMO_PEOPLE
-from paraph.identity import eid_sandbox as virtual
-from paraph.identity import webeid
-from paraph.identity.providers.eid import eid_config
+from paraph.identity.providers.eid import sandbox as virtual
+from paraph.identity.providers.eid import webeid
+from paraph.identity.providers.eid.provider import eid_config
 from paraph.identity.tests.webeid_support import (  # noqa: F401 - fixtures
     eid_sandbox,
     eid_sandbox_template,

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from paraph.identity.idnow_client import IdnowClient, IdnowConfig, IdnowError
+from paraph.identity.providers.idnow.client import IdnowClient, IdnowConfig, IdnowError
 from paraph.identity.tests.idnow_peer import (  # noqa: F401 (fixture)
     API_KEY,
     COMPANY,

@@ -14,12 +14,12 @@ from django.test import Client
 
 from paraph.accounts.tests.backoffice import staff_login
 from paraph.audit.models import AuditEvent
-from paraph.identity.idnow_services import (
+from paraph.identity.models import IdnowDocumentBlock, IdnowIdentification
+from paraph.identity.providers.idnow.services import (
     idnow_document_key,
     idnow_identification_create,
     idnow_webhook_authorization,
 )
-from paraph.identity.models import IdnowDocumentBlock, IdnowIdentification
 from paraph.identity.tests.idnow_peer import (  # noqa: F401 (fixture)
     COMPANY,
     DOCUMENT,

@@ -13,16 +13,16 @@ from django.test import RequestFactory
 from django.utils import translation
 
 from paraph.audit.models import AuditEvent
-from paraph.identity.idnow_services import (
+from paraph.identity.models import IdnowIdentification
+from paraph.identity.providers import IdentityError, IdentityPending
+from paraph.identity.providers.idnow.mrz import mrz_build
+from paraph.identity.providers.idnow.provider import IdnowProvider, idnow_claims
+from paraph.identity.providers.idnow.services import (
     IdnowPayload,
     idnow_document_check,
     idnow_identification_create,
     idnow_result_apply,
 )
-from paraph.identity.models import IdnowIdentification
-from paraph.identity.mrz import mrz_build
-from paraph.identity.providers import IdentityError, IdentityPending
-from paraph.identity.providers.idnow import IdnowProvider, idnow_claims
 from paraph.identity.tests.idnow_peer import TODAY, idnow_result, polish_mrz
 
 
@@ -236,7 +236,7 @@ def test_the_claims_of_a_checked_success_are_substantial_and_carry_the_document(
 def test_a_belgian_document_gives_its_national_number(identification, settings):
     # Belgian documents are not on the list (RG-10); if an operator adds
     # them, the national number of a Belgian MRZ reaches the claims.
-    from paraph.identity import idnow_documents
+    from paraph.identity.providers.idnow import documents as idnow_documents
 
     zone = "\n".join(
         mrz_build(
@@ -256,7 +256,9 @@ def test_a_belgian_document_gives_its_national_number(identification, settings):
     listed = idnow_documents.accepted_documents()
     belgium = idnow_documents.AcceptedCountry("BE", {"en": "Belgium"}, ("passport",))
     with_belgium = dataclasses.replace(listed, countries=(*listed.countries, belgium))
-    with mock.patch("paraph.identity.idnow_services.accepted_documents", return_value=with_belgium):
+    with mock.patch(
+        "paraph.identity.providers.idnow.services.accepted_documents", return_value=with_belgium
+    ):
         apply(
             "SUCCESS",
             person={"firstname": "Marie", "lastname": "Peeters", "birthday": "1985-07-30"},

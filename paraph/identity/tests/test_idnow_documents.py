@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from paraph.identity.idnow_documents import DATA_FILE, _load, accepted_documents
+from paraph.identity.providers.idnow.documents import DATA_FILE, _load, accepted_documents
 from paraph.notifications.tests.conftest import find
 
 URL = "/register/idnow/documents/"

@@ -10,19 +10,19 @@ import pytest
 import time_machine
 
 from paraph.audit.models import AuditEvent
-from paraph.identity.idnow_services import (
+from paraph.identity.models import IdnowIdentification, RegistrationAttempt
+from paraph.identity.providers.idnow.services import (
     IdnowPayload,
     idnow_identification_create,
     idnow_result_apply,
     idnow_webhook_authorization,
 )
-from paraph.identity.idnow_tasks import (
+from paraph.identity.providers.idnow.tasks import (
     idnow_poll,
     idnow_poll_once,
     idnow_poll_schedule,
     poll_delay,
 )
-from paraph.identity.models import IdnowIdentification, RegistrationAttempt
 from paraph.identity.tests.idnow_peer import (  # noqa: F401 (fixture)
     WEBHOOK_SECRET,
     idnow_gateway_fixture,

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from paraph.audit.models import AuditEvent
 from paraph.core.tests.test_production_settings import production_env, run
-from paraph.identity import jwks
+from paraph.identity.providers.itsme import jwks
 from paraph.identity.tests.oidc_peer.peer import fast_keys
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)

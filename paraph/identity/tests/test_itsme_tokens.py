@@ -18,9 +18,9 @@ from django.test import override_settings
 from joserfc import jwe, jws
 from joserfc.jwk import OctKey, RSAKey
 
-from paraph.identity import jwks
 from paraph.identity.providers import IdentityError
-from paraph.identity.providers.itsme import (
+from paraph.identity.providers.itsme import jwks
+from paraph.identity.providers.itsme.provider import (
     ACR_ADVANCED,
     ACR_BASIC,
     CLAIM_NATIONAL_NUMBER,

@@ -7,7 +7,13 @@ import datetime as dt
 
 import pytest
 
-from paraph.identity.mrz import MrzError, check_digit, mrz_build, mrz_parse, mrz_transliterate
+from paraph.identity.providers.idnow.mrz import (
+    MrzError,
+    check_digit,
+    mrz_build,
+    mrz_parse,
+    mrz_transliterate,
+)
 
 # ICAO Doc 9303 specimens (part 4 appendix B: TD3; part 5: TD1, with the
 # long document number example; part 6: TD2). They expired in 2012 and

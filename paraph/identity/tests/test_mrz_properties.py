@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paraph.identity.mrz import MrzError, char_value, mrz_build, mrz_parse
+from paraph.identity.providers.idnow.mrz import MrzError, char_value, mrz_build, mrz_parse
 
 TODAY = dt.date(2026, 11, 23)
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

@@ -25,7 +25,7 @@ from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
 from paraph.audit.models import AuditEvent
 from paraph.identity.models import EidCertificate, IdentityLink
 from paraph.identity.providers import IdentityClaims
-from paraph.identity.providers.itsme_sandbox import IDENTITIES_BY_KEY
+from paraph.identity.providers.itsme.sandbox import IDENTITIES_BY_KEY
 from paraph.identity.services import eid_certificate_record
 from paraph.identity.tests.registration_support import (
     STATIC_PROVIDER,
@@ -433,7 +433,7 @@ def test_the_confirmation_lasts_a_quarter_of_an_hour(client, anne, clock):
 def test_the_step_up_service_needs_a_logged_in_person():
     from django.contrib.auth.models import AnonymousUser
 
-    from paraph.identity.providers.itsme_sandbox import claims_for
+    from paraph.identity.providers.itsme.sandbox import claims_for
     from paraph.identity.services import identity_step_up
 
     request = RequestFactory().get("/")

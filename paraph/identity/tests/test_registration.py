@@ -20,7 +20,7 @@ from paraph.identity.models import (
     RegistrationState,
 )
 from paraph.identity.providers import IdentityClaims
-from paraph.identity.providers.itsme_sandbox import IDENTITIES_BY_KEY
+from paraph.identity.providers.itsme.sandbox import IDENTITIES_BY_KEY
 from paraph.identity.tests.registration_support import (
     ALREADY,
     BLOCKED,

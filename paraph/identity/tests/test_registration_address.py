@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from paraph.identity.models import CustomerRecord, RegistrationAttempt
-from paraph.identity.providers.itsme_sandbox import IDENTITIES_BY_KEY
+from paraph.identity.providers.itsme.sandbox import IDENTITIES_BY_KEY
 from paraph.identity.tests.registration_support import (
     MATCH,
     PHONE,

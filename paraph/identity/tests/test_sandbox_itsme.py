@@ -13,7 +13,7 @@ from django.test import RequestFactory
 from paraph.core.sealing import seal
 from paraph.identity.models import RegistrationAttempt
 from paraph.identity.providers import IdentityError
-from paraph.identity.providers.itsme_sandbox import (
+from paraph.identity.providers.itsme.sandbox import (
     IDENTITIES_BY_KEY,
     SANDBOX_IDENTITIES,
     SandboxItsmeProvider,

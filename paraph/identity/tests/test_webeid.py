@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 from django.utils import translation
 
-from paraph.identity import webeid
+from paraph.identity.providers.eid import webeid
 from paraph.identity.tests.webeid_support import (  # noqa: F401 - fixtures
     CLIENT_AUTH,
     HOLDERS,

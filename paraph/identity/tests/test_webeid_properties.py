@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from paraph.identity import webeid
+from paraph.identity.providers.eid import webeid
 from paraph.identity.tests.webeid_support import (  # noqa: F401 - fixture
     ORIGIN,
     card_token,

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from paraph.identity import webeid
+from paraph.identity.providers.eid import webeid
 from paraph.signing.tests.pki import TestPki, start_pki
 
 ORIGIN = "https://paraph.example.be"
@@ -221,7 +221,7 @@ def eid_sandbox_template(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The sandbox PKI, generated once per test run."""
     from django.test import override_settings
 
-    from paraph.identity import eid_sandbox
+    from paraph.identity.providers.eid import sandbox as eid_sandbox
 
     directory = tmp_path_factory.mktemp("eid-sandbox-template") / "eid-sandbox"
     with override_settings(EID_SANDBOX_DIR=directory):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from paraph.adminbox.tests.test_eid_fixtures import *  # noqa: F403
 from paraph.adminbox.tests.test_eid_fixtures import CARDS, card_signature, post_json
-from paraph.identity import eid_sandbox
+from paraph.identity.providers.eid import sandbox as eid_sandbox
 from paraph.mandates.models import Mandate
 from paraph.mandates.selectors import mandate_pdf_checked
 from paraph.signing.selectors import signature_report

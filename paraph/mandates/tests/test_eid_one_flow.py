@@ -19,7 +19,7 @@ from paraph.adminbox.tests.test_eid_fixtures import (
     prepare,
 )
 from paraph.audit.models import AuditEvent
-from paraph.identity import eid_sandbox
+from paraph.identity.providers.eid import sandbox as eid_sandbox
 from paraph.mandates.models import Mandate
 from paraph.signing.models import PreparedEidSignature
 

@@ -405,7 +405,7 @@ def test_nginx_body_limit_matches_the_largest_request_paraph_takes():
 @pytest.mark.django_db
 def test_the_first_start_makes_the_itsme_keys_once_audited(settings, tmp_path):
     from paraph.audit.models import AuditEvent
-    from paraph.identity import jwks
+    from paraph.identity.providers.itsme import jwks
     from paraph.identity.tests.oidc_peer.peer import fast_keys
     from paraph.operations.serving import itsme_keys_ensure
 

@@ -28,7 +28,9 @@ def test_the_signed_attributes_are_pyhankos(pki):
     digest = hashlib.sha256(b"a document").digest()
 
     ours = engine.runtime.run(signer.signed_attrs(digest, "sha256", use_pades=True))
-    theirs = engine.runtime.run(signers.Signer.signed_attrs(signer, digest, "sha256", use_pades=True))
+    theirs = engine.runtime.run(
+        signers.Signer.signed_attrs(signer, digest, "sha256", use_pades=True)
+    )
 
     assert ours.dump() == theirs.dump()
     assert [a["type"].native for a in ours] == [

@@ -17,9 +17,9 @@ from cryptography.x509.oid import NameOID
 
 from paraph.core.checks import deprecated_settings_check
 from paraph.core.env import env_list_renamed
-from paraph.identity import eid_sandbox as virtual
-from paraph.identity import webeid
-from paraph.identity.providers.eid import eid_config
+from paraph.identity.providers.eid import sandbox as virtual
+from paraph.identity.providers.eid import webeid
+from paraph.identity.providers.eid.provider import eid_config
 from paraph.identity.tests.webeid_support import (
     HOLDERS,
     ORIGIN,

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from paraph.audit.services import audit_record
-from paraph.identity import jwks
+from paraph.identity.providers.itsme import jwks
 
 
 class Command(BaseCommand):

@@ -146,7 +146,7 @@ class Peer:
 def _paraph_keys(keys_file: Path) -> dict[str, Any]:
     from django.test import override_settings
 
-    from paraph.identity import jwks
+    from paraph.identity.providers.itsme import jwks
 
     with override_settings(ITSME_KEYS_FILE=str(keys_file)), fast_keys():
         jwks.rotate()
@@ -156,7 +156,7 @@ def _paraph_keys(keys_file: Path) -> dict[str, Any]:
 @contextlib.contextmanager
 def fast_keys() -> Iterator[None]:
     """RSA-2048 instead of Paraph's RSA-3072 while testing: quicker to make."""
-    from paraph.identity import jwks
+    from paraph.identity.providers.itsme import jwks
 
     bits = jwks.KEY_BITS
     jwks.KEY_BITS = 2048

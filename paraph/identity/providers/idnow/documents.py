@@ -1,6 +1,6 @@
 """The identity documents accepted for IDnow, per issuing country (RG-12).
 
-The list is a data file, ``paraph/identity/data/idnow_documents.json``:
+The list is a data file, ``paraph/identity/providers/idnow/data/idnow_documents.json``:
 per country its ISO 3166 code, its name in English, French, Dutch and
 German, and the document types accepted (passport, identity card,
 residence permit). The public page, the start form and the check of

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django_tasks import task
 
 from paraph.core.outbox import enqueue_safely
-from paraph.identity.idnow_client import IdnowClient, IdnowError
-from paraph.identity.idnow_services import FINAL, IdnowPayload, idnow_result_apply
 from paraph.identity.models import IdnowIdentification
+from paraph.identity.providers.idnow.client import IdnowClient, IdnowError
+from paraph.identity.providers.idnow.services import FINAL, IdnowPayload, idnow_result_apply
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@
 
 from django.urls import URLPattern, path
 
-from paraph.identity import eid_views
+from paraph.identity.providers.eid import views as eid_views
 
 urlpatterns: list[URLPattern] = [
     path("register/eid/", eid_views.eid_page, name="eid_register_page"),

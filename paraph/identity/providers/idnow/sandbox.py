@@ -10,7 +10,7 @@ real ones.
 
 The identity it returns is the one typed on the start page, as a holder
 of the chosen country's document with a valid machine-readable zone
-written by :mod:`paraph.identity.mrz` (a passport: TD3; an identity card
+written by :mod:`paraph.identity.providers.idnow.mrz` (a passport: TD3; an identity card
 or a residence permit: TD1). The demo defaults are a Dutch passport
 holder who does not live in Belgium.
 """
@@ -28,7 +28,11 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from paraph.identity.idnow_services import (
+from paraph.identity.models import IdnowIdentification, RegistrationAttempt
+from paraph.identity.providers import IdentityError
+from paraph.identity.providers.idnow.mrz import mrz_build
+from paraph.identity.providers.idnow.provider import IdnowChoice, IdnowProvider
+from paraph.identity.providers.idnow.services import (
     SANDBOX_COMPANY_ID,
     WebhookAnswer,
     idnow_identification_create,
@@ -38,10 +42,6 @@ from paraph.identity.idnow_services import (
     idnow_webhook_receive,
     idnow_webhook_secret,
 )
-from paraph.identity.models import IdnowIdentification, RegistrationAttempt
-from paraph.identity.mrz import mrz_build
-from paraph.identity.providers import IdentityError
-from paraph.identity.providers.idnow import IdnowChoice, IdnowProvider
 
 # The demo identity offered on the start page in sandbox mode.
 DEMO_IDENTITY = {

@@ -25,9 +25,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
-from paraph.identity import webeid
-from paraph.identity.eid_sandbox import virtual_reader_enabled
-from paraph.identity.providers.eid import PURPOSE_SESSION_KEY, PURPOSES
+from paraph.identity.providers.eid import webeid
+from paraph.identity.providers.eid.provider import PURPOSE_SESSION_KEY, PURPOSES
+from paraph.identity.providers.eid.sandbox import virtual_reader_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def eid_page(request: HttpRequest) -> HttpResponse:
         "web_eid_url": WEB_EID_URL,
     }
     if context["virtual_reader"]:
-        from paraph.identity import eid_sandbox
+        from paraph.identity.providers.eid import sandbox as eid_sandbox
 
         context["sandbox_cards"] = eid_sandbox.cards_list()
         context["sandbox_pin"] = eid_sandbox.PIN
@@ -144,7 +144,7 @@ def sandbox_sign(request: HttpRequest) -> HttpResponse:
     right PIN is typed (what the card does behind the Web eID extension).
     Its answer is an ordinary token, validated like a real card's."""
     _sandbox_only()
-    from paraph.identity import eid_sandbox
+    from paraph.identity.providers.eid import sandbox as eid_sandbox
 
     body = _json_body(request)
     card, pin = str(body.get("card", "")), str(body.get("pin", ""))
@@ -191,7 +191,7 @@ def sandbox_signing_certificate(request: HttpRequest) -> HttpResponse:
     """The virtual card's signature certificate (Web eID's
     ``getSigningCertificate``; a real card gives it without a PIN)."""
     _sandbox_only()
-    from paraph.identity import eid_sandbox
+    from paraph.identity.providers.eid import sandbox as eid_sandbox
 
     try:
         answer = eid_sandbox.card_signing_certificate(str(_json_body(request).get("card", "")))
@@ -206,7 +206,7 @@ def sandbox_sign_hash(request: HttpRequest) -> HttpResponse:
     """The virtual card signs a document's hash once the right PIN is typed
     (Web eID's ``sign``); the same PIN counter as for authentication."""
     _sandbox_only()
-    from paraph.identity import eid_sandbox
+    from paraph.identity.providers.eid import sandbox as eid_sandbox
 
     body = _json_body(request)
     card, pin = str(body.get("card", "")), str(body.get("pin", ""))
@@ -232,7 +232,7 @@ def sandbox_sign_hash(request: HttpRequest) -> HttpResponse:
 def sandbox_unblock(request: HttpRequest) -> HttpResponse:
     """Unblock a virtual card (what the PUK code does for a real one)."""
     _sandbox_only()
-    from paraph.identity import eid_sandbox
+    from paraph.identity.providers.eid import sandbox as eid_sandbox
 
     try:
         eid_sandbox.card_unblock(str(_json_body(request).get("card", "")))
@@ -246,7 +246,7 @@ def sandbox_unblock(request: HttpRequest) -> HttpResponse:
 def sandbox_ocsp(request: HttpRequest) -> HttpResponse:
     """The sandbox citizen CA's OCSP responder (RFC 6960 over HTTP POST)."""
     _sandbox_only()
-    from paraph.identity import eid_sandbox
+    from paraph.identity.providers.eid import sandbox as eid_sandbox
 
     return HttpResponse(
         eid_sandbox.ocsp_respond(request.body[:10_000]), content_type="application/ocsp-response"

@@ -5,7 +5,7 @@ sandbox IDnow's page. Views parse, call a service or the provider, render."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -24,8 +24,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from paraph.core.http import client_ip, rate_limited_response
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity import services
-from paraph.identity.idnow_documents import DOCUMENT_TYPE_LABELS, accepted_documents
-from paraph.identity.idnow_services import (
+from paraph.identity.models import IdentityMethod, IdnowIdentification, RegistrationState
+from paraph.identity.providers import (
+    AsynchronousProvider,
+    IdentityError,
+    IdentityPending,
+    get_asynchronous_provider,
+)
+from paraph.identity.providers.idnow.documents import DOCUMENT_TYPE_LABELS, accepted_documents
+from paraph.identity.providers.idnow.provider import IdnowChoice, idnow_claims
+from paraph.identity.providers.idnow.services import (
     RETRY_HELPS,
     IdnowPayload,
     idnow_identification_for_request,
@@ -33,9 +41,6 @@ from paraph.identity.idnow_services import (
     idnow_refusal,
     idnow_webhook_receive,
 )
-from paraph.identity.models import IdentityMethod, IdnowIdentification, RegistrationState
-from paraph.identity.providers import IdentityError, IdentityPending, get_identity_provider
-from paraph.identity.providers.idnow import IdnowChoice, idnow_claims
 from paraph.identity.selectors import registration_attempt_current
 from paraph.identity.views import FLOW_SESSION_KEY
 
@@ -43,20 +48,8 @@ STARTS_PER_IP = 10
 STARTS_WINDOW_SECONDS = 3600
 
 
-class _Idnow(Protocol):
-    """What the IDnow providers (real and sandbox) offer beyond the Protocol."""
-
-    sandbox: bool
-
-    def begin(self, request: HttpRequest, *, choice: IdnowChoice, attempt: Any) -> HttpResponse: ...
-
-    def refresh(self, identification: IdnowIdentification) -> None: ...
-
-
-def _provider() -> _Idnow:
-    provider: Any = get_identity_provider("idnow")
-    idnow: _Idnow = provider
-    return idnow
+def _provider() -> AsynchronousProvider:
+    return get_asynchronous_provider("idnow")
 
 
 def _language() -> str:
@@ -191,7 +184,7 @@ def idnow_start(request: HttpRequest) -> HttpResponse:
     provider = _provider()
     initial: dict[str, Any] = {}
     if provider.sandbox:
-        from paraph.identity.providers.idnow_sandbox import DEMO_IDENTITY
+        from paraph.identity.providers.idnow.sandbox import DEMO_IDENTITY
 
         initial = dict(DEMO_IDENTITY)
     if request.GET.get("country"):
@@ -371,7 +364,7 @@ def _sandbox_identification(request: HttpRequest) -> IdnowIdentification:
 @require_http_methods(["GET", "POST"])
 def idnow_sandbox(request: HttpRequest) -> HttpResponse:
     """ "Sandbox — no real IDnow": choose how the identification ends."""
-    from paraph.identity.providers import idnow_sandbox as sandbox
+    from paraph.identity.providers.idnow import sandbox
 
     identification = _sandbox_identification(request)
     choice = request.session.get(sandbox.SESSION_CHOICE_KEY)
@@ -408,7 +401,7 @@ def idnow_sandbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def idnow_sandbox_decide(request: HttpRequest) -> HttpResponse:
     """The sandbox reviewer's decision on a pending identification."""
-    from paraph.identity.providers import idnow_sandbox as sandbox
+    from paraph.identity.providers.idnow import sandbox
 
     identification = _sandbox_identification(request)
     result = sandbox.DECISIONS.get(request.POST.get("decision", ""))

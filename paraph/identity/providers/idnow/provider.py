@@ -32,8 +32,11 @@ from django.utils.translation import gettext as _
 
 from paraph.accounts.models import AssuranceLevel
 from paraph.core.belgium import national_number_normalize
-from paraph.identity.idnow_client import IdnowClient, IdnowError
-from paraph.identity.idnow_services import (
+from paraph.identity.models import IdnowIdentification, RegistrationAttempt
+from paraph.identity.providers import IdentityClaims, IdentityError, IdentityPending
+from paraph.identity.providers.idnow.client import IdnowClient, IdnowError
+from paraph.identity.providers.idnow.mrz import MrzError, mrz_parse
+from paraph.identity.providers.idnow.services import (
     IdnowPayload,
     idnow_identification_create,
     idnow_identification_for_request,
@@ -42,9 +45,6 @@ from paraph.identity.idnow_services import (
     idnow_remember,
     idnow_transaction_number,
 )
-from paraph.identity.models import IdnowIdentification, RegistrationAttempt
-from paraph.identity.mrz import MrzError, mrz_parse
-from paraph.identity.providers import IdentityClaims, IdentityError, IdentityPending
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ class IdnowProvider:
             sandbox=False,
             request=request,
         )
-        from paraph.identity.idnow_tasks import idnow_poll_schedule
+        from paraph.identity.providers.idnow.tasks import idnow_poll_schedule
 
         transaction.on_commit(lambda: idnow_poll_schedule(transaction_number=txn, attempt=0))
         response = redirect(client.person_url(txn))
@@ -187,7 +187,7 @@ class IdnowProvider:
         """Ask IDnow for the result now (the person is back before the
         webhook): one poll; a failure only leaves the status as it was."""
         if identification.status in ("CREATED", "STARTED"):
-            from paraph.identity.idnow_tasks import idnow_poll_once
+            from paraph.identity.providers.idnow.tasks import idnow_poll_once
 
             idnow_poll_once(transaction_number=identification.transaction_number)
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from paraph.identity import jwks as client_keys
+from paraph.identity.providers.itsme import jwks as client_keys
 
 
 @require_GET

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from paraph.identity import idnow_views as views
+from paraph.identity.providers.idnow import views
 
 urlpatterns: list[URLPattern] = [
     path("register/idnow/documents/", views.idnow_documents, name="idnow_documents"),

@@ -49,8 +49,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
 from paraph.core.belgium import national_number_normalize
-from paraph.identity import jwks as client_keys
 from paraph.identity.providers import Address, IdentityClaims, IdentityError
+from paraph.identity.providers.itsme import jwks as client_keys
 
 logger = logging.getLogger("paraph.identity.itsme")
 

@@ -15,7 +15,7 @@ The card keys stay on the server. The page's virtual card reader
 messages; when the person types the PIN, it asks :func:`card_authenticate`
 to sign the challenge for the page's origin, exactly what a card does
 behind the Web eID extension, and hands the token back to the page. The
-token is then validated by :mod:`paraph.identity.webeid` like any other.
+token is then validated by :mod:`paraph.identity.providers.eid.webeid` like any other.
 For signing, :func:`card_signing_certificate` gives the card's signature
 certificate (no PIN, as with a real card) and :func:`card_sign` signs a
 hash once the PIN is right. The PIN is 1234, one PIN for both keys as on a

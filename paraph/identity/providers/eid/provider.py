@@ -2,9 +2,9 @@
 
 ``start`` sends the person to the card page, whose script talks to the Web
 eID browser extension (or, in sandbox mode, to the virtual card reader:
-``paraph.identity.eid_views``); ``complete``
+``paraph.identity.providers.eid.views``); ``complete``
 validates the authentication token the page posts back
-(:mod:`paraph.identity.webeid`) against the challenge kept in the session,
+(:mod:`paraph.identity.providers.eid.webeid`) against the challenge kept in the session,
 and returns the card holder's claims. Real cards and the sandbox's virtual
 cards go through the same validation; only the trusted CA differs.
 """
@@ -20,8 +20,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from paraph.identity import webeid
 from paraph.identity.providers import IdentityClaims, IdentityError
+from paraph.identity.providers.eid import webeid
 from paraph.identity.trust import eid_trust
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class EidProvider:
 
     def start(self, request: HttpRequest, *, purpose: str) -> HttpResponse:
         """Remember the purpose and send the person to the card page
-        (``paraph.identity.eid_views.eid_page``), a page of its own so that
+        (``paraph.identity.providers.eid.views.eid_page``), a page of its own so that
         reloading it never posts anything again."""
         if purpose not in PURPOSES:
             raise IdentityError("unknown_purpose", f"unknown purpose {purpose!r}")

@@ -52,7 +52,6 @@ from django.utils.translation import gettext_lazy as _
 from paraph.audit.services import audit_record
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
-from paraph.identity.idnow_documents import accepted_documents
 from paraph.identity.models import (
     IDNOW_FAILED,
     IDNOW_SUCCESS,
@@ -61,7 +60,8 @@ from paraph.identity.models import (
     IdnowResult,
     RegistrationAttempt,
 )
-from paraph.identity.mrz import Mrz, MrzError, mrz_parse, mrz_transliterate
+from paraph.identity.providers.idnow.documents import accepted_documents
+from paraph.identity.providers.idnow.mrz import Mrz, MrzError, mrz_parse, mrz_transliterate
 from paraph.notifications.services import email_send
 
 logger = logging.getLogger(__name__)

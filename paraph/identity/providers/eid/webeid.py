@@ -16,7 +16,7 @@ policy); its issuer among the configured CAs; its status by OCSP (with a
 nonce, a time-out and a maximum age); and finally the signature, for
 Paraph's exact origin. Nothing here trusts the operating system's
 certificate store, and nothing is skipped in the sandbox: the virtual card
-(``paraph.identity.eid_sandbox``) is checked exactly like a real one.
+(``paraph.identity.providers.eid.sandbox``) is checked exactly like a real one.
 """
 
 from __future__ import annotations
