@@ -48,3 +48,14 @@ if os.environ.get("PARAPH_TEST_STORAGE") == "s3":
             },
         },
     }
+
+# SQLite: the test database is a file in the run's data folder, as the
+# embedded default's is, not Django's in-memory database. In memory, SQLite
+# shares one cache between the live server's threads and locks whole tables:
+# a browser's two requests at once (a password meter's check while the form
+# is sent) failed with "database table is locked" instead of waiting, as a
+# file in WAL mode does (busy timeout, settings.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(DATA_DIR / f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")  # noqa: F405
+    }

@@ -40,6 +40,7 @@ from paraph.accounts.services import (
 )
 from paraph.audit.backoffice import AuditedModelAdmin
 from paraph.core.belgium import phone_normalize
+from paraph.core.context import Context
 
 _SEPARATORS = re.compile(r"[\s./\-]")
 
@@ -355,7 +356,7 @@ class PersonAdmin(AuditedModelAdmin[Person]):
                         new_email=form.cleaned_data["new_email"],
                         reason=form.cleaned_data["reason"],
                         actor=request.user,  # type: ignore[arg-type]
-                        request=request,
+                        context=Context.from_request(request),
                     )
                     done = gettext(
                         "The e-mail address was changed. The person was told at the old "
@@ -367,7 +368,7 @@ class PersonAdmin(AuditedModelAdmin[Person]):
                         new_phone=form.cleaned_data["new_phone"],
                         reason=form.cleaned_data["reason"],
                         actor=request.user,  # type: ignore[arg-type]
-                        request=request,
+                        context=Context.from_request(request),
                     )
                     done = gettext("The phone number was changed. The person was told by e-mail.")
             except ValidationError as exc:
@@ -416,7 +417,7 @@ class PersonAdmin(AuditedModelAdmin[Person]):
                 person = person_create(
                     **form.cleaned_data,
                     actor=request.user,  # type: ignore[arg-type]
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -444,7 +445,7 @@ class PersonAdmin(AuditedModelAdmin[Person]):
         person = self._person_for_change(request, object_id)
         if person is None:
             return self._missing(request)
-        if person_unlock(person=person, actor=request.user, request=request):  # type: ignore[arg-type]
+        if person_unlock(person=person, actor=request.user, context=Context.from_request(request)):  # type: ignore[arg-type]
             done = gettext("The account was unlocked: the person can log in again.")
             self.log_history(request, person, done)
             self.message_user(request, done, messages.SUCCESS)
@@ -456,7 +457,11 @@ class PersonAdmin(AuditedModelAdmin[Person]):
     def unlock_accounts(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
         unlocked = 0
         for person in queryset:
-            if person_unlock(person=person, actor=request.user, request=request):  # type: ignore[arg-type]
+            if person_unlock(
+                person=person,
+                actor=request.user,  # type: ignore[arg-type]
+                context=Context.from_request(request),
+            ):
                 self.log_history(request, person, gettext("Unlocked the account."))
                 unlocked += 1
         self.message_user(

@@ -32,6 +32,8 @@ from paraph.accounts.services import (
     staff_login_code_check,
     staff_login_start,
 )
+from paraph.accounts.sessions import session_open
+from paraph.core.context import Context
 from paraph.core.http import next_url_safe
 
 STAFF_ATTEMPT_KEY = "paraph_staff_attempt"
@@ -128,7 +130,7 @@ def _password_step(request: HttpRequest, site: AdminSite) -> HttpResponse:
         result = staff_login_start(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password"],
-            request=request,
+            context=Context.from_request(request),
         )
         if result.outcome == LoginOutcome.CODE_SENT:
             request.session[STAFF_ATTEMPT_KEY] = {
@@ -153,7 +155,9 @@ def _resend(
 ) -> HttpResponse | None:
     """A new code asked for: the page's answer when the attempt is over or
     locked, else None with the form saying what happened."""
-    sent = login_code_resend(binding_token=token, request=request, purpose=CodePurpose.STAFF_LOGIN)
+    sent = login_code_resend(
+        binding_token=token, context=Context.from_request(request), purpose=CodePurpose.STAFF_LOGIN
+    )
     if sent.outcome == ResendOutcome.SENT:
         form.add_error(None, _("A new code is on its way. The previous code no longer works."))
     elif sent.outcome == ResendOutcome.COOLDOWN:
@@ -180,9 +184,13 @@ def _code_checked(
     """The code typed, checked: the page's answer when the attempt ends
     (logged in, locked, over), else the status with the form's error."""
     result = staff_login_code_check(
-        binding_token=attempt["binding"], value=form.cleaned_data["code"], request=request
+        binding_token=attempt["binding"],
+        value=form.cleaned_data["code"],
+        context=Context.from_request(request),
     )
     if result.outcome == LoginOutcome.OK:
+        assert result.person is not None
+        session_open(request, result.person, staff=True)
         request.session.pop(STAFF_ATTEMPT_KEY, None)
         return HttpResponseRedirect(_next(request, site, attempt.get("next")))
     if result.outcome == LoginOutcome.LOCKED:

@@ -27,7 +27,9 @@ from paraph.accounts.services import (
     person_logout,
     person_logout_everywhere,
 )
+from paraph.accounts.sessions import session_end, session_open
 from paraph.core.belgium import phone_mask
+from paraph.core.context import Context
 from paraph.core.http import NEXT_MAX, next_url_safe, rate_limited_response
 
 # The log-in attempt in progress: its binding token, what the person typed
@@ -67,7 +69,9 @@ def login_start(request: HttpRequest) -> HttpResponse:
         form = LoginForm(request.POST)
         if form.is_valid():
             identifier = form.cleaned_data["identifier"]
-            result = login_code_request(identifier=identifier, request=request)
+            result = login_code_request(
+                identifier=identifier, context=Context.from_request(request)
+            )
             if result.outcome == LoginOutcome.RATE_LIMITED:
                 return rate_limited_response(request, result.retry_after)
             if result.outcome == LoginOutcome.LOCKED:
@@ -101,10 +105,14 @@ def login_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = login_code_check(
-            binding_token=token, value=form.cleaned_data["code"], request=request
+            binding_token=token,
+            value=form.cleaned_data["code"],
+            context=Context.from_request(request),
         )
         outcome = result.outcome
         if outcome == LoginOutcome.OK:
+            assert result.person is not None
+            session_open(request, result.person)
             request.session.pop(LOGIN_ATTEMPT_KEY, None)
             return redirect(safe_next(request, attempt.get("next")))
         if outcome == LoginOutcome.RATE_LIMITED:
@@ -144,7 +152,9 @@ def login_code_resend_view(request: HttpRequest) -> HttpResponse:
     if attempt is None:
         messages.info(request, _("Your log-in attempt has ended. Please start again."))
         return redirect("accounts:login")
-    result = login_code_resend(binding_token=attempt["binding"], request=request)
+    result = login_code_resend(
+        binding_token=attempt["binding"], context=Context.from_request(request)
+    )
     outcome = result.outcome
     if outcome == ResendOutcome.SENT:
         messages.success(
@@ -195,7 +205,9 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    person_logout(request=request)
+    if isinstance(request.user, Person):
+        person_logout(person=request.user, context=Context.from_request(request))
+    session_end(request)
     messages.success(request, _("You are logged out."))
     return redirect("web:home")
 
@@ -205,6 +217,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def logout_everywhere(request: HttpRequest) -> HttpResponse:
     person = request.user
     assert isinstance(person, Person)
-    person_logout_everywhere(person=person, request=request)
+    person_logout_everywhere(person=person, context=Context.from_request(request))
+    session_end(request)
     messages.success(request, _("You are logged out on every device. Log in again to continue."))
     return redirect("web:home")

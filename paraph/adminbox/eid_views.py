@@ -26,6 +26,7 @@ from paraph.contracts.services import (
     contract_eid_prepare,
     contract_sign_with_eid,
 )
+from paraph.core.context import Context
 from paraph.signing.eid_flow import EidSigningViews, Links, NotSignable, SigningUnavailable
 from paraph.signing.services import EidSigningRequest
 
@@ -91,7 +92,7 @@ class ContractSignable:
         person: Person,
         certificate: bytes,
         evidence: dict[str, Any],
-        request: HttpRequest,
+        context: Context,
     ) -> EidSigningRequest:
         try:
             return contract_eid_prepare(
@@ -99,7 +100,7 @@ class ContractSignable:
                 person=person,
                 certificate=certificate,
                 evidence=evidence,
-                request=request,
+                context=context,
             )
         except ContractNotSignable as exc:
             raise NotSignable(str(exc), code=exc.code) from exc
@@ -114,7 +115,7 @@ class ContractSignable:
         prepared_id: str,
         signature_value: bytes,
         evidence: dict[str, Any],
-        request: HttpRequest,
+        context: Context,
     ) -> None:
         try:
             contract_sign_with_eid(
@@ -123,7 +124,7 @@ class ContractSignable:
                 prepared_id=prepared_id,
                 signature_value=signature_value,
                 evidence=evidence,
-                request=request,
+                context=context,
             )
         except ContractNotSignable as exc:
             raise NotSignable(str(exc), code=exc.code) from exc

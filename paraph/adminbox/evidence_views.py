@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from paraph.adminbox.views import contract_or_404
 from paraph.contracts.evidence import contract_evidence_pdf, evidence_pdf_response
+from paraph.core.context import Context
 
 
 @login_required
@@ -24,6 +25,6 @@ def evidence_pdf(request: HttpRequest, public_id: Any) -> HttpResponse:
         contract=contract,
         language=translation.get_language(),
         actor=request.user,  # type: ignore[arg-type]
-        request=request,
+        context=Context.from_request(request),
     )
     return evidence_pdf_response(contract, data)

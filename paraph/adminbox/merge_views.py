@@ -22,6 +22,7 @@ from paraph.contracts.merging import (
     merge_link_throttle,
 )
 from paraph.contracts.services import AccessLinkInvalid, ShortLinkRateLimited, short_link_follow
+from paraph.core.context import Context
 from paraph.core.http import rate_limited_response
 
 SESSION_MERGED = "paraph_adminbox_merged"
@@ -58,7 +59,7 @@ def merge_request(request: HttpRequest) -> HttpResponse:
                 adminbox_merge_request(
                     person=request.user,  # type: ignore[arg-type]
                     email=form.cleaned_data["email"],
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except MergeRateLimited as exc:
                 return rate_limited_response(request, exc.retry_after)
@@ -135,12 +136,12 @@ def merge_link(request: HttpRequest, token: str) -> HttpResponse:
     confirm button; opened while logged in to the adminbox that asked."""
     person = request.user
     try:
-        merge_link_throttle(request=request)
+        merge_link_throttle(context=Context.from_request(request))
         if request.method == "POST":
             result = adminbox_merge_confirm(
                 token=token,
                 person=person,  # type: ignore[arg-type]
-                request=request,
+                context=Context.from_request(request),
             )
             request.session[SESSION_MERGED] = {
                 "documents": result.documents,
@@ -186,7 +187,7 @@ def short_link(request: HttpRequest, code: str) -> HttpResponse:
     """The short link of an SMS (ES-9): leads to the contract's page, which
     asks the person to log in first."""
     try:
-        link = short_link_follow(code=code, request=request)
+        link = short_link_follow(code=code, context=Context.from_request(request))
     except ShortLinkRateLimited as exc:
         return rate_limited_response(request, exc.retry_after)
     except AccessLinkInvalid as exc:

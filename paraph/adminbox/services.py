@@ -15,7 +15,6 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -31,14 +30,14 @@ from paraph.accounts.services import (
     code_resend,
     code_verify,
     login_failure_count,
-    login_session_start,
+    login_recorded,
 )
 from paraph.audit.services import audit_record
 from paraph.contracts.models import AccessLink
 from paraph.contracts.selectors import adminbox_is_active
 from paraph.contracts.services import AccessLinkInvalid, access_link_use
 from paraph.core.belgium import phone_mask
-from paraph.core.http import client_ip
+from paraph.core.context import SYSTEM, Context
 
 # Codes asked for from one IP address and for one adminbox, and code checks
 # from one IP address: the same sizes as the SMS log-in's.
@@ -92,7 +91,7 @@ def _phone_taken() -> ValidationError:
 
 
 def adminbox_activation_code_send(
-    *, person: Person, phone: str, request: HttpRequest
+    *, person: Person, phone: str, context: Context
 ) -> ActivationStep:
     """Send the SMS code that proves ``phone`` (E.164) is the person's, to
     activate their adminbox; the step carries the attempt's token for the
@@ -107,7 +106,7 @@ def adminbox_activation_code_send(
     if adminbox_is_active(person):
         return ActivationStep(ActivationOutcome.ALREADY_ACTIVE)
     for rule, key in (
-        (ACTIVATION_PER_IP, client_ip(request) or "unknown"),
+        (ACTIVATION_PER_IP, context.ip or "unknown"),
         (ACTIVATION_PER_PERSON, str(person.pk)),
     ):
         limit = rule.hit(key)
@@ -122,7 +121,7 @@ def adminbox_activation_code_send(
             destination=phone,
             person=person,
             language=person.language,
-            request=request,
+            context=context,
             audit_name="adminbox.activation.code_sent",
         )
     except CodeRateLimited as exc:
@@ -131,7 +130,7 @@ def adminbox_activation_code_send(
 
 
 def adminbox_activation_code_resend(
-    *, person: Person, phone: str, binding_token: str, request: HttpRequest
+    *, person: Person, phone: str, binding_token: str, context: Context
 ) -> CodeResend:
     """A new code for the attempt in the session, to the same number."""
     limit = ACTIVATION_PER_PERSON.hit(str(person.pk))
@@ -144,13 +143,13 @@ def adminbox_activation_code_resend(
         purpose=CodePurpose.PHONE_VERIFY,
         destination=phone,
         language=person.language,
-        request=request,
+        context=context,
         audit_name="adminbox.activation.code_sent",
     )
 
 
 def _activation_code_refused(
-    locked: Person, phone: str, binding_token: str, value: str, request: HttpRequest
+    locked: Person, phone: str, binding_token: str, value: str, context: Context
 ) -> ActivationStep | None:
     """The code typed to activate, checked: the refusal, or None when it is
     the right code sent by SMS to ``phone`` for ``locked``. A wrong code
@@ -159,11 +158,11 @@ def _activation_code_refused(
         binding_token=binding_token,
         purpose=CodePurpose.PHONE_VERIFY,
         value=value,
-        request=request,
+        context=context,
     )
     if check.outcome == CodeOutcome.WRONG:
         locked_until = login_failure_count(
-            target=locked, request=request, method="adminbox_activation", to=phone_mask(phone)
+            target=locked, context=context, method="adminbox_activation", to=phone_mask(phone)
         )
         if locked_until is not None:
             return ActivationStep(ActivationOutcome.LOCKED, locked_until=locked_until)
@@ -200,13 +199,14 @@ def adminbox_activate(
     binding_token: str,
     value: str,
     links: list[AccessLink],
-    request: HttpRequest,
+    context: Context,
 ) -> ActivationStep:
     """Activate the adminbox when ``value`` is the SMS code sent to
     ``phone``: the e-mail address (the link came to it) and the phone are
     proven together, the RG-7 consent is kept, the ``links`` that brought
     the person here are used up (an activation link works once), and the
-    person is logged in as the SMS log-in does.
+    log-in is recorded as the SMS log-in does (the view then opens the
+    session).
 
     A wrong code costs one of the attempt's tries and counts toward the
     person's log-in lock-out (LG-2). Refuses a locked person even with the
@@ -216,14 +216,14 @@ def adminbox_activate(
     activates nothing and answers ``phone_of_another_adminbox``: the phone
     is in the visitor's hands, so this is most likely their other
     adminbox, to log in to and merge this address into (ES-12)."""
-    limit = ACTIVATION_CHECKS_PER_IP.hit(client_ip(request) or "unknown")
+    limit = ACTIVATION_CHECKS_PER_IP.hit(context.ip or "unknown")
     if not limit.allowed:
         return ActivationStep(ActivationOutcome.RATE_LIMITED, retry_after=limit.retry_after)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if locked.is_locked():
             return ActivationStep(ActivationOutcome.LOCKED, locked_until=locked.locked_until)
-        refused = _activation_code_refused(locked, phone, binding_token, value, request)
+        refused = _activation_code_refused(locked, phone, binding_token, value, context)
         if refused is not None:
             return refused
         owner = Person.objects.filter(phone=phone).exclude(pk=locked.pk).first()
@@ -233,12 +233,12 @@ def adminbox_activate(
                 actor=locked,
                 subject=locked,
                 data={"phone": phone_mask(phone), "other_person": owner.pk},
-                request=request,
+                context=context,
             )
             return ActivationStep(ActivationOutcome.PHONE_OF_ANOTHER_ADMINBOX)
         try:
             for link in links:
-                access_link_use(link=link, request=request)
+                access_link_use(link=link, context=context)
         except AccessLinkInvalid:
             transaction.set_rollback(True)
             return ActivationStep(ActivationOutcome.LINK_USED)
@@ -259,11 +259,11 @@ def adminbox_activate(
                 "consent_other_uses": locked.consent_phone_other_uses,
                 "links": [link.purpose for link in links],
             },
-            request=request,
+            context=context,
         )
-        login_session_start(
+        login_recorded(
             person=locked,
-            request=request,
+            context=context,
             name="accounts.login.succeeded",
             method="adminbox_activation",
         )
@@ -273,7 +273,7 @@ def adminbox_activate(
 
 
 def person_notification_channel_set(
-    *, person: Person, channel: str, request: HttpRequest | None = None
+    *, person: Person, channel: str, context: Context = SYSTEM
 ) -> Person:
     """The person chooses how a new document is announced (ES-9): by e-mail,
     or by SMS with a short link. Choosing SMS is consent to messages other
@@ -312,7 +312,7 @@ def person_notification_channel_set(
             actor=locked,
             subject=locked,
             data={"old": old, "new": channel},
-            request=request,
+            context=context,
         )
     for name in fields:
         setattr(person, name, getattr(locked, name))

@@ -28,6 +28,7 @@ from paraph.accounts.feedback import tell_expired_code, tell_resend_cooldown, te
 from paraph.accounts.forms import CodeForm
 from paraph.accounts.models import CodePurpose, NotificationChannel, Person
 from paraph.accounts.services import ResendOutcome
+from paraph.accounts.sessions import session_open
 from paraph.accounts.views import locked_response
 from paraph.adminbox import rendering
 from paraph.adminbox.forms import (
@@ -67,6 +68,7 @@ from paraph.contracts.services import (
     contract_refuse,
 )
 from paraph.core.belgium import phone_mask, phone_normalize
+from paraph.core.context import Context
 from paraph.core.http import rate_limited_response
 from paraph.core.storage import DocumentUnavailable
 from paraph.identity.views import code_page
@@ -161,7 +163,7 @@ def contract_link(request: HttpRequest, token: str) -> HttpResponse:
     target = reverse("adminbox:contract", args=[contract.public_id])
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
-    access_link_use(link=link, request=request)
+    access_link_use(link=link, context=Context.from_request(request))
     return redirect(target)
 
 
@@ -240,7 +242,9 @@ def _activation_phone_posted(
         )
         return None
     try:
-        step = adminbox_activation_code_send(person=person, phone=phone, request=request)
+        step = adminbox_activation_code_send(
+            person=person, phone=phone, context=Context.from_request(request)
+        )
     except ValidationError as exc:
         form.add_error(None, exc)
         return None
@@ -306,6 +310,7 @@ def _activation_answer(
     code page again with the form's error."""
     outcome = step.outcome
     if outcome == ActivationOutcome.OK:
+        session_open(request, person)
         request.session.pop(ACTIVATION_KEY, None)
         messages.success(request, _("Your adminbox is active. Welcome!"))
         return redirect(done_url)
@@ -358,7 +363,7 @@ def activation_code(request: HttpRequest) -> HttpResponse:
                 binding_token=state["binding"],
                 value=form.cleaned_data["code"],
                 links=links,
-                request=request,
+                context=Context.from_request(request),
             )
         except ValidationError as exc:
             state["binding"] = ""
@@ -411,7 +416,10 @@ def activation_resend(request: HttpRequest) -> HttpResponse:
     if not state.get("binding"):
         return redirect("adminbox:activation_phone")
     result = adminbox_activation_code_resend(
-        person=person, phone=state["phone"], binding_token=state["binding"], request=request
+        person=person,
+        phone=state["phone"],
+        binding_token=state["binding"],
+        context=Context.from_request(request),
     )
     if result.outcome == ResendOutcome.SENT:
         messages.success(request, _("A new code is on its way. The previous code no longer works."))
@@ -495,7 +503,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 person_notification_channel_set(
                     person=person,
                     channel=form.cleaned_data["notification_channel"],
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -550,7 +558,9 @@ def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
     person = _person(request)
     contract = contract_or_404(request, public_id)
     try:
-        contract = contract_open(contract=contract, person=person, request=request)
+        contract = contract_open(
+            contract=contract, person=person, context=Context.from_request(request)
+        )
     except ContractAccessDenied as exc:
         raise Http404 from exc
     reason = None
@@ -560,7 +570,9 @@ def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
         reason = exc
     which, sha256 = _shown_pdf(contract)
     count = rendering.page_count(
-        load=lambda: contract_document_read(contract=contract, which=which, request=request),
+        load=lambda: contract_document_read(
+            contract=contract, which=which, context=Context.from_request(request)
+        ),
         sha256=sha256,
     )
     successor = None
@@ -590,7 +602,9 @@ def contract_page_image(request: HttpRequest, public_id: Any, number: int) -> Ht
     which, sha256 = _shown_pdf(contract)
     try:
         png = rendering.page_png(
-            load=lambda: contract_document_read(contract=contract, which=which, request=request),
+            load=lambda: contract_document_read(
+                contract=contract, which=which, context=Context.from_request(request)
+            ),
             sha256=sha256,
             number=number,
         )
@@ -631,8 +645,12 @@ def download(request: HttpRequest, public_id: Any) -> FileResponse:
     signed = bool(contract.signed_pdf)
     which = "signed" if signed else "document"
     # Checked before anything is recorded or sent (DocumentUnavailable: an error page).
-    handle = contract_document_open(contract=contract, which=which, request=request)
-    contract_download_record(contract=contract, what=which, actor=person, request=request)
+    handle = contract_document_open(
+        contract=contract, which=which, context=Context.from_request(request)
+    )
+    contract_download_record(
+        contract=contract, what=which, actor=person, context=Context.from_request(request)
+    )
     response = FileResponse(
         handle,
         as_attachment=True,
@@ -657,7 +675,9 @@ def report(request: HttpRequest, public_id: Any) -> HttpResponse:
     problem = None
     result = None
     try:
-        data = contract_document_read(contract=contract, which="signed", request=request)
+        data = contract_document_read(
+            contract=contract, which="signed", context=Context.from_request(request)
+        )
     except DocumentUnavailable:  # logged, counted and audited on the way
         data = None
     if data is None:
@@ -698,7 +718,7 @@ def refuse(request: HttpRequest, public_id: Any) -> HttpResponse:
                 contract=contract,
                 person=person,
                 reason=form.cleaned_data["reason"],
-                request=request,
+                context=Context.from_request(request),
             )
         except ContractNotSignable as exc:
             messages.error(request, str(exc))

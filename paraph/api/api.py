@@ -83,6 +83,7 @@ from paraph.contracts.services import (
     pdf_from_base64,
     pydantic_errors,
 )
+from paraph.core.context import Context
 from paraph.core.http import client_ip
 from paraph.core.moments import utc_iso
 from paraph.core.ratelimit import ratelimit_hit
@@ -576,7 +577,7 @@ def contracts_create(request: HttpRequest) -> HttpResponse:
             data=ContractData.from_input(parsed),
             pdf=pdf,
             api_key=key,
-            request=request,
+            context=Context.from_request(request),
         )
         return _created(contract)
 
@@ -656,7 +657,10 @@ def contracts_revoke(request: HttpRequest, contract_id: str, payload: RevokeIn) 
     or closed contract answers 409. Needs `contracts:write`."""
     key = _key(request, ApiScope.CONTRACTS_WRITE)
     contract = contract_revoke(
-        contract=_contract(key, contract_id), reason=payload.reason, api_key=key, request=request
+        contract=_contract(key, contract_id),
+        reason=payload.reason,
+        api_key=key,
+        context=Context.from_request(request),
     )
     return _json(contract_out(contract))
 
@@ -700,7 +704,7 @@ def contracts_reoffer(request: HttpRequest, contract_id: str) -> HttpResponse:
             deadline=parsed.signing_deadline,
             placement=_placement(parsed.signature),
             api_key=key,
-            request=request,
+            context=Context.from_request(request),
         )
         return _created(new)
 
@@ -710,7 +714,9 @@ def contracts_reoffer(request: HttpRequest, contract_id: str) -> HttpResponse:
 def _file(contract: Contract, which: str, filename: str, request: HttpRequest) -> FileResponse:
     """The contract's document ``which``, checked against its SHA-256 and
     streamed; DocumentUnavailable (a 503 problem) otherwise."""
-    handle = contract_document_open(contract=contract, which=which, request=request)
+    handle = contract_document_open(
+        contract=contract, which=which, context=Context.from_request(request)
+    )
     response = FileResponse(
         handle, content_type="application/pdf", as_attachment=True, filename=filename
     )
@@ -732,7 +738,9 @@ def contracts_signed_pdf(request: HttpRequest, contract_id: str) -> FileResponse
     if not contract.signed_pdf:
         raise Problem(409, "not_signed_yet", f"The contract is {contract.status}, not signed.")
     response = _file(contract, "signed", f"contract-{contract.public_id}-signed.pdf", request)
-    contract_download_record(contract=contract, what="signed", api_key=key, request=request)
+    contract_download_record(
+        contract=contract, what="signed", api_key=key, context=Context.from_request(request)
+    )
     return response
 
 
@@ -748,7 +756,9 @@ def contracts_document_pdf(request: HttpRequest, contract_id: str) -> FileRespon
     key = _key(request, ApiScope.CONTRACTS_READ)
     contract = _contract(key, contract_id)
     response = _file(contract, "document", f"contract-{contract.public_id}.pdf", request)
-    contract_download_record(contract=contract, what="document", api_key=key, request=request)
+    contract_download_record(
+        contract=contract, what="document", api_key=key, context=Context.from_request(request)
+    )
     return response
 
 
@@ -765,7 +775,9 @@ def contracts_evidence(request: HttpRequest, contract_id: str) -> HttpResponse:
     sealed PDF: `GET /contracts/{id}/evidence.pdf`). Needs `contracts:read`."""
     key = _key(request, ApiScope.CONTRACTS_READ)
     contract = _contract(key, contract_id)
-    contract_download_record(contract=contract, what="evidence", api_key=key, request=request)
+    contract_download_record(
+        contract=contract, what="evidence", api_key=key, context=Context.from_request(request)
+    )
     return _json(contract_evidence(contract=contract))
 
 
@@ -788,7 +800,7 @@ def contracts_evidence_pdf(request: HttpRequest, contract_id: str) -> HttpRespon
             contract=contract,
             language=translation.get_language(),
             api_key=key,
-            request=request,
+            context=Context.from_request(request),
         )
     except SigningError:
         raise Problem(
@@ -828,7 +840,11 @@ def batches_create(request: HttpRequest, payload: BatchIn) -> HttpResponse:
 
     def make() -> HttpResponse:
         batch = batch_create(
-            sender=key.sender, entries=entries, source="api", api_key=key, request=request
+            sender=key.sender,
+            entries=entries,
+            source="api",
+            api_key=key,
+            context=Context.from_request(request),
         )
         batch.refresh_from_db()
         return _json(
@@ -885,7 +901,7 @@ def webhooks_create(request: HttpRequest, payload: WebhookIn) -> HttpResponse:
         description=payload.description,
         actor=None,
         api_key=key,
-        request=request,
+        context=Context.from_request(request),
     )
     return _json(webhook_out(endpoint), status=201)
 
@@ -903,7 +919,7 @@ def webhooks_disable(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         active=False,
         actor=None,
         api_key=key,
-        request=request,
+        context=Context.from_request(request),
     )
     return _json(webhook_out(endpoint))
 
@@ -937,6 +953,8 @@ def webhooks_replay(request: HttpRequest, delivery_id: str) -> HttpResponse:
         )
     except (WebhookDelivery.DoesNotExist, DjangoValidationError, ValueError):
         raise Problem(404, "not_found", "No delivery with this id.") from None
-    replay = webhook_delivery_replay(delivery=delivery, actor=None, api_key=key, request=request)
+    replay = webhook_delivery_replay(
+        delivery=delivery, actor=None, api_key=key, context=Context.from_request(request)
+    )
     replay.refresh_from_db()
     return _json(delivery_out(replay), status=202)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.registry import register_events
 from paraph.audit.services import audit_record
+from paraph.core.context import Context
 
 # Registered here rather than from an AppConfig: these events exist exactly
 # when the admin is loaded, and Django's admin imports this module at start.
@@ -107,7 +108,7 @@ class AuditedModelAdmin(admin.ModelAdmin[_ModelT]):
             actor=request.user,  # type: ignore[arg-type]
             subject=obj,
             data={"model": obj._meta.label_lower, **data},
-            request=request,
+            context=Context.from_request(request),
         )
 
     def log_addition(self, request: HttpRequest, obj: _ModelT, message: Any) -> Any:

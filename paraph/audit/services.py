@@ -10,7 +10,6 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
 from paraph.audit import merkle, registry
@@ -21,7 +20,7 @@ from paraph.audit.models import (
     checkpoint_statement,
 )
 from paraph.audit.selectors import leaves_up_to
-from paraph.core.context import Context
+from paraph.core.context import SYSTEM, Context
 
 
 def _label(obj: models.Model | None) -> str:
@@ -35,7 +34,6 @@ def audit_record(
     subject: models.Model | None = None,
     data: dict[str, Any] | None = None,
     context: Context | None = None,
-    request: HttpRequest | None = None,
     actor_label: str = "",
 ) -> AuditEvent:
     """Append one event, in the caller's transaction.
@@ -45,11 +43,11 @@ def audit_record(
     change and its audit row commit together or not at all. One INSERT, and
     no lock that other writers wait for: the next checkpoint gives the event
     its place in the tree. ``context`` says who acted and from where
-    (``request`` is the older shape, read the same way).
+    (``actor``, when given, names who acted instead).
     """
     if not registry.is_registered(name):
         raise ValueError(f"unregistered audit event {name!r}")
-    where = context if context is not None else Context.from_request(request)
+    where = context if context is not None else SYSTEM
     if actor is None:
         actor = where.actor
     event = AuditEvent(

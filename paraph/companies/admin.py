@@ -183,7 +183,7 @@ class CorrectionRequestAdmin(AuditedModelAdmin[CorrectionRequest]):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is None:
             return super().has_change_permission(request) or bool(_intermediary_ids(request))
-        return correction_may_decide(staff=request.user, request=obj)
+        return correction_may_decide(staff=request.user, correction=obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -21,10 +21,10 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import storages
-from django.http import HttpRequest
 
 from paraph.audit.services import audit_record
 from paraph.contracts.models import BulkItem, Contract
+from paraph.core.context import SYSTEM, Context
 from paraph.core.storage import (
     DocumentUnavailable,
     document_open,
@@ -43,7 +43,7 @@ DOCUMENTS = {
 
 
 def contract_document_open(
-    *, contract: Contract, which: str, request: HttpRequest | None = None
+    *, contract: Contract, which: str, context: Context = SYSTEM
 ) -> File[Any]:
     """Contract ``which`` (``original``, ``document`` or ``signed``) as a
     file open at its start, its bytes checked against the row's SHA-256
@@ -61,23 +61,19 @@ def contract_document_open(
             ref=f"contract {contract.public_id}",
         )
     except DocumentUnavailable as exc:
-        _refused(contract=contract, problem=exc, request=request)
+        _refused(contract=contract, problem=exc, context=context)
         raise
 
 
-def contract_document_read(
-    *, contract: Contract, which: str, request: HttpRequest | None = None
-) -> bytes:
+def contract_document_read(*, contract: Contract, which: str, context: Context = SYSTEM) -> bytes:
     """The bytes of contract ``which``, checked as by
     :func:`contract_document_open`."""
-    with contract_document_open(contract=contract, which=which, request=request) as handle:
+    with contract_document_open(contract=contract, which=which, context=context) as handle:
         data: bytes = handle.read()
     return data
 
 
-def _refused(
-    *, contract: Contract, problem: DocumentUnavailable, request: HttpRequest | None
-) -> None:
+def _refused(*, contract: Contract, problem: DocumentUnavailable, context: Context) -> None:
     logger.error(
         "document refused: %s (contract %s, %s, %s)",
         problem,
@@ -90,7 +86,7 @@ def _refused(
             name="contracts.document.refused",
             subject=contract,
             data={"document": problem.what, "name": problem.name, "reason": problem.reason},
-            request=request,
+            context=context,
         )
     except Exception:  # the refusal stands even when the audit log cannot say so
         logger.exception("could not record the refused document of contract %s", contract.public_id)

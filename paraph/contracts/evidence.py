@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext
 
@@ -28,6 +28,7 @@ from paraph.contracts.models import Contract, ContractStatus, SigningMethod, eve
 from paraph.contracts.selectors import contract_evidence
 from paraph.contracts.services import contract_download_record
 from paraph.core.belgium import national_number_format
+from paraph.core.context import SYSTEM, Context
 from paraph.core.moments import brussels_ambiguous
 from paraph.core.typesetting import pdf_typeset
 from paraph.senders.models import ApiKey
@@ -308,7 +309,7 @@ def contract_evidence_pdf(
     language: str,
     actor: Person | None = None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> bytes:
     """The evidence PDF of ``contract`` in ``language``, sealed by Paraph
     (certified: no later change allowed), and its download audited. Raises
@@ -325,10 +326,10 @@ def contract_evidence_pdf(
         options=engine.SignOptions(
             certify=True, docmdp=engine.DocMdp.NO_CHANGES, reason="Paraph evidence"
         ),
-        request=request,
+        context=context,
     )
     contract_download_record(
-        contract=contract, what="evidence_pdf", actor=actor, api_key=api_key, request=request
+        contract=contract, what="evidence_pdf", actor=actor, api_key=api_key, context=context
     )
     return sealed
 

@@ -25,7 +25,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -42,7 +41,7 @@ from paraph.contracts.services import (
     contracts_move_locked,
     link_create,
 )
-from paraph.core.http import client_ip
+from paraph.core.context import SYSTEM, Context
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.notifications.addresses import mask_destination
 from paraph.notifications.models import Channel
@@ -106,9 +105,7 @@ def merge_link_url(token: str) -> str:
     return f"{settings.BASE_URL}{reverse('adminbox:merge_link', args=[token])}"
 
 
-def adminbox_merge_request(
-    *, person: Person, email: str, request: HttpRequest | None = None
-) -> None:
+def adminbox_merge_request(*, person: Person, email: str, context: Context = SYSTEM) -> None:
     """``person`` (logged in to their adminbox) says ``email`` is theirs too.
 
     When ``email`` reaches another person's adminbox, that address receives
@@ -132,7 +129,7 @@ def adminbox_merge_request(
     ):
         raise ValidationError(gettext("This address already leads to this adminbox."), code="own")
     _limit("contracts.merge.person", str(person.pk), MERGE_RATE_PERSON)
-    _limit("contracts.merge.ip", client_ip(request) or "unknown", MERGE_RATE_IP)
+    _limit("contracts.merge.ip", context.ip or "unknown", MERGE_RATE_IP)
     other = recipient_find(email=email)
     known = other is not None and other.pk != person.pk and other.is_active and not other.is_staff
     with transaction.atomic():
@@ -168,7 +165,7 @@ def adminbox_merge_request(
             actor=person,
             subject=person,
             data={"email": email, "other_person": other.pk if known and other else None},
-            request=request,
+            context=context,
         )
 
 
@@ -221,10 +218,10 @@ def _link_for(token: str, person: Person) -> AccessLink:
     return link
 
 
-def merge_link_throttle(*, request: HttpRequest | None) -> None:
+def merge_link_throttle(*, context: Context) -> None:
     """Count one opening of a merge link from the client's address; raises
     :class:`MergeRateLimited` beyond :data:`MERGE_LINK_RATE_IP`."""
-    _limit("contracts.merge.link.ip", client_ip(request) or "unknown", MERGE_LINK_RATE_IP)
+    _limit("contracts.merge.link.ip", context.ip or "unknown", MERGE_LINK_RATE_IP)
 
 
 def _counts(other: Person) -> tuple[int, int]:
@@ -257,9 +254,7 @@ class MergeResult:
     aliases: tuple[str, ...]
 
 
-def adminbox_merge_confirm(
-    *, token: str, person: Person, request: HttpRequest | None = None
-) -> MergeResult:
+def adminbox_merge_confirm(*, token: str, person: Person, context: Context = SYSTEM) -> MergeResult:
     """Merge the adminbox the link ``token`` names into ``person``'s, in
     one transaction: every contract of the other person (pending ones
     included: ``person`` may sign them now) moves here, the other person's
@@ -296,7 +291,7 @@ def adminbox_merge_confirm(
         AccessLink.objects.filter(purpose=LinkPurpose.MERGE, other_person=other).exclude(
             pk=link.pk
         ).update(expires_at=now)
-        moved = contracts_move_locked(source=other, target=kept, actor=kept, request=request)
+        moved = contracts_move_locked(source=other, target=kept, actor=kept, context=context)
         aliases = list(RecipientAlias.objects.filter(person=other).values_list("email", flat=True))
         RecipientAlias.objects.filter(person=other).update(person=kept)
         if not RecipientAlias.objects.filter(email__iexact=other.email).exists():
@@ -326,9 +321,9 @@ def adminbox_merge_confirm(
                 "contracts": [str(c.public_id) for c in moved],
                 "aliases": aliases,
             },
-            request=request,
+            context=context,
         )
-        context = {
+        values = {
             "name": kept.full_name,
             "kept_email": kept.email,
             "merged_email": other.email,
@@ -338,7 +333,7 @@ def adminbox_merge_confirm(
             email_send(
                 to=address,
                 template="adminbox_merged",
-                context=context,
+                context=values,
                 language=_language(kept),
                 person=kept,
             )

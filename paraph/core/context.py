@@ -57,6 +57,11 @@ class Context:
         return replace(self, actor=actor)
 
 
+# A task, a scheduled job or a command: no actor, no address, the default
+# language. The default of a service's optional ``context``.
+SYSTEM = Context()
+
+
 def context_of(context: Context | HttpRequest | None) -> Context:
     """A context from either shape, for the few entry points that still
     accept a request while their callers move to contexts."""

@@ -108,6 +108,7 @@ from paraph.accounts.services import (
 )
 from paraph.audit.services import audit_record
 from paraph.core.belgium import national_number_normalize, phone_mask
+from paraph.core.context import Context
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity.matching import (
@@ -263,7 +264,7 @@ def _identity_session_login(
         actor=person,
         subject=person,
         data={"method": method},
-        request=request,
+        context=Context.from_request(request),
     )
 
 
@@ -337,7 +338,7 @@ def registration_start(*, request: HttpRequest, method: str) -> RegistrationAtte
             name="identity.registration.started",
             subject=completing,
             data={"attempt": str(attempt.pk), "method": method},
-            request=request,
+            context=Context.from_request(request),
         )
     _attempt_bind(request, attempt)
     if attempt.pk.int % 50 == 0:
@@ -478,7 +479,9 @@ def registration_claims_received(
                 name = "identity.registration.identified"
                 data["national_number_records"] = len(records)
         attempt.save()
-        audit_record(name=name, subject=attempt.person, data=data, request=request)
+        audit_record(
+            name=name, subject=attempt.person, data=data, context=Context.from_request(request)
+        )
     if outcome == RegistrationOutcome.ALREADY_REGISTERED:
         _attempt_unbind(request)
     else:
@@ -537,7 +540,7 @@ def _match_finish(
     attempt: RegistrationAttempt,
     candidates: list[CustomerRecord],
     kind: MatchKind,
-    request: HttpRequest,
+    context: Context,
 ) -> MatchResult:
     candidates = _narrow([r for r in candidates if _record_fits(r, attempt)], attempt)
     data: dict[str, Any] = {"attempt": str(attempt.pk), "match": kind}
@@ -549,7 +552,10 @@ def _match_finish(
         attempt.save()
         data["customer"] = candidates[0].external_id
         audit_record(
-            name="identity.registration.matched", subject=attempt.person, data=data, request=request
+            name="identity.registration.matched",
+            subject=attempt.person,
+            data=data,
+            context=context,
         )
         return MatchResult(MatchOutcome.MATCHED, MATCH_MAX_TRIES - attempt.match_tries)
     if len(candidates) > 1:
@@ -559,7 +565,7 @@ def _match_finish(
             name="identity.registration.match_failed",
             subject=attempt.person,
             data={**data, "ambiguous": True},
-            request=request,
+            context=context,
         )
         return MatchResult(MatchOutcome.AMBIGUOUS, MATCH_MAX_TRIES - attempt.match_tries)
     attempt.match_tries += 1
@@ -572,7 +578,10 @@ def _match_finish(
         attempt.claims = _name_only(attempt.claims)
         attempt.save()
         audit_record(
-            name="identity.registration.blocked", subject=attempt.person, data=data, request=request
+            name="identity.registration.blocked",
+            subject=attempt.person,
+            data=data,
+            context=context,
         )
         return MatchResult(MatchOutcome.BLOCKED, 0)
     attempt.save()
@@ -580,7 +589,7 @@ def _match_finish(
         name="identity.registration.match_failed",
         subject=attempt.person,
         data=data,
-        request=request,
+        context=context,
     )
     return MatchResult(MatchOutcome.NO_MATCH, MATCH_MAX_TRIES - attempt.match_tries)
 
@@ -600,7 +609,7 @@ def registration_match_address(
     box: str,
     postal_code: str,
     municipality: str,
-    request: HttpRequest,
+    context: Context,
 ) -> MatchResult:
     """Match the customer file by the home address the person confirms
     (street, number, box, postcode, municipality in French, Dutch or
@@ -619,7 +628,7 @@ def registration_match_address(
             if same_municipality(r.municipality, municipality, postal_code=r.postal_code)
         ]
         return _match_finish(
-            attempt=locked, candidates=candidates, kind=MatchKind.ADDRESS, request=request
+            attempt=locked, candidates=candidates, kind=MatchKind.ADDRESS, context=context
         )
 
 
@@ -630,7 +639,7 @@ def registration_match_foreign_address(
     lines: str,
     postal_code: str,
     town: str,
-    request: HttpRequest,
+    context: Context,
 ) -> MatchResult:
     """Match the customer file by a home address outside Belgium (a person
     registering with IDnow, most often): the records of ``country`` whose
@@ -658,12 +667,12 @@ def registration_match_foreign_address(
             )
         ]
         return _match_finish(
-            attempt=locked, candidates=candidates, kind=MatchKind.ADDRESS, request=request
+            attempt=locked, candidates=candidates, kind=MatchKind.ADDRESS, context=context
         )
 
 
 def registration_match_reference(
-    *, attempt: RegistrationAttempt, reference: str, request: HttpRequest
+    *, attempt: RegistrationAttempt, reference: str, context: Context
 ) -> MatchResult:
     """Match the customer file by a client reference typed with or without
     its separators (RG-4). Raises ``ValueError`` (with a message for the
@@ -678,7 +687,7 @@ def registration_match_reference(
             for ref in ClientReference.objects.select_related("customer").filter(digits=digits)
         ]
         return _match_finish(
-            attempt=locked, candidates=candidates, kind=MatchKind.REFERENCE, request=request
+            attempt=locked, candidates=candidates, kind=MatchKind.REFERENCE, context=context
         )
 
 
@@ -686,7 +695,7 @@ def registration_new_customer_allowed(attempt: RegistrationAttempt) -> bool:
     return attempt.assurance == AssuranceLevel.HIGH
 
 
-def registration_new_customer(*, attempt: RegistrationAttempt, request: HttpRequest) -> MatchResult:
+def registration_new_customer(*, attempt: RegistrationAttempt, context: Context) -> MatchResult:
     """The person is not in the customer file yet (a new temporary worker):
     go on without a record, "no customer record" noted. Only after a
     high-assurance identity (itsme, eID); otherwise ``not_allowed``."""
@@ -703,7 +712,7 @@ def registration_new_customer(*, attempt: RegistrationAttempt, request: HttpRequ
             name="identity.registration.matched",
             subject=locked.person,
             data={"attempt": str(locked.pk), "match": MatchKind.NEW_CUSTOMER, "customer": None},
-            request=request,
+            context=context,
         )
     return MatchResult(MatchOutcome.MATCHED, MATCH_MAX_TRIES - locked.match_tries)
 
@@ -721,7 +730,7 @@ def registration_cancel(*, request: HttpRequest, attempt: RegistrationAttempt) -
         audit_record(
             name="identity.registration.cancelled",
             data={"attempt": str(locked.pk)},
-            request=request,
+            context=Context.from_request(request),
         )
     _attempt_unbind(request)
 
@@ -771,7 +780,7 @@ def _email_taken_error() -> ValidationError:
 
 
 def registration_phone_code_send(
-    *, attempt: RegistrationAttempt, phone: str, consent: bool, request: HttpRequest
+    *, attempt: RegistrationAttempt, phone: str, consent: bool, context: Context
 ) -> str:
     """Keep the mobile number (E.164) and the RG-7 consent, and send a
     verification code to the number; returns the attempt token for the
@@ -798,7 +807,7 @@ def registration_phone_code_send(
             destination=phone,
             person=None,
             language=locked.language or settings.LANGUAGE_CODE,
-            request=request,
+            context=context,
             audit_name="identity.registration.phone_code_sent",
         )
     attempt.phone, attempt.phone_consent = locked.phone, locked.phone_consent
@@ -813,11 +822,16 @@ def _registration_code_verify(
     channel: str,
     destination: str,
     value: str,
-    request: HttpRequest,
+    context: Context,
 ) -> CodeCheck:
     """Verify a registration code. A right code sent to another destination
     than the attempt's counts as unknown; a wrong one is audited."""
-    check = code_verify(binding_token=binding_token, purpose=purpose, value=value, request=request)
+    check = code_verify(
+        binding_token=binding_token,
+        purpose=purpose,
+        value=value,
+        context=context,
+    )
     if check.outcome == CodeOutcome.OK:
         if code_proves(check, channel=channel, destination=destination):
             return check
@@ -827,13 +841,13 @@ def _registration_code_verify(
             name="identity.registration.code_failed",
             subject=locked.person,
             data={"attempt": str(locked.pk), "channel": channel},
-            request=request,
+            context=context,
         )
     return check
 
 
 def registration_phone_code_check(
-    *, attempt: RegistrationAttempt, binding_token: str, value: str, request: HttpRequest
+    *, attempt: RegistrationAttempt, binding_token: str, value: str, context: Context
 ) -> CodeCheck:
     """Check the SMS code; the right one marks the number verified and
     moves the registration to the e-mail step."""
@@ -848,7 +862,7 @@ def registration_phone_code_check(
             channel=CodeChannel.SMS,
             destination=locked.phone,
             value=value,
-            request=request,
+            context=context,
         )
         if check.outcome == CodeOutcome.OK:
             locked.phone_verified_at = timezone.now()
@@ -859,26 +873,26 @@ def registration_phone_code_check(
                 name="identity.registration.phone_verified",
                 subject=locked.person,
                 data={"attempt": str(locked.pk), "phone": phone_mask(locked.phone)},
-                request=request,
+                context=context,
             )
     return check
 
 
 def registration_phone_code_resend(
-    *, attempt: RegistrationAttempt, binding_token: str, request: HttpRequest
+    *, attempt: RegistrationAttempt, binding_token: str, context: Context
 ) -> CodeResend:
     return code_resend(
         binding_token=binding_token,
         purpose=CodePurpose.PHONE_VERIFY,
         destination=attempt.phone,
         language=attempt.language or settings.LANGUAGE_CODE,
-        request=request,
+        context=context,
         audit_name="identity.registration.phone_code_sent",
     )
 
 
 def registration_email_code_send(
-    *, attempt: RegistrationAttempt, email: str, request: HttpRequest
+    *, attempt: RegistrationAttempt, email: str, context: Context
 ) -> str:
     """Keep the e-mail address and send a verification code to it; returns
     the attempt token. Refuses, with a ``ValidationError`` on ``email``,
@@ -901,7 +915,7 @@ def registration_email_code_send(
             destination=email,
             person=None,
             language=locked.language or settings.LANGUAGE_CODE,
-            request=request,
+            context=context,
             audit_name="identity.registration.email_code_sent",
         )
     attempt.email = email
@@ -909,7 +923,7 @@ def registration_email_code_send(
 
 
 def registration_email_code_check(
-    *, attempt: RegistrationAttempt, binding_token: str, value: str, request: HttpRequest
+    *, attempt: RegistrationAttempt, binding_token: str, value: str, context: Context
 ) -> CodeCheck:
     """Check the e-mail code; the right one marks the address verified
     (:func:`registration_complete` then creates the account)."""
@@ -924,7 +938,7 @@ def registration_email_code_check(
             channel=CodeChannel.EMAIL,
             destination=locked.email,
             value=value,
-            request=request,
+            context=context,
         )
         if check.outcome == CodeOutcome.OK:
             locked.email_verified_at = timezone.now()
@@ -936,20 +950,20 @@ def registration_email_code_check(
                     "attempt": str(locked.pk),
                     "email": mask_destination(CodeChannel.EMAIL, locked.email),
                 },
-                request=request,
+                context=context,
             )
     return check
 
 
 def registration_email_code_resend(
-    *, attempt: RegistrationAttempt, binding_token: str, request: HttpRequest
+    *, attempt: RegistrationAttempt, binding_token: str, context: Context
 ) -> CodeResend:
     return code_resend(
         binding_token=binding_token,
         purpose=CodePurpose.EMAIL_VERIFY,
         destination=attempt.email,
         language=attempt.language or settings.LANGUAGE_CODE,
-        request=request,
+        context=context,
         audit_name="identity.registration.email_code_sent",
     )
 
@@ -1095,7 +1109,7 @@ def registration_complete(*, attempt: RegistrationAttempt, request: HttpRequest)
                 "certificate": certificate.fingerprint if certificate else None,
                 "sandbox": claims.sandbox,
             },
-            request=request,
+            context=Context.from_request(request),
         )
         _identity_session_login(
             request=request, person=person, method=locked.method, assurance=claims.assurance
@@ -1182,7 +1196,7 @@ def _eid_certificate_store(
 
 
 def eid_certificate_record(
-    *, person: Person, certificate_der: bytes, request: HttpRequest | None
+    *, person: Person, certificate_der: bytes, context: Context
 ) -> EidCertificate:
     """Record the eID authentication certificate ``certificate_der`` (DER)
     for ``person``, next to the ones already known (LG-5: a new card).
@@ -1210,7 +1224,7 @@ def eid_certificate_record(
                     "not_after": certificate.not_after.isoformat(),
                     "known_certificates": EidCertificate.objects.filter(person=person).count(),
                 },
-                request=request,
+                context=context,
             )
     return certificate
 
@@ -1232,7 +1246,7 @@ def _identity_person(claims: IdentityClaims) -> tuple[Person | None, IdentityLin
 
 
 def _link_rebind(
-    *, person: Person, claims: IdentityClaims, request: HttpRequest
+    *, person: Person, claims: IdentityClaims, context: Context
 ) -> IdentityLink | None:
     """A registered person logs in with an identity not yet linked: their
     itsme ``sub`` changed (itsme account re-created: the link is moved) or
@@ -1265,7 +1279,11 @@ def _link_rebind(
         )
         data = {"method": claims.method, "new": claims.subject[:12] + "…"}
     audit_record(
-        name="identity.link.rebound", actor=person, subject=person, data=data, request=request
+        name="identity.link.rebound",
+        actor=person,
+        subject=person,
+        data=data,
+        context=context,
     )
     return link
 
@@ -1300,12 +1318,14 @@ def identity_login(
     try:
         with transaction.atomic():
             if link is None:
-                _link_rebind(person=person, claims=claims, request=request)
+                _link_rebind(person=person, claims=claims, context=Context.from_request(request))
             else:
                 IdentityLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
             if claims.certificate_der:
                 eid_certificate_record(
-                    person=person, certificate_der=claims.certificate_der, request=request
+                    person=person,
+                    certificate_der=claims.certificate_der,
+                    context=Context.from_request(request),
                 )
             _identity_session_login(
                 request=request, person=person, method=claims.method, assurance=claims.assurance
@@ -1330,7 +1350,9 @@ def identity_step_up(*, request: HttpRequest, claims: IdentityClaims) -> bool:
         if claims.certificate_der:
             try:
                 eid_certificate_record(
-                    person=person, certificate_der=claims.certificate_der, request=request
+                    person=person,
+                    certificate_der=claims.certificate_der,
+                    context=Context.from_request(request),
                 )
             except (ValueError, RegistrationConflict):
                 return False
@@ -1345,7 +1367,7 @@ def identity_step_up(*, request: HttpRequest, claims: IdentityClaims) -> bool:
             actor=person,
             subject=person,
             data={"method": claims.method},
-            request=request,
+            context=Context.from_request(request),
         )
     return True
 
@@ -1353,7 +1375,7 @@ def identity_step_up(*, request: HttpRequest, claims: IdentityClaims) -> bool:
 # --- Regaining access: a new phone (LG-4), a new e-mail address (LG-3) -------
 
 
-def new_phone_code_send(*, person: Person, phone: str, request: HttpRequest) -> str:
+def new_phone_code_send(*, person: Person, phone: str, context: Context) -> str:
     """Send a verification code to the person's new mobile number; returns
     the attempt token. Refuses, with a ``ValidationError`` on ``phone``,
     the current number and a number of another person."""
@@ -1373,7 +1395,7 @@ def new_phone_code_send(*, person: Person, phone: str, request: HttpRequest) -> 
         destination=phone,
         person=person,
         language=person.language,
-        request=request,
+        context=context,
         audit_name="accounts.code.sent",
     )
     return token
@@ -1386,7 +1408,7 @@ def person_phone_rebind(
     binding_token: str,
     value: str,
     method: str,
-    request: HttpRequest,
+    context: Context,
 ) -> CodeCheck:
     """LG-4: bind the new mobile number whose SMS code the person typed,
     after they logged in with itsme or the eID card (``method``). The old
@@ -1398,7 +1420,7 @@ def person_phone_rebind(
             binding_token=binding_token,
             purpose=CodePurpose.PHONE_VERIFY,
             value=value,
-            request=request,
+            context=context,
         )
         if check.outcome != CodeOutcome.OK:
             return check
@@ -1412,9 +1434,9 @@ def person_phone_rebind(
             taken=_phone_taken_error(),
             audit_data={"by": "self", "method": method},
             unlock=True,
-            request=request,
+            context=context,
         )
-        context = {
+        values = {
             "name": locked.get_full_name(),
             "old": phone_mask(old) if old else "",
             "new": phone_mask(new_phone),
@@ -1426,21 +1448,21 @@ def person_phone_rebind(
             sms_send(
                 to=old,
                 template="identity_phone_changed",
-                context=context,
+                context=values,
                 language=locked.language,
                 purpose=SmsPurpose.NOTIFICATION,
             )
         email_send(
             to=locked.email,
             template="identity_phone_changed",
-            context=context,
+            context=values,
             language=locked.language,
             person=locked,
         )
     return check
 
 
-def email_change_code_send(*, person: Person, new_email: str, request: HttpRequest) -> str:
+def email_change_code_send(*, person: Person, new_email: str, context: Context) -> str:
     """Send a verification code to the new address (LG-3); returns the
     attempt token. Refuses, with a ``ValidationError`` on ``email``, the
     current address and an address of another person (RG-3)."""
@@ -1461,7 +1483,7 @@ def email_change_code_send(*, person: Person, new_email: str, request: HttpReque
         destination=new_email,
         person=person,
         language=person.language,
-        request=request,
+        context=context,
     )
     return token
 
@@ -1472,7 +1494,7 @@ def person_email_change_self(
     new_email: str,
     binding_token: str,
     value: str,
-    request: HttpRequest,
+    context: Context,
 ) -> CodeCheck:
     """LG-3 without the contact centre: a person logged in with high
     assurance changes their e-mail address, proven by the code sent to
@@ -1484,7 +1506,7 @@ def person_email_change_self(
             binding_token=binding_token,
             purpose=CodePurpose.EMAIL_VERIFY,
             value=value,
-            request=request,
+            context=context,
         )
         if check.outcome != CodeOutcome.OK:
             return check
@@ -1497,7 +1519,7 @@ def person_email_change_self(
             actor=None,
             taken=_email_taken_error(),
             audit_data={"by": "self"},
-            request=request,
+            context=context,
         )
         for to in (old, new_email):
             email_send(

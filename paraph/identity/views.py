@@ -35,6 +35,7 @@ from paraph.accounts.services import (
 )
 from paraph.accounts.views import safe_next
 from paraph.core.belgium import phone_mask
+from paraph.core.context import Context
 from paraph.core.http import rate_limited_response
 from paraph.core.sandbox import sandbox_only
 from paraph.identity import services
@@ -411,7 +412,7 @@ def register_match(request: HttpRequest) -> HttpResponse:
     result: services.MatchResult | None = None
     if action == "address" and address_form.is_valid():
         result = services.registration_match_address(
-            attempt=attempt, request=request, **address_form.cleaned_data
+            attempt=attempt, context=Context.from_request(request), **address_form.cleaned_data
         )
     elif action == "foreign_address" and foreign_form.is_valid():
         data = foreign_form.cleaned_data
@@ -421,14 +422,18 @@ def register_match(request: HttpRequest) -> HttpResponse:
             lines=f"{data['line1']}\n{data['line2']}",
             postal_code=data["postal_code"],
             town=data["town"],
-            request=request,
+            context=Context.from_request(request),
         )
     elif action == "reference" and reference_form.is_valid():
         result = services.registration_match_reference(
-            attempt=attempt, reference=reference_form.cleaned_data["reference"], request=request
+            attempt=attempt,
+            reference=reference_form.cleaned_data["reference"],
+            context=Context.from_request(request),
         )
     elif action == "new_customer":
-        result = services.registration_new_customer(attempt=attempt, request=request)
+        result = services.registration_new_customer(
+            attempt=attempt, context=Context.from_request(request)
+        )
     if result is not None:
         outcome = result.outcome
         if outcome == services.MatchOutcome.MATCHED:
@@ -526,7 +531,7 @@ def _register_code_resend(
         assert elsewhere is not None
         return elsewhere
     binding = _code_binding(request, session_key, attempt)
-    result = resend(attempt=attempt, binding_token=binding, request=request)
+    result = resend(attempt=attempt, binding_token=binding, context=Context.from_request(request))
     return _resend_message(request, result) or redirect(code_url)
 
 
@@ -548,7 +553,7 @@ def register_phone(request: HttpRequest) -> HttpResponse:
                 attempt=attempt,
                 phone=form.cleaned_data["phone"],
                 consent=form.cleaned_data["consent_other_uses"],
-                request=request,
+                context=Context.from_request(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -607,7 +612,10 @@ def register_phone_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = services.registration_phone_code_check(
-            attempt=attempt, binding_token=binding, value=form.cleaned_data["code"], request=request
+            attempt=attempt,
+            binding_token=binding,
+            value=form.cleaned_data["code"],
+            context=Context.from_request(request),
         )
         if check.outcome == CodeOutcome.OK:
             request.session.pop(PHONE_CODE_KEY, None)
@@ -658,7 +666,9 @@ def register_email(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             token = services.registration_email_code_send(
-                attempt=attempt, email=form.cleaned_data["email"], request=request
+                attempt=attempt,
+                email=form.cleaned_data["email"],
+                context=Context.from_request(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -687,7 +697,10 @@ def register_email_code(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = services.registration_email_code_check(
-            attempt=attempt, binding_token=binding, value=form.cleaned_data["code"], request=request
+            attempt=attempt,
+            binding_token=binding,
+            value=form.cleaned_data["code"],
+            context=Context.from_request(request),
         )
         if check.outcome == CodeOutcome.OK:
             request.session.pop(EMAIL_CODE_KEY, None)
@@ -817,7 +830,9 @@ def new_phone_number(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
-            token = services.new_phone_code_send(person=person, phone=phone, request=request)
+            token = services.new_phone_code_send(
+                person=person, phone=phone, context=Context.from_request(request)
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         except CodeRateLimited as exc:
@@ -851,7 +866,7 @@ def new_phone_code(request: HttpRequest) -> HttpResponse:
                 binding_token=data["binding"],
                 value=form.cleaned_data["code"],
                 method=data["method"],
-                request=request,
+                context=Context.from_request(request),
             )
         except ValidationError as exc:
             request.session.pop(NEW_PHONE_KEY, None)
@@ -904,7 +919,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
         new_email = form.cleaned_data["email"]
         try:
             token = services.email_change_code_send(
-                person=person, new_email=new_email, request=request
+                person=person, new_email=new_email, context=Context.from_request(request)
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -952,7 +967,7 @@ def email_change_code(request: HttpRequest) -> HttpResponse:
                 new_email=data["email"],
                 binding_token=data["binding"],
                 value=form.cleaned_data["code"],
-                request=request,
+                context=Context.from_request(request),
             )
         except ValidationError as exc:
             request.session.pop(EMAIL_CHANGE_KEY, None)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from paraph.accounts.models import Person
+from paraph.core.context import Context
 from paraph.mandates import services
 from paraph.mandates.models import Mandate, MandateStatus
 from paraph.mandates.selectors import mandate_in_progress
@@ -81,11 +81,11 @@ class MandateSignable:
         person: Person,
         certificate: bytes,
         evidence: dict[str, Any],
-        request: HttpRequest,
+        context: Context,
     ) -> EidSigningRequest:
         try:
             return services.mandate_eid_prepare(
-                mandate=target, certificate=certificate, request=request
+                mandate=target, certificate=certificate, context=context
             )
         except services.MandateError as exc:
             raise _refused(exc) from exc
@@ -98,7 +98,7 @@ class MandateSignable:
         prepared_id: str,
         signature_value: bytes,
         evidence: dict[str, Any],
-        request: HttpRequest,
+        context: Context,
     ) -> None:
         try:
             services.mandate_sign_with_eid(
@@ -106,7 +106,7 @@ class MandateSignable:
                 prepared_id=prepared_id,
                 signature_value=signature_value,
                 evidence=evidence,
-                request=request,
+                context=context,
             )
         except services.MandateError as exc:
             raise _refused(exc) from exc

@@ -16,7 +16,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
@@ -41,7 +40,7 @@ from paraph.contracts.services import (
     contract_sign_record,
     contract_signing_input,
 )
-from paraph.core.http import client_ip, user_agent
+from paraph.core.context import SYSTEM, Context
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.core.storage import files_removed_on_failure
 from paraph.mandates.document import mandate_pdf
@@ -115,7 +114,7 @@ def _end(mandate: Mandate, status: MandateStatus, now: datetime) -> None:
 # --- Starting (and renewing) ----------------------------------------------------
 
 
-def mandate_start(*, person: Person, request: HttpRequest | None = None) -> Mandate:
+def mandate_start(*, person: Person, context: Context = SYSTEM) -> Mandate:
     """A new mandate for ``person``, ``pending`` their signature, its PDF
     written in their language. A mandate they started before and did not
     finish is replaced (superseded). An active mandate stays active until
@@ -144,7 +143,7 @@ def mandate_start(*, person: Person, request: HttpRequest | None = None) -> Mand
                 actor=person,
                 subject=old,
                 data={"reference": old.reference, "was": "unfinished", "by": "a new start"},
-                request=request,
+                context=context,
             )
         mandate = Mandate.objects.create(
             person=person,
@@ -173,12 +172,12 @@ def mandate_start(*, person: Person, request: HttpRequest | None = None) -> Mand
                 "replaced": [old.reference for old in unfinished],
                 "sha256": mandate.document_sha256,
             },
-            request=request,
+            context=context,
         )
     return mandate
 
 
-def mandate_renew(*, person: Person, request: HttpRequest | None = None) -> Mandate:
+def mandate_renew(*, person: Person, context: Context = SYSTEM) -> Mandate:
     """ES-11, at any time: a new mandate to sign, for a new password and/or
     notification channel. Once it is activated, it starts a new one-year
     period, the current mandate is superseded and its key retired
@@ -189,7 +188,7 @@ def mandate_renew(*, person: Person, request: HttpRequest | None = None) -> Mand
             gettext("You have no active mandate to renew. Sign a new mandate instead."),
             code="state",
         )
-    return mandate_start(person=person, request=request)
+    return mandate_start(person=person, context=context)
 
 
 # --- Signing it with a one-time code ----------------------------------------------
@@ -232,7 +231,7 @@ def _pending(mandate: Mandate) -> None:
         )
 
 
-def mandate_code_send(*, mandate: Mandate, channel: str, request: HttpRequest | None = None) -> str:
+def mandate_code_send(*, mandate: Mandate, channel: str, context: Context = SYSTEM) -> str:
     """Send a one-time code to sign ``mandate`` by ``channel`` (``sms`` or
     ``email``, the person's choice), only to their verified phone or
     address. Returns the attempt's binding token: keep it in the session
@@ -247,7 +246,7 @@ def mandate_code_send(*, mandate: Mandate, channel: str, request: HttpRequest | 
         destination=destination,
         person=person,
         language=person.language,
-        request=request,
+        context=context,
         audit_name="mandates.mandate.code_sent",
     )
     return token
@@ -258,7 +257,7 @@ def mandate_code_resend(
     mandate: Mandate,
     binding_token: str,
     channel: str,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> CodeResend:
     """A new code for the same attempt (cool-down and limits of
     ``code_resend``); the previous code stops working."""
@@ -273,7 +272,7 @@ def mandate_code_resend(
         purpose=CodePurpose.MANDATE_SIGN,
         destination=destination,
         language=mandate.person.language,
-        request=request,
+        context=context,
         audit_name="mandates.mandate.code_sent",
     )
 
@@ -286,7 +285,7 @@ def _signed(
     at: datetime,
     evidence: dict[str, Any],
     signed_key: str,
-    request: HttpRequest | None,
+    context: Context,
     written: list[str],
 ) -> None:
     """Record ``locked`` as signed by ``method`` with its signed (or sealed)
@@ -303,8 +302,8 @@ def _signed(
     locked.evidence = {
         "method": str(method),
         **evidence,
-        "ip": client_ip(request),
-        "user_agent": user_agent(request),
+        "ip": context.ip,
+        "user_agent": context.user_agent,
         "document_sha256": locked.document_sha256,
         signed_key: locked.signed_sha256,
     }
@@ -323,12 +322,12 @@ def _signed(
         actor=locked.person,
         subject=locked,
         data={"reference": locked.reference, **locked.evidence},
-        request=request,
+        context=context,
     )
 
 
 def mandate_sign_with_code(
-    *, mandate: Mandate, binding_token: str, value: str, request: HttpRequest | None = None
+    *, mandate: Mandate, binding_token: str, value: str, context: Context = SYSTEM
 ) -> CodeCheck:
     """Check the code the person typed; when it is right, the mandate PDF is
     sealed by Paraph, the verification recorded as evidence (channel,
@@ -356,7 +355,7 @@ def mandate_sign_with_code(
                 document=mandate_pdf_checked(mandate, signed=False),
                 document_ref=f"mandate:{mandate.reference}",
                 language=mandate.language,
-                request=request,
+                context=context,
             )
         except SigningError as exc:
             raise MandateError(
@@ -373,7 +372,7 @@ def mandate_sign_with_code(
             binding_token=binding_token,
             purpose=CodePurpose.MANDATE_SIGN,
             value=value,
-            request=request,
+            context=context,
         )
         code = check.code
         if check.outcome == CodeOutcome.OK and (code is None or code.person_id != locked.person_id):
@@ -384,7 +383,7 @@ def mandate_sign_with_code(
                 actor=locked.person,
                 subject=locked,
                 data={"outcome": str(check.outcome), "tries_left": check.tries_left},
-                request=request,
+                context=context,
             )
             return check
         if sealed is None:
@@ -416,7 +415,7 @@ def mandate_sign_with_code(
                 "verified_at": now.isoformat(),
             },
             signed_key="sealed_sha256",
-            request=request,
+            context=context,
             written=written,
         )
     _refresh(mandate, locked)
@@ -431,7 +430,7 @@ def _eid_ref(mandate: Mandate) -> str:
 
 
 def mandate_eid_prepare(
-    *, mandate: Mandate, certificate: bytes, request: HttpRequest | None = None
+    *, mandate: Mandate, certificate: bytes, context: Context = SYSTEM
 ) -> EidSigningRequest:
     """Step 1 of signing ``mandate`` with the eID card: the card's signing
     certificate checked for the person (``CertificateRejected``: not
@@ -443,7 +442,7 @@ def mandate_eid_prepare(
         document=mandate_pdf_checked(mandate, signed=False),
         document_ref=_eid_ref(mandate),
         certificate=certificate,
-        request=request,
+        context=context,
     )
 
 
@@ -453,7 +452,7 @@ def mandate_sign_with_eid(
     prepared_id: str,
     signature_value: bytes,
     evidence: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Mandate:
     """Step 2: the card's signature put in the mandate PDF; the mandate is
     ``signed`` (method ``eid``), ``evidence`` (the certificate checked)
@@ -478,7 +477,7 @@ def mandate_sign_with_eid(
             prepared_id=prepared_id,
             document_ref=_eid_ref(locked),
             signed=signed,
-            request=request,
+            context=context,
         )
         now = timezone.now()
         _signed(
@@ -492,7 +491,7 @@ def mandate_sign_with_eid(
                 "signed_at": now.isoformat(),
             },
             signed_key="signed_sha256",
-            request=request,
+            context=context,
             written=written,
         )
     return _refresh(mandate, locked)
@@ -543,7 +542,7 @@ def mandate_activate(
     password: str,
     password_confirm: str,
     notification_channel: str,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Mandate:
     """The person confirms the signed mandate with the password they chose
     (typed twice) and picks how to be told of new contracts (ES-9, ES-10):
@@ -581,7 +580,7 @@ def mandate_activate(
                 password=password,
                 mandate_ref=locked.reference,
                 valid_until=valid_until,
-                request=request,
+                context=context,
             )
             for old in previous:
                 _end(old, MandateStatus.SUPERSEDED, now)
@@ -590,13 +589,13 @@ def mandate_activate(
                     actor=person,
                     subject=old,
                     data={"reference": old.reference, "was": "active", "by": locked.reference},
-                    request=request,
+                    context=context,
                 )
             old_channel = person.notification_channel
             # ES-9, with the adminbox's rule: SMS is consent to notifications
             # on the phone (RG-7).
             person_notification_channel_set(
-                person=person, channel=notification_channel, request=request
+                person=person, channel=notification_channel, context=context
             )
             locked.status = MandateStatus.ACTIVE
             locked.valid_from = now
@@ -625,7 +624,7 @@ def mandate_activate(
                     "superseded": [old.reference for old in previous],
                     "notification_channel": {"old": old_channel, "new": notification_channel},
                 },
-                request=request,
+                context=context,
             )
     except SigningError as exc:
         raise MandateError(
@@ -638,19 +637,17 @@ def mandate_activate(
 # --- Ending it ------------------------------------------------------------------------
 
 
-def _retire_key(mandate: Mandate, *, reason: str, actor: Person | None, request: Any) -> None:
+def _retire_key(mandate: Mandate, *, reason: str, actor: Person | None, context: Context) -> None:
     key = (
         PersonSigningKey.objects.filter(pk=mandate.signing_key_id).first()
         if mandate.signing_key_id
         else None
     )
     if key is not None and key.retired_at is None:
-        signing_key_retire(key=key, reason=reason, actor=actor, request=request)
+        signing_key_retire(key=key, reason=reason, actor=actor, context=context)
 
 
-def mandate_revoke(
-    *, mandate: Mandate, person: Person, request: HttpRequest | None = None
-) -> Mandate:
+def mandate_revoke(*, mandate: Mandate, person: Person, context: Context = SYSTEM) -> Mandate:
     """The person ends their active mandate: its key is retired at once
     (never signs again; what it signed stays valid). Also ends a mandate still
     being signed. Refuses (``state``) one that already ended, and another
@@ -664,13 +661,13 @@ def mandate_revoke(
         was = locked.status
         now = timezone.now()
         _end(locked, MandateStatus.REVOKED, now)
-        _retire_key(locked, reason="mandate revoked by its signer", actor=person, request=request)
+        _retire_key(locked, reason="mandate revoked by its signer", actor=person, context=context)
         audit_record(
             name="mandates.mandate.revoked",
             actor=person,
             subject=locked,
             data={"reference": locked.reference, "was": was},
-            request=request,
+            context=context,
         )
     return _refresh(mandate, locked)
 
@@ -686,7 +683,7 @@ def mandate_expire(*, mandate: Mandate, now: datetime | None = None) -> bool:
         ):
             return False
         _end(locked, MandateStatus.EXPIRED, moment)
-        _retire_key(locked, reason="mandate expired", actor=None, request=None)
+        _retire_key(locked, reason="mandate expired", actor=None, context=SYSTEM)
         audit_record(
             name="mandates.mandate.expired",
             subject=locked,
@@ -789,7 +786,7 @@ def contract_sign_with_password(
     contract: Contract,
     person: Person,
     password: str,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
     batch: bool = False,
 ) -> Contract:
     """Sign ``contract`` with ``person``'s password under their active
@@ -815,7 +812,7 @@ def contract_sign_with_password(
         field_name=signing_input.field_name,
         placement=signing_input.placement,
         for_company=signing_input.for_company,
-        request=request,
+        context=context,
     )
     # the contract signed and the signature in the audit log, or neither
     return contract_sign_record(
@@ -823,7 +820,7 @@ def contract_sign_with_password(
         person=person,
         signed_pdf=done.signed,
         also=lambda: password_signature_record(
-            person=person, done=done, document_ref=signing_input.document_ref, request=request
+            person=person, done=done, document_ref=signing_input.document_ref, context=context
         ),
         method="password",
         mandate_ref=mandate.reference,
@@ -833,7 +830,7 @@ def contract_sign_with_password(
             "unlocked_with": "password",
             "batch": batch,
         },
-        request=request,
+        context=context,
     )
 
 
@@ -853,7 +850,7 @@ def contracts_sign_with_password(
     contracts: list[Contract],
     person: Person,
     password: str,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> list[BatchOutcome]:
     """Sign several contracts with one password entry, each with a
     signature of its own. A wrong password (or a locked or missing key)
@@ -869,7 +866,7 @@ def contracts_sign_with_password(
     for index, contract in enumerate(contracts):
         try:
             signed = contract_sign_with_password(
-                contract=contract, person=person, password=password, request=request, batch=True
+                contract=contract, person=person, password=password, context=context, batch=True
             )
         except KeyUnavailable as exc:
             if not any(o.signed for o in outcomes):

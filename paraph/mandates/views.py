@@ -36,6 +36,7 @@ from paraph.contracts.companies import acting_company_number
 from paraph.contracts.models import SIGNABLE, Contract
 from paraph.contracts.selectors import contract_list_for_person
 from paraph.contracts.services import ContractError, ContractNotSignable
+from paraph.core.context import Context
 from paraph.core.http import next_url_safe, rate_limited_response
 from paraph.mandates import services
 from paraph.mandates.forms import EID, ActivateForm, BatchForm, ChannelForm, SignPasswordForm
@@ -108,14 +109,20 @@ def _start_page(request: HttpRequest, *, renew: bool) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if renew and summary.current is not None:
-                mandate = services.mandate_renew(person=person, request=request)
+                mandate = services.mandate_renew(
+                    person=person, context=Context.from_request(request)
+                )
             else:
-                mandate = services.mandate_start(person=person, request=request)
+                mandate = services.mandate_start(
+                    person=person, context=Context.from_request(request)
+                )
             channel = form.cleaned_data["channel"]
             token = (
                 ""
                 if channel == EID
-                else services.mandate_code_send(mandate=mandate, channel=channel, request=request)
+                else services.mandate_code_send(
+                    mandate=mandate, channel=channel, context=Context.from_request(request)
+                )
             )
         except services.MandateError as exc:
             form.add_error(None, str(exc))
@@ -202,7 +209,7 @@ def code(request: HttpRequest) -> HttpResponse:
                 mandate=mandate,
                 binding_token=binding,
                 value=form.cleaned_data["code"],
-                request=request,
+                context=Context.from_request(request),
             )
         except services.MandateError as exc:
             form.add_error(None, str(exc))
@@ -250,7 +257,7 @@ def code_resend(request: HttpRequest) -> HttpResponse:
         mandate=mandate,
         binding_token=flow.get("binding", ""),
         channel=flow.get("channel", ""),
-        request=request,
+        context=Context.from_request(request),
     )
     return _resend_message(request, result) or redirect("mandates:code")
 
@@ -278,7 +285,7 @@ def password(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 password_confirm=form.cleaned_data["password_confirm"],
                 notification_channel=form.cleaned_data["notification_channel"],
-                request=request,
+                context=Context.from_request(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -349,7 +356,9 @@ def revoke(request: HttpRequest) -> HttpResponse:
         return redirect("mandates:start")
     if request.method == "POST":
         try:
-            services.mandate_revoke(mandate=mandate, person=person, request=request)
+            services.mandate_revoke(
+                mandate=mandate, person=person, context=Context.from_request(request)
+            )
         except services.MandateError as exc:
             messages.error(request, str(exc))
         else:
@@ -420,7 +429,7 @@ def _password_signature(
             contract=contract,
             person=person,
             password=form.cleaned_data["password"],
-            request=request,
+            context=Context.from_request(request),
         )
     except services.MandateError:
         return _start_with_next(request)
@@ -541,7 +550,7 @@ def sign_batch(request: HttpRequest) -> HttpResponse:
                 contracts=chosen,
                 person=person,
                 password=form.cleaned_data["password"],
-                request=request,
+                context=Context.from_request(request),
             )
         except KeyUnavailable as exc:
             if exc.code == "wrong_password":

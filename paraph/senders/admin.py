@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.backoffice import AuditedModelAdmin
+from paraph.core.context import Context
 from paraph.core.sealing import seal
 from paraph.senders.models import ApiKey, Sender, SenderMembership, WebhookDelivery, WebhookEndpoint
 from paraph.senders.services import (
@@ -95,7 +96,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Revoke the selected keys"))
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset:
-            api_key_revoke(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+            api_key_revoke(key=key, actor=request.user, context=Context.from_request(request))  # type: ignore[arg-type]
         messages.success(request, _("The keys were revoked."))
 
 

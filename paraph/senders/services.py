@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
@@ -27,6 +26,7 @@ from django.utils.translation import gettext
 from paraph.accounts.models import Language, Person
 from paraph.audit.services import audit_record
 from paraph.core.belgium import enterprise_number_normalize
+from paraph.core.context import SYSTEM, Context
 from paraph.core.outbox import enqueue_on_commit, enqueue_safely, requeue
 from paraph.core.sealing import seal
 from paraph.senders.models import (
@@ -83,7 +83,7 @@ def sender_create(
     contact_email: str,
     language: str = "fr",
     actor: Person | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Sender:
     """A new sender organisation, with a fresh webhook signing secret.
     Refuses (``ValidationError`` by field) an invalid or already registered
@@ -126,7 +126,7 @@ def sender_create(
             actor=actor,
             subject=sender,
             data={"enterprise_number": number, "contact_email": sender.contact_email},
-            request=request,
+            context=context,
         )
     return sender
 
@@ -137,7 +137,7 @@ def sender_member_add(
     person: Person,
     role: str = SenderRole.STAFF,
     actor: Person | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> SenderMembership:
     """Give ``person`` access to ``sender``'s back office with ``role``
     (or change their role). They log in with the usual SMS code."""
@@ -157,13 +157,13 @@ def sender_member_add(
                 actor=actor,
                 subject=membership,
                 data={"sender": sender.pk, "person": person.pk, "role": role, "old_role": old_role},
-                request=request,
+                context=context,
             )
     return membership
 
 
 def sender_member_remove(
-    *, membership: SenderMembership, actor: Person | None, request: HttpRequest | None = None
+    *, membership: SenderMembership, actor: Person | None, context: Context = SYSTEM
 ) -> None:
     with transaction.atomic():
         audit_record(
@@ -171,7 +171,7 @@ def sender_member_remove(
             actor=actor,
             subject=membership.sender,
             data={"person": membership.person_id, "role": membership.role},
-            request=request,
+            context=context,
         )
         membership.delete()
 
@@ -203,7 +203,7 @@ def api_key_create(
     name: str,
     scopes: Iterable[str],
     actor: Person | None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> tuple[ApiKey, str]:
     """A new API key for ``sender``; returns the row and the whole key,
     which is shown once and never again.
@@ -241,14 +241,12 @@ def api_key_create(
             actor=actor,
             subject=key,
             data={"sender": sender.pk, "prefix": key.display_prefix, "scopes": chosen},
-            request=request,
+            context=context,
         )
     return key, f"{API_KEY_PREFIX}{prefix}.{secret}"
 
 
-def api_key_revoke(
-    *, key: ApiKey, actor: Person | None, request: HttpRequest | None = None
-) -> ApiKey:
+def api_key_revoke(*, key: ApiKey, actor: Person | None, context: Context = SYSTEM) -> ApiKey:
     """Revoke ``key``: it stops working at once. Revoking twice does nothing."""
     with transaction.atomic():
         locked = ApiKey.objects.select_for_update().get(pk=key.pk)
@@ -262,7 +260,7 @@ def api_key_revoke(
             actor=actor,
             subject=locked,
             data={"sender": locked.sender_id, "prefix": locked.display_prefix},
-            request=request,
+            context=context,
         )
     return locked
 
@@ -423,7 +421,7 @@ def webhook_endpoint_create(
     description: str = "",
     actor: Person | None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> WebhookEndpoint:
     """A new endpoint that receives ``events`` of ``sender``'s contracts."""
     clean_url = webhook_url_clean(url)
@@ -437,7 +435,7 @@ def webhook_endpoint_create(
             actor=actor,
             subject=endpoint,
             data={"sender": sender.pk, "url": clean_url, "events": chosen},
-            request=request,
+            context=context,
             actor_label=_label(actor, api_key),
         )
     return endpoint
@@ -449,7 +447,7 @@ def webhook_endpoint_set_active(
     active: bool,
     actor: Person | None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> WebhookEndpoint:
     """Enable or disable an endpoint; a disabled one receives nothing new
     (deliveries already made can still be replayed once it is enabled)."""
@@ -464,14 +462,14 @@ def webhook_endpoint_set_active(
             actor=actor,
             subject=locked,
             data={"sender": locked.sender_id, "url": locked.url},
-            request=request,
+            context=context,
             actor_label=_label(actor, api_key),
         )
     return locked
 
 
 def webhook_secret_rotate(
-    *, sender: Sender, actor: Person | None, request: HttpRequest | None = None
+    *, sender: Sender, actor: Person | None, context: Context = SYSTEM
 ) -> str:
     """Give ``sender`` a new webhook signing secret (returned); deliveries
     from now on are signed with it."""
@@ -480,7 +478,7 @@ def webhook_secret_rotate(
         Sender.objects.filter(pk=sender.pk).update(webhook_secret_sealed=seal({"secret": secret}))
         sender.refresh_from_db(fields=["webhook_secret_sealed"])
         audit_record(
-            name="senders.webhook.secret_rotated", actor=actor, subject=sender, request=request
+            name="senders.webhook.secret_rotated", actor=actor, subject=sender, context=context
         )
     return secret
 
@@ -545,7 +543,7 @@ def webhook_event_emit(
 
 
 def webhook_endpoint_ping(
-    *, endpoint: WebhookEndpoint, actor: Person | None, request: HttpRequest | None = None
+    *, endpoint: WebhookEndpoint, actor: Person | None, context: Context = SYSTEM
 ) -> WebhookDelivery:
     """Send a ``ping`` event to ``endpoint`` (the back office's "test" button)."""
     event_id = f"evt_{secrets.token_hex(12)}"
@@ -568,7 +566,7 @@ def webhook_endpoint_ping(
             actor=actor,
             subject=endpoint,
             data={"delivery": delivery.pk},
-            request=request,
+            context=context,
         )
         _enqueue(delivery.pk)
     return delivery
@@ -579,7 +577,7 @@ def webhook_delivery_replay(
     delivery: WebhookDelivery,
     actor: Person | None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> WebhookDelivery:
     """Send a delivery's payload again (same event id, so the receiver can
     recognise a duplicate), as a new delivery in the log. Refuses an
@@ -601,7 +599,7 @@ def webhook_delivery_replay(
             actor=actor,
             subject=replay,
             data={"replay_of": delivery.pk, "event": delivery.event},
-            request=request,
+            context=context,
             actor_label=_label(actor, api_key),
         )
         _enqueue(replay.pk)

@@ -53,6 +53,7 @@ from paraph.contracts.services import (
     contract_revoke,
     person_or_company_error,
 )
+from paraph.core.context import Context
 from paraph.senders.bulk import bulk_entries_from_upload
 from paraph.senders.forms import (
     ApiKeyForm,
@@ -258,7 +259,7 @@ def contract_new(request: HttpRequest) -> HttpResponse:
                     data=_contract_data(form),
                     pdf=form.cleaned_data["pdf"].read(),
                     actor=request.user,  # type: ignore[arg-type]
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except ContractInvalid as exc:
                 form.add_service_errors(exc.errors)
@@ -338,7 +339,7 @@ def contract_revoke_view(request: HttpRequest, contract_id: Any) -> HttpResponse
                     contract=contract,
                     reason=form.cleaned_data["reason"],
                     actor=request.user,  # type: ignore[arg-type]
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except ContractError as exc:
                 if exc.code in ("already_signed", "final"):
@@ -376,7 +377,7 @@ def contract_reoffer_view(request: HttpRequest, contract_id: Any) -> HttpRespons
                 start_of_work=data["start_of_work"],
                 deadline=data["signing_deadline"],
                 actor=request.user,  # type: ignore[arg-type]
-                request=request,
+                context=Context.from_request(request),
             )
         except ContractInvalid as exc:
             form.add_service_errors(exc.errors)
@@ -406,12 +407,14 @@ def contract_file(request: HttpRequest, contract_id: Any, what: str) -> FileResp
     if field is None or not getattr(contract, field):
         raise Http404
     # Checked before anything is recorded or sent (DocumentUnavailable: an error page).
-    handle = contract_document_open(contract=contract, which=what, request=request)
+    handle = contract_document_open(
+        contract=contract, which=what, context=Context.from_request(request)
+    )
     contract_download_record(
         contract=contract,
         what=what,
         actor=request.user,  # type: ignore[arg-type]
-        request=request,
+        context=Context.from_request(request),
     )
     response = FileResponse(
         handle,
@@ -431,7 +434,7 @@ def contract_evidence_view(request: HttpRequest, contract_id: Any) -> HttpRespon
         contract=contract,
         what="evidence",
         actor=request.user,  # type: ignore[arg-type]
-        request=request,
+        context=Context.from_request(request),
     )
     response = JsonResponse(contract_evidence(contract=contract), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="evidence-{contract.public_id}.json"'
@@ -449,7 +452,7 @@ def contract_evidence_pdf_view(request: HttpRequest, contract_id: Any) -> HttpRe
             contract=contract,
             language=translation.get_language(),
             actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            context=Context.from_request(request),
         )
     except SigningError:
         messages.error(
@@ -484,7 +487,7 @@ def bulk_new(request: HttpRequest) -> HttpResponse:
                         entries=entries,
                         source="csv",
                         actor=request.user,  # type: ignore[arg-type]
-                        request=request,
+                        context=Context.from_request(request),
                     )
                 except ValidationError as exc:
                     for name, errors in exc.message_dict.items():
@@ -571,7 +574,7 @@ def keys(request: HttpRequest) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     scopes=form.cleaned_data["scopes"],
                     actor=request.user,  # type: ignore[arg-type]
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
@@ -605,7 +608,7 @@ def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     key = ApiKey.objects.filter(sender=request.sender, pk=key_id).first()  # type: ignore[attr-defined]
     if key is None:
         raise Http404
-    api_key_revoke(key=key, actor=request.user, request=request)  # type: ignore[arg-type]
+    api_key_revoke(key=key, actor=request.user, context=Context.from_request(request))  # type: ignore[arg-type]
     messages.success(request, _("The key %(prefix)s was revoked.") % {"prefix": key.display_prefix})
     return redirect("senders:keys")
 
@@ -625,7 +628,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         secret = webhook_secret_rotate(
             sender=request.sender,  # type: ignore[attr-defined]
             actor=request.user,  # type: ignore[arg-type]
-            request=request,
+            context=Context.from_request(request),
         )
         messages.success(request, _("A new signing secret was made; the old one no longer works."))
         form = WebhookForm()
@@ -639,7 +642,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
                     events=form.cleaned_data["events"],
                     description=form.cleaned_data["description"],
                     actor=request.user,  # type: ignore[arg-type]
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except ValidationError as exc:
                 for name, errors in exc.message_dict.items():
@@ -698,7 +701,11 @@ def webhook_detail(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
 @require_POST
 def webhook_ping(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
     endpoint = _get_endpoint(request, endpoint_id)
-    webhook_endpoint_ping(endpoint=endpoint, actor=request.user, request=request)  # type: ignore[arg-type]
+    webhook_endpoint_ping(
+        endpoint=endpoint,
+        actor=request.user,  # type: ignore[arg-type]
+        context=Context.from_request(request),
+    )
     messages.success(request, _("A test event was sent; its result is in the log below."))
     return redirect("senders:webhook_detail", endpoint_id=endpoint.public_id)
 
@@ -711,7 +718,7 @@ def webhook_toggle(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
         endpoint=endpoint,
         active=not endpoint.is_active,
         actor=request.user,  # type: ignore[arg-type]
-        request=request,
+        context=Context.from_request(request),
     )
     return redirect("senders:webhook_detail", endpoint_id=endpoint.public_id)
 
@@ -727,7 +734,11 @@ def webhook_replay(request: HttpRequest, delivery_id: Any) -> HttpResponse:
     if delivery is None:
         raise Http404
     try:
-        webhook_delivery_replay(delivery=delivery, actor=request.user, request=request)  # type: ignore[arg-type]
+        webhook_delivery_replay(
+            delivery=delivery,
+            actor=request.user,  # type: ignore[arg-type]
+            context=Context.from_request(request),
+        )
     except SenderError as exc:
         messages.error(request, str(exc))
     else:
@@ -780,7 +791,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                     message="\n".join(lines),
                     language=translation.get_language() or settings.LANGUAGE_CODE,
                     person=person,
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except TicketRateLimited as exc:
                 form.add_error(None, _rate_limited_message(exc.retry_after))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.backoffice import AuditedModelAdmin
+from paraph.core.context import Context
 from paraph.signing.models import PersonSigningKey
 from paraph.signing.services import person_signing_key_unlock, signing_key_revoke
 
@@ -134,7 +135,7 @@ class PersonSigningKeyAdmin(AuditedModelAdmin[PersonSigningKey]):
                     key=key,
                     actor=request.user,  # type: ignore[arg-type]
                     reason=form.cleaned_data["reason"],
-                    request=request,
+                    context=Context.from_request(request),
                 ):
                     self.log_history(request, key, gettext("Unlocked password signing."))
                     unlocked += 1
@@ -177,7 +178,7 @@ class PersonSigningKeyAdmin(AuditedModelAdmin[PersonSigningKey]):
                     key=key,
                     reason=form.cleaned_data["reason"],
                     actor=request.user,  # type: ignore[arg-type]
-                    request=request,
+                    context=Context.from_request(request),
                 )
                 self.log_history(request, key, gettext("Revoked: key compromised."))
                 revoked += 1

@@ -47,6 +47,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from paraph.accounts.models import Person
+from paraph.core.context import Context
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity.providers.eid.sandbox import virtual_reader_enabled
 from paraph.signing.exceptions import (
@@ -143,7 +144,7 @@ class EidSignable(Protocol[T]):
         person: Person,
         certificate: bytes,
         evidence: dict[str, Any],
-        request: HttpRequest,
+        context: Context,
     ) -> EidSigningRequest:
         """The one service that checks the card's ``certificate`` for
         ``person`` and prepares ``target``; ``evidence`` is what to keep of
@@ -159,7 +160,7 @@ class EidSignable(Protocol[T]):
         prepared_id: str,
         signature_value: bytes,
         evidence: dict[str, Any],
-        request: HttpRequest,
+        context: Context,
     ) -> None:
         """The one service that checks, puts the card's signature in the
         document and records it in one transaction boundary: when it
@@ -462,7 +463,7 @@ class EidSigningViews(Generic[T]):
                 person=person,
                 certificate=certificate,
                 evidence=evidence,
-                request=request,
+                context=Context.from_request(request),
             )
         except NotSignable as exc:
             return _not_signable(exc, links)
@@ -515,7 +516,7 @@ class EidSigningViews(Generic[T]):
                 prepared_id=prepared_id,
                 signature_value=signature,
                 evidence=_kept(request, prepared_id),
-                request=request,
+                context=Context.from_request(request),
             )
         except NotSignable as exc:
             return _not_signable(exc, links)

@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
 from paraph.accounts.models import Person
 from paraph.audit.services import audit_record
+from paraph.core.context import SYSTEM, Context
 from paraph.core.ratelimit import ratelimit_hit, ratelimit_reset
 from paraph.identity.trust import eid_trust
 from paraph.signing import conf, engine, passwordkeys
@@ -99,7 +99,7 @@ def eid_signature_prepare(
     field_name: str | None = None,
     placement: engine.Placement | None = None,
     options: engine.SignOptions | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
     for_company: tuple[str, str] | None = None,
 ) -> EidSigningRequest:
     """Check the card's signing certificate for ``person`` (chain to the
@@ -168,7 +168,7 @@ def eid_signature_prepare(
             actor=person,
             subject=row,
             data={"document": document_ref, "certificate_issuer": card.issuer},
-            request=request,
+            context=context,
         )
     return EidSigningRequest(
         prepared_id=str(row.pk),
@@ -186,7 +186,7 @@ def eid_signature_finish(
     prepared_id: str,
     document_ref: str,
     signature_value: bytes,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> bytes:
     """The signed PDF, once the card's ``signature_value`` verifies against
     the prepared digest, and the prepared signature used up: for a caller
@@ -205,7 +205,7 @@ def eid_signature_finish(
             prepared_id=prepared_id,
             document_ref=document_ref,
             signed=signed,
-            request=request,
+            context=context,
         )
     return signed
 
@@ -262,7 +262,7 @@ def eid_signature_record(
     prepared_id: str,
     document_ref: str,
     signed: bytes,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> None:
     """The prepared signature used up, and the audit event that the card
     signed: in the caller's transaction, with what the signature is for
@@ -282,11 +282,11 @@ def eid_signature_record(
         actor=person,
         subject=row,
         data={"document": document_ref, "signed_sha256": hashlib.sha256(signed).hexdigest()},
-        request=request,
+        context=context,
     )
 
 
-def prepared_eid_signatures_purge(*, request: HttpRequest | None = None) -> int:
+def prepared_eid_signatures_purge(*, context: Context = SYSTEM) -> int:
     """Delete the prepared eID signatures whose time is over (finished or
     not): their PDFs are of no further use, and the audit log keeps what
     happened. Returns how many were deleted; records one event when any."""
@@ -294,7 +294,7 @@ def prepared_eid_signatures_purge(*, request: HttpRequest | None = None) -> int:
         expired = PreparedEidSignature.objects.filter(expires_at__lte=timezone.now())
         count, _by_model = expired.delete()
         if count:
-            audit_record(name="signing.eid.purged", data={"deleted": count}, request=request)
+            audit_record(name="signing.eid.purged", data={"deleted": count}, context=context)
     return count
 
 
@@ -310,7 +310,7 @@ def seal_apply(
     language: str | None = None,
     slots: tuple[engine.SignatureSlot, ...] = (),
     options: engine.SignOptions | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> bytes:
     """``document`` sealed by Paraph (the sender's seal on a contract, or a
     mandate signed with a one-time code). By default the seal certifies the
@@ -338,7 +338,7 @@ def seal_apply(
         audit_record(
             name="signing.seal.applied",
             data={"document": document_ref, "signed_sha256": hashlib.sha256(sealed).hexdigest()},
-            request=request,
+            context=context,
         )
     return sealed
 
@@ -352,7 +352,7 @@ def signing_key_issue(
     password: str,
     mandate_ref: str,
     valid_until: datetime,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> PersonSigningKey:
     """Issue ``person`` a new key pair and a certificate from Paraph's
     signing CA valid from now until ``valid_until`` (the mandate's end); the
@@ -412,7 +412,7 @@ def signing_key_issue(
                 "retired": retired,
                 "crl_number": crl.number if crl else None,
             },
-            request=request,
+            context=context,
         )
     return key
 
@@ -422,7 +422,7 @@ def signing_key_retire(
     key: PersonSigningKey,
     reason: str,
     actor: Person | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> None:
     """Retire ``key`` (its mandate expired, was revoked or renewed): it never
     signs again and its encrypted private key is erased. Its certificate is
@@ -441,7 +441,7 @@ def signing_key_retire(
             actor=actor,
             subject=locked,
             data={"reason": reason, "serial_number": locked.serial_number},
-            request=request,
+            context=context,
         )
     key.retired_at = locked.retired_at
 
@@ -451,7 +451,7 @@ def signing_key_revoke(
     key: PersonSigningKey,
     reason: str,
     actor: Person | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> None:
     """Revoke ``key`` because it (or the password that protects it) may be
     known to someone else: it is retired if it was not, and its certificate
@@ -482,7 +482,7 @@ def signing_key_revoke(
                 "serial_number": locked.serial_number,
                 "crl_number": crl.number,
             },
-            request=request,
+            context=context,
         )
     key.retired_at, key.revoked_at = locked.retired_at, locked.revoked_at
     key.revocation_reason = locked.revocation_reason
@@ -535,7 +535,7 @@ def _crl_publish(now: datetime) -> SigningCrl:
     raise SigningError("the CRL could not be numbered; try again")
 
 
-def signing_crl_refresh(*, force: bool = False, request: HttpRequest | None = None) -> SigningCrl:
+def signing_crl_refresh(*, force: bool = False, context: Context = SYSTEM) -> SigningCrl:
     """The current CRL, replaced by a new one when there is none, when it
     is ``CRL_REFRESH_AFTER`` old (it stays valid for ``CRL_VALIDITY``, so a
     few missed runs do no harm), or when ``force`` is set. Run by the
@@ -553,7 +553,7 @@ def signing_crl_refresh(*, force: bool = False, request: HttpRequest | None = No
                 "entries": crl.entries,
                 "next_update": crl.next_update.isoformat(),
             },
-            request=request,
+            context=context,
         )
     return crl
 
@@ -586,7 +586,7 @@ def _locked(locked_until: datetime, person: Person) -> KeyUnavailable:
 
 
 def _count_wrong_password(
-    *, person: Person, key: PersonSigningKey, request: HttpRequest | None
+    *, person: Person, key: PersonSigningKey, context: Context
 ) -> datetime | None:
     """Count a wrong password on the key and in the person's daily rate
     limit, in its own transaction (the count survives the error); returns
@@ -618,13 +618,13 @@ def _count_wrong_password(
                 "failed_attempts": counted.failed_attempts,
                 "locked_until": locked_until.isoformat() if locked_until else None,
             },
-            request=request,
+            context=context,
         )
     return locked_until
 
 
 def _unlock(
-    *, person: Person, password: str, request: HttpRequest | None
+    *, person: Person, password: str, context: Context
 ) -> tuple[PersonSigningKey, SoftwareKey]:
     key = PersonSigningKey.objects.filter(person=person, retired_at__isnull=True).first()
     if key is None:
@@ -646,7 +646,7 @@ def _unlock(
         )
     except KeyUnavailable as exc:
         if exc.code == "wrong_password":
-            locked_until = _count_wrong_password(person=person, key=key, request=request)
+            locked_until = _count_wrong_password(person=person, key=key, context=context)
             if locked_until is not None:
                 raise _locked(locked_until, person) from exc
         raise
@@ -654,7 +654,7 @@ def _unlock(
 
 
 def person_signing_key_unlock(
-    *, key: PersonSigningKey, actor: Person, reason: str, request: HttpRequest | None = None
+    *, key: PersonSigningKey, actor: Person, reason: str, context: Context = SYSTEM
 ) -> bool:
     """Lift a password-signing lock (the contact centre, once it has checked
     who is calling): the key's count of wrong passwords and the person's
@@ -682,7 +682,7 @@ def person_signing_key_unlock(
             actor=actor,
             subject=locked,
             data={"reason": reason, "old": old},
-            request=request,
+            context=context,
         )
     key.failed_attempts, key.locked_until = 0, None
     return True
@@ -697,7 +697,7 @@ def password_signature_make(
     field_name: str | None = None,
     placement: engine.Placement | None = None,
     options: engine.SignOptions | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> bytes:
     """``document`` signed with ``person``'s password key and the signature
     in the audit log: for a caller with nothing else to record (a contract
@@ -710,11 +710,11 @@ def password_signature_make(
         field_name=field_name,
         placement=placement,
         options=options,
-        request=request,
+        context=context,
     )
     with transaction.atomic():
         password_signature_record(
-            person=person, done=done, document_ref=document_ref, request=request
+            person=person, done=done, document_ref=document_ref, context=context
         )
     return done.signed
 
@@ -735,7 +735,7 @@ def password_signature_complete(
     field_name: str | None = None,
     placement: engine.Placement | None = None,
     options: engine.SignOptions | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
     for_company: tuple[str, str] | None = None,
 ) -> PasswordSigned:
     """``document`` signed (PAdES) with ``person``'s own key, unlocked with
@@ -745,7 +745,7 @@ def password_signature_complete(
     transaction. A wrong password raises :class:`KeyUnavailable`
     (``wrong_password``) and counts toward the lock-out; the right one
     resets the count."""
-    key, unlocked = _unlock(person=person, password=password, request=request)
+    key, unlocked = _unlock(person=person, password=password, context=context)
     shown = appearance(
         signer_name=person.get_full_name() or engine.common_name(bytes(key.certificate)),
         signed_with=SignedWith.PASSWORD,
@@ -777,7 +777,7 @@ def password_signature_record(
     person: Person,
     done: PasswordSigned,
     document_ref: str,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> None:
     """The signature in the audit log: in the caller's transaction, with
     what it signed (the contract), so that both happen or neither."""
@@ -789,7 +789,7 @@ def password_signature_record(
             "document": document_ref,
             "signed_sha256": hashlib.sha256(done.signed).hexdigest(),
         },
-        request=request,
+        context=context,
     )
 
 

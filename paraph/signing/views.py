@@ -20,6 +20,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_safe
 
+from paraph.core.context import Context
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.signing.exceptions import DocumentRejected, SigningError
@@ -170,7 +171,7 @@ def signing_ca_crl(request: HttpRequest) -> HttpResponse:
     crl = signing_crl_current()
     if crl is None or crl_due(crl, timezone.now()):
         try:
-            crl = signing_crl_refresh(request=request)
+            crl = signing_crl_refresh(context=Context.from_request(request))
         except SigningError:
             log.exception("the signing CA's CRL cannot be published")
             if crl is None or crl.next_update <= timezone.now():

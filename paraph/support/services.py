@@ -6,12 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone, translation
 
 from paraph.accounts.models import Language
 from paraph.audit.services import audit_record
-from paraph.core.http import client_ip
+from paraph.core.context import Context
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.notifications.services import email_send
 from paraph.support.models import QUEUE_BY_TOPIC, Ticket, TicketSequence, Topic
@@ -46,11 +45,11 @@ def ticket_create(
     message: str,
     language: str,
     person: Any | None,
-    request: HttpRequest | None,
+    context: Context,
 ) -> Ticket:
     """Open a ticket in the queue of its topic and acknowledge it by e-mail.
 
-    The caller has validated the fields. With a ``request`` (a form on the
+    The caller has validated the fields. From a client address (a form on the
     public site), each client address may open ``CONTACT_RATE_LIMIT``
     tickets per hour: beyond that, raises :class:`TicketRateLimited` and
     creates nothing. Refuses an unknown topic with ``ValueError``.
@@ -59,11 +58,11 @@ def ticket_create(
         raise ValueError(f"unknown ticket topic {topic!r}")
     if language not in Language.values:
         language = settings.LANGUAGE_CODE
-    if request is not None:
+    if context.ip is not None:
         # Counted outside the transaction: a refused attempt must still count.
         limit = ratelimit_hit(
             scope="support.contact",
-            key=client_ip(request) or "unknown",
+            key=context.ip or "unknown",
             limit=CONTACT_RATE_LIMIT,
             window_seconds=CONTACT_RATE_WINDOW_SECONDS,
         )
@@ -87,7 +86,7 @@ def ticket_create(
             actor=person,
             subject=ticket,
             data={"number": ticket.number, "topic": topic, "queue": ticket.queue},
-            request=request,
+            context=context,
             actor_label="" if person is not None else f"{name} <{email}>"[:200],
         )
         with translation.override(language):

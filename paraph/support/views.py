@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import ngettext
 
+from paraph.core.context import Context
 from paraph.support.forms import CONTACT_TOPICS, ContactForm
 from paraph.support.services import TicketRateLimited, ticket_create
 
@@ -48,7 +49,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                     message=data["message"],
                     language=translation.get_language() or settings.LANGUAGE_CODE,
                     person=person,
-                    request=request,
+                    context=Context.from_request(request),
                 )
             except TicketRateLimited as exc:
                 form.add_error(None, _rate_limited_message(exc.retry_after))

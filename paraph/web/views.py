@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from paraph.accounts.services import person_set_language
+from paraph.core.context import Context
 from paraph.core.http import next_url_safe
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in dict(settings.LANGUAGES):
         return response
     if request.user.is_authenticated:
-        person_set_language(person=request.user, language=language, request=request)
+        person_set_language(
+            person=request.user, language=language, context=Context.from_request(request)
+        )
     translation.activate(language)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,

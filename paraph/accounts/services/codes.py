@@ -15,13 +15,13 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from paraph.accounts.hashing import binding_hash, code_hash, code_normalize, destination_hash
 from paraph.accounts.models import CodeChannel, CodePurpose, LoginDecoy, OneTimeCode, Person
 from paraph.audit.services import audit_record
+from paraph.core.context import SYSTEM, Context
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.notifications.addresses import mask_destination
 from paraph.notifications.models import SmsPurpose
@@ -121,18 +121,18 @@ def _code_send(
     language: str,
     template: str,
     audit_name: str,
-    request: HttpRequest | None,
+    context: Context,
     resend: int = 0,
 ) -> None:
     """Send ``code`` to ``destination`` by the attempt's channel, then record
     the sending (``resend``: how many times it was sent before)."""
-    context = {"code": code, "minutes": max(1, settings.CODE_TTL_SECONDS // 60)}
+    values = {"code": code, "minutes": max(1, settings.CODE_TTL_SECONDS // 60)}
     template = template or _CODE_TEMPLATES.get(code_obj.purpose, "verify_code")
     if code_obj.channel == CodeChannel.EMAIL:
         email_send(
             to=destination,
             template=template,
-            context=context,
+            context=values,
             language=language,
             person=code_obj.person,
             secret=True,
@@ -142,7 +142,7 @@ def _code_send(
         sms_send(
             to=destination,
             template=template,
-            context=context,
+            context=values,
             language=language,
             person=code_obj.person,
             secret=True,
@@ -161,7 +161,7 @@ def _code_send(
             "to": code_obj.destination_masked,
             **({"resend": resend} if resend else {}),
         },
-        request=request,
+        context=context,
     )
 
 
@@ -172,7 +172,7 @@ def code_issue(
     destination: str,
     person: Person | None,
     language: str,
-    request: HttpRequest | None,
+    context: Context,
     template: str = "",
     decoy: bool = False,
     audit_name: str = "accounts.code.sent",
@@ -223,7 +223,7 @@ def code_issue(
                 language=language,
                 template=template,
                 audit_name=audit_name,
-                request=request,
+                context=context,
             )
     if secrets.randbelow(100) == 0:
         code_prune()
@@ -231,7 +231,7 @@ def code_issue(
 
 
 def code_verify(
-    *, binding_token: str, purpose: str, value: str, request: HttpRequest | None = None
+    *, binding_token: str, purpose: str, value: str, context: Context = SYSTEM
 ) -> CodeCheck:
     """Check ``value`` against the attempt that ``binding_token`` names.
 
@@ -323,7 +323,7 @@ def code_resend(
     purpose: str,
     destination: str | None,
     language: str,
-    request: HttpRequest | None,
+    context: Context,
     template: str = "",
     audit_name: str = "accounts.code.sent",
 ) -> CodeResend:
@@ -382,7 +382,7 @@ def code_resend(
                 language=language,
                 template=template,
                 audit_name=audit_name,
-                request=request,
+                context=context,
                 resend=code_obj.send_count - 1,
             )
     return CodeResend(ResendOutcome.SENT)

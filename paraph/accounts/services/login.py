@@ -4,22 +4,17 @@ per address, identifier and account, and failures lock an account out."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
 from django.conf import settings
-from django.contrib.auth import login as auth_login
-from django.contrib.auth import logout as auth_logout
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from paraph.accounts.hashing import destination_hash
-from paraph.accounts.middleware import SESSION_STARTED_KEY
 from paraph.accounts.models import CodeChannel, CodePurpose, LoginDecoy, OneTimeCode, Person
 from paraph.accounts.selectors import code_get_by_binding, code_resend_wait
 from paraph.accounts.services.codes import (
@@ -32,7 +27,7 @@ from paraph.accounts.services.codes import (
     code_verify,
 )
 from paraph.audit.services import audit_record
-from paraph.core.http import client_ip
+from paraph.core.context import Context
 from paraph.core.ratelimit import RateLimitResult, ratelimit_hit
 
 
@@ -134,7 +129,7 @@ def _lock_target_for(code_obj: OneTimeCode) -> _LockTarget | None:
 
 
 def login_failure_count(
-    *, target: _LockTarget, request: HttpRequest, method: str, to: str = ""
+    *, target: _LockTarget, context: Context, method: str, to: str = ""
 ) -> datetime | None:
     """Count one failure against the account (or decoy); lock it after
     ``LOGIN_LOCKOUT_FAILURES`` in a row. Returns the end of the lock-out
@@ -162,27 +157,24 @@ def login_failure_count(
         name="accounts.login.locked" if locked_until else "accounts.login.failed",
         subject=person,
         data=data,
-        request=request,
+        context=context,
     )
     return locked_until
 
 
-def login_session_start(*, person: Person, request: HttpRequest, name: str, method: str) -> None:
-    """A successful log-in: the failure count reset, the session started
-    (with a new key) and the event ``name`` audited. Shared by every way of
-    logging in (codes, passwords, the adminbox's activation)."""
+def login_recorded(*, person: Person, context: Context, name: str, method: str) -> None:
+    """A successful log-in: the failure count reset and the event ``name``
+    audited, in the caller's transaction. Shared by every way of logging in
+    (codes, passwords, the adminbox's activation); the view then opens the
+    session (``paraph.accounts.sessions.session_open``)."""
     if person.failed_login_count or person.locked_until:
         person.failed_login_count = 0
         person.locked_until = None
         person.save(update_fields=["failed_login_count", "locked_until"])
-    # login() gives the session a new key, so a session id planted before
-    # the log-in is worthless after it.
-    auth_login(request, person, backend="django.contrib.auth.backends.ModelBackend")
-    request.session[SESSION_STARTED_KEY] = int(time.time())
-    audit_record(name=name, actor=person, subject=person, data={"method": method}, request=request)
+    audit_record(name=name, actor=person, subject=person, data={"method": method}, context=context)
 
 
-def login_code_request(*, identifier: LoginIdentifier, request: HttpRequest) -> LoginStep:
+def login_code_request(*, identifier: LoginIdentifier, context: Context) -> LoginStep:
     """Send a log-in code by SMS to the person ``identifier`` names.
 
     When no active person with a verified phone matches, nothing is sent
@@ -191,7 +183,7 @@ def login_code_request(*, identifier: LoginIdentifier, request: HttpRequest) -> 
     exists). Refuses when the IP address, the identifier or the account
     asked too often (``rate_limited``) and when the account is locked out.
     """
-    ip = client_ip(request) or "unknown"
+    ip = context.ip or "unknown"
     for rule, key in (
         (LOGIN_PER_IP, ip),
         (LOGIN_PER_IDENTIFIER, f"{identifier.kind}:{identifier.value}"),
@@ -220,7 +212,7 @@ def login_code_request(*, identifier: LoginIdentifier, request: HttpRequest) -> 
                 destination=person.phone if person else identifier.value,
                 person=person,
                 language=person.language if person else settings.LANGUAGE_CODE,
-                request=request,
+                context=context,
                 decoy=person is None,
                 audit_name="accounts.login.code_sent",
             )
@@ -230,7 +222,7 @@ def login_code_request(*, identifier: LoginIdentifier, request: HttpRequest) -> 
 
 
 def login_code_resend(
-    *, binding_token: str, request: HttpRequest, purpose: str = CodePurpose.LOGIN
+    *, binding_token: str, context: Context, purpose: str = CodePurpose.LOGIN
 ) -> CodeResend:
     """Send a new log-in code for the attempt in the session (to the phone
     on file; a decoy sends nothing). Refuses like ``code_resend``, and when
@@ -244,7 +236,7 @@ def login_code_resend(
         # The cool-down answers first, so pressing the button early costs
         # nothing against the rate limits.
         return CodeResend(ResendOutcome.COOLDOWN, retry_after=wait)
-    limit = LOGIN_PER_IP.hit(client_ip(request) or "unknown")
+    limit = LOGIN_PER_IP.hit(context.ip or "unknown")
     if not limit.allowed:
         return CodeResend(ResendOutcome.LIMITED, retry_after=limit.retry_after)
     with transaction.atomic():
@@ -262,15 +254,15 @@ def login_code_resend(
             purpose=purpose,
             destination=person.phone if person else None,
             language=person.language if person else settings.LANGUAGE_CODE,
-            request=request,
+            context=context,
             audit_name="accounts.login.code_sent",
         )
 
 
 def _code_login(
-    *, binding_token: str, value: str, request: HttpRequest, purpose: str, staff: bool
+    *, binding_token: str, value: str, context: Context, purpose: str, staff: bool
 ) -> LoginStep:
-    limit = LOGIN_CHECKS_PER_IP.hit(client_ip(request) or "unknown")
+    limit = LOGIN_CHECKS_PER_IP.hit(context.ip or "unknown")
     if not limit.allowed:
         return LoginStep(LoginOutcome.RATE_LIMITED, retry_after=limit.retry_after)
     code_obj = code_get_by_binding(binding_token=binding_token, purpose=purpose)
@@ -284,11 +276,11 @@ def _code_login(
         if target.is_locked():
             return LoginStep(LoginOutcome.LOCKED, locked_until=target.locked_until)
         check = code_verify(
-            binding_token=binding_token, purpose=purpose, value=value, request=request
+            binding_token=binding_token, purpose=purpose, value=value, context=context
         )
         if check.outcome == CodeOutcome.WRONG:
             locked_until = login_failure_count(
-                target=target, request=request, method=method, to=code_obj.destination_masked
+                target=target, context=context, method=method, to=code_obj.destination_masked
             )
             if locked_until is not None:
                 return LoginStep(LoginOutcome.LOCKED, locked_until=locked_until)
@@ -302,32 +294,30 @@ def _code_login(
             or (staff and not person.is_staff)
         ):
             return LoginStep(LoginOutcome.UNKNOWN)
-        login_session_start(
+        login_recorded(
             person=person,
-            request=request,
+            context=context,
             name="accounts.staff.login_succeeded" if staff else "accounts.login.succeeded",
             method=method,
         )
-        if staff:
-            request.session[STAFF_VERIFIED_SESSION_KEY] = person.pk
     return LoginStep(LoginOutcome.OK, person=person)
 
 
-def login_code_check(*, binding_token: str, value: str, request: HttpRequest) -> LoginStep:
-    """Log the person in when ``value`` is the code of the attempt in their
-    session. A wrong code costs a try and counts toward the account's
+def login_code_check(*, binding_token: str, value: str, context: Context) -> LoginStep:
+    """Prove the person's log-in when ``value`` is the code of the attempt
+    in their session (the view then opens the session). A wrong code costs a try and counts toward the account's
     lock-out (LG-2); an unknown identifier's decoy counts the same way.
     Refuses a locked account even with the right code."""
     return _code_login(
         binding_token=binding_token,
         value=value,
-        request=request,
+        context=context,
         purpose=CodePurpose.LOGIN,
         staff=False,
     )
 
 
-def staff_login_start(*, email: str, password: str, request: HttpRequest) -> LoginStep:
+def staff_login_start(*, email: str, password: str, context: Context) -> LoginStep:
     """First factor of the back-office log-in: e-mail and password; on
     success an SMS code goes to the staff member's verified phone.
 
@@ -336,7 +326,7 @@ def staff_login_start(*, email: str, password: str, request: HttpRequest) -> Log
     (they never get into the back office). A wrong password counts toward
     the same lock-out as wrong log-in codes.
     """
-    ip = client_ip(request) or "unknown"
+    ip = context.ip or "unknown"
     for rule, key in ((STAFF_LOGIN_PER_IP, ip), (STAFF_LOGIN_PER_EMAIL, email.lower())):
         limit = rule.hit(key)
         if not limit.allowed:
@@ -356,7 +346,7 @@ def staff_login_start(*, email: str, password: str, request: HttpRequest) -> Log
         if person.is_locked():
             return LoginStep(LoginOutcome.LOCKED, locked_until=person.locked_until)
         if not person.check_password(password):
-            locked_until = login_failure_count(target=person, request=request, method="password")
+            locked_until = login_failure_count(target=person, context=context, method="password")
             if locked_until is not None:
                 return LoginStep(LoginOutcome.LOCKED, locked_until=locked_until)
             return LoginStep(LoginOutcome.INVALID)
@@ -369,7 +359,7 @@ def staff_login_start(*, email: str, password: str, request: HttpRequest) -> Log
                 destination=person.phone,
                 person=person,
                 language=person.language,
-                request=request,
+                context=context,
                 audit_name="accounts.login.code_sent",
             )
         except CodeRateLimited as exc:
@@ -377,14 +367,14 @@ def staff_login_start(*, email: str, password: str, request: HttpRequest) -> Log
     return LoginStep(LoginOutcome.CODE_SENT, binding_token=token)
 
 
-def staff_login_code_check(*, binding_token: str, value: str, request: HttpRequest) -> LoginStep:
+def staff_login_code_check(*, binding_token: str, value: str, context: Context) -> LoginStep:
     """Second factor of the back-office log-in: the SMS code. On success the
-    session is marked as having given both factors, which the back office
-    requires; failures count toward the same lock-out."""
+    view marks the session as having given both factors, which the back
+    office requires; failures count toward the same lock-out."""
     return _code_login(
         binding_token=binding_token,
         value=value,
-        request=request,
+        context=context,
         purpose=CodePurpose.STAFF_LOGIN,
         staff=True,
     )
@@ -393,19 +383,15 @@ def staff_login_code_check(*, binding_token: str, value: str, request: HttpReque
 # --- Log-out -----------------------------------------------------------------
 
 
-def person_logout(*, request: HttpRequest) -> None:
-    """End this session."""
-    user = request.user
-    with transaction.atomic():
-        if isinstance(user, Person):
-            audit_record(name="accounts.logout.done", actor=user, subject=user, request=request)
-        auth_logout(request)
+def person_logout(*, person: Person, context: Context) -> None:
+    """Record that ``person`` ends this session (the view then ends it)."""
+    audit_record(name="accounts.logout.done", actor=person, subject=person, context=context)
 
 
-def person_logout_everywhere(*, person: Person, request: HttpRequest) -> None:
-    """End every session of ``person``, on every device, this one included:
-    the raised ``session_epoch`` changes the session auth hash that Django
-    checks on each request."""
+def person_logout_everywhere(*, person: Person, context: Context) -> None:
+    """End every session of ``person``, on every device, this one included
+    (the view ends this one at once): the raised ``session_epoch`` changes
+    the session auth hash that Django checks on each request."""
     with transaction.atomic():
         Person.objects.filter(pk=person.pk).update(session_epoch=F("session_epoch") + 1)
         person.refresh_from_db(fields=["session_epoch"])
@@ -414,6 +400,5 @@ def person_logout_everywhere(*, person: Person, request: HttpRequest) -> None:
             actor=person,
             subject=person,
             data={"session_epoch": person.session_epoch},
-            request=request,
+            context=context,
         )
-        auth_logout(request)

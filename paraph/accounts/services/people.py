@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -21,13 +20,12 @@ from paraph.accounts.models import AssuranceLevel, Language, Person, Registratio
 from paraph.audit.services import audit_record
 from paraph.core import roles
 from paraph.core.belgium import national_number_normalize, phone_mask, phone_normalize
+from paraph.core.context import SYSTEM, Context
 from paraph.notifications.addresses import mask_destination
 from paraph.notifications.services import email_send
 
 
-def person_set_language(
-    *, person: Person, language: str, request: HttpRequest | None = None
-) -> Person:
+def person_set_language(*, person: Person, language: str, context: Context = SYSTEM) -> Person:
     """Remember the language a person chose for pages and messages."""
     if language not in Language.values:
         raise ValueError(f"unknown language {language!r}")
@@ -42,7 +40,7 @@ def person_set_language(
             actor=person,
             subject=person,
             data={"old": old, "new": language},
-            request=request,
+            context=context,
         )
     return person
 
@@ -109,7 +107,7 @@ def person_contact_set(
     taken: ValidationError,
     audit_data: dict[str, Any],
     unlock: bool = False,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> tuple[Person, str]:
     """Write a person's new e-mail address or mobile phone (``kind``), which
     counts as verified from now on, under a row lock, with one audit event
@@ -141,7 +139,7 @@ def person_contact_set(
             actor=locked if actor is None else actor,
             subject=locked,
             data={"old": old, "new": value, **audit_data},
-            request=request,
+            context=context,
         )
     for field in fields:
         setattr(person, field, getattr(locked, field))
@@ -154,7 +152,7 @@ def person_change_email(
     new_email: str,
     reason: str,
     actor: Person,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Person:
     """The contact centre changes a person's e-mail address (LG-3).
 
@@ -197,7 +195,7 @@ def person_change_email(
             actor=actor,
             taken=taken,
             audit_data={"reason": reason},
-            request=request,
+            context=context,
         )
         _contact_changed_notify(
             person=locked, kind="email", old=old, new=new_email, recipients=[old, new_email]
@@ -211,7 +209,7 @@ def person_change_phone(
     new_phone: str,
     reason: str,
     actor: Person,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Person:
     """The contact centre changes a person's mobile phone for log-in codes.
 
@@ -242,7 +240,7 @@ def person_change_phone(
             actor=actor,
             taken=taken,
             audit_data={"reason": reason},
-            request=request,
+            context=context,
         )
         _contact_changed_notify(
             person=locked, kind="phone", old=old, new=new_phone, recipients=[locked.email]
@@ -250,7 +248,7 @@ def person_change_phone(
     return person
 
 
-def person_unlock(*, person: Person, actor: Person, request: HttpRequest | None = None) -> bool:
+def person_unlock(*, person: Person, actor: Person, context: Context = SYSTEM) -> bool:
     """Lift a log-in lock-out and forget past failures (LG-2: the contact
     centre helps a locked-out person). Returns False, and records nothing,
     when there was nothing to lift."""
@@ -270,7 +268,7 @@ def person_unlock(*, person: Person, actor: Person, request: HttpRequest | None 
             actor=actor,
             subject=locked,
             data={"old": old},
-            request=request,
+            context=context,
         )
     person.locked_until, person.failed_login_count = None, 0
     return True
@@ -398,7 +396,7 @@ def person_create(
     language: str,
     reason: str,
     actor: Person,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Person:
     """The contact centre creates a person's account, at their request.
 
@@ -478,7 +476,7 @@ def person_create(
                 },
                 "reason": reason,
             },
-            request=request,
+            context=context,
         )
         email_send(
             to=email,

@@ -7,6 +7,7 @@ from paraph.accounts.models import Person
 from paraph.accounts.tests.backoffice import make_agent, staff_login
 from paraph.audit.models import AuditEvent
 from paraph.audit.services import audit_verify_chain
+from paraph.core.context import SYSTEM
 from paraph.support.models import Ticket, TicketStatus
 from paraph.support.services import ticket_create
 
@@ -44,7 +45,7 @@ def _ticket(topic="login", **fields):
         "message": "I am locked out.",
         "language": "fr",
         "person": None,
-        "request": None,
+        "context": SYSTEM,
     }
     values.update(fields)
     return ticket_create(**values)

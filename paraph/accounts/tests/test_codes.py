@@ -24,6 +24,7 @@ from paraph.accounts.services import (
 from paraph.accounts.services import codes as one_time_codes
 from paraph.accounts.tests.helpers import last_code, sms_to
 from paraph.audit.models import AuditEvent
+from paraph.core.context import SYSTEM, Context
 from paraph.notifications.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def issue(person, deliver, request_):
             "destination": person.phone,
             "person": person,
             "language": "en",
-            "request": request_,
+            "context": Context.from_request(request_),
         }
         arguments.update(overrides)
         with deliver():
@@ -75,7 +76,10 @@ def test_the_right_code_works_once(issue, person, clock, request_):
     _attempt, token = issue()
     code = last_code(person.phone)
     check = code_verify(
-        binding_token=token, purpose=CodePurpose.LOGIN, value=code, request=request_
+        binding_token=token,
+        purpose=CodePurpose.LOGIN,
+        value=code,
+        context=Context.from_request(request_),
     )
     assert check.outcome == CodeOutcome.OK
     again = code_verify(binding_token=token, purpose=CodePurpose.LOGIN, value=code)
@@ -166,7 +170,7 @@ def test_a_resend_waits_for_the_cool_down_then_replaces_the_code(
                 purpose=CodePurpose.LOGIN,
                 destination=person.phone,
                 language="en",
-                request=request_,
+                context=Context.from_request(request_),
             )
 
     early = resend()
@@ -196,7 +200,7 @@ def test_a_resend_renews_the_expiry_but_not_the_tries(issue, person, clock, next
             purpose=CodePurpose.LOGIN,
             destination=person.phone,
             language="en",
-            request=None,
+            context=SYSTEM,
         )
     check = code_verify(binding_token=token, purpose=CodePurpose.LOGIN, value="000000")
     assert check.outcome == CodeOutcome.WRONG
@@ -218,7 +222,7 @@ def test_an_attempt_sends_a_limited_number_of_codes(issue, person, clock, delive
                     purpose=CodePurpose.LOGIN,
                     destination=person.phone,
                     language="en",
-                    request=None,
+                    context=SYSTEM,
                 ).outcome
             )
     assert outcomes == [ResendOutcome.SENT] * (CODE_MAX_SENDS_PER_ATTEMPT - 1) + [
@@ -235,7 +239,7 @@ def test_a_resend_goes_only_where_the_attempt_started(issue, person, clock):
         purpose=CodePurpose.LOGIN,
         destination="+32470999999",
         language="en",
-        request=None,
+        context=SYSTEM,
     )
     assert result.outcome == ResendOutcome.UNKNOWN
     assert not OutboundMessage.objects.filter(to="+32470999999").exists()

@@ -20,6 +20,7 @@ from paraph.contracts.services import (
     contract_signing_input,
 )
 from paraph.contracts.tests.fixtures import T0
+from paraph.core.context import Context
 from paraph.signing.selectors import signature_report
 from paraph.signing.services import password_signature_make, signing_key_issue
 
@@ -57,11 +58,17 @@ def signed_contract(anne, make_contract, sandbox_email, deliver, clock):
     with deliver():
         contract = make_contract(recipient={"email": "anne.martin@example.be"})
     request = RequestFactory().get("/", REMOTE_ADDR=IP, HTTP_USER_AGENT=BROWSER)
-    contract_open(contract=contract, person=anne, request=request)
+    contract_open(contract=contract, person=anne, context=Context.from_request(request))
     contract_evidence_add(
-        contract=contract, step="code_sent", person=anne, data={"channel": "sms"}, request=request
+        contract=contract,
+        step="code_sent",
+        person=anne,
+        data={"channel": "sms"},
+        context=Context.from_request(request),
     )
-    contract_evidence_add(contract=contract, step="code_verified", person=anne, request=request)
+    contract_evidence_add(
+        contract=contract, step="code_verified", person=anne, context=Context.from_request(request)
+    )
     signing_key_issue(
         person=anne, password=PASSWORD, mandate_ref=MANDATE, valid_until=T0 + dt.timedelta(365)
     )
@@ -79,7 +86,7 @@ def signed_contract(anne, make_contract, sandbox_email, deliver, clock):
         signed_pdf=signed,
         method="password",
         mandate_ref=MANDATE,
-        request=request,
+        context=Context.from_request(request),
     )
 
 

@@ -211,7 +211,7 @@ def correction_decide(
             .select_related("company__representative")
             .get(pk=request_id)
         )
-        if not correction_may_decide(staff=staff, request=request):
+        if not correction_may_decide(staff=staff, correction=request):
             raise CompanyRefused(
                 "not_allowed", _("You may not decide on this company's correction requests.")
             )
@@ -246,13 +246,13 @@ def correction_decide(
     return request
 
 
-def correction_may_decide(*, staff: Any, request: CorrectionRequest) -> bool:
+def correction_may_decide(*, staff: Any, correction: CorrectionRequest) -> bool:
     """The contact centre decides on the requests of companies without an
     intermediary; an intermediary's staff on its own clients' requests."""
     if staff.is_superuser:
         return True
-    if request.intermediary_id is None:
+    if correction.intermediary_id is None:
         return bool(staff.has_perm("companies.change_correctionrequest"))
     return Intermediary.staff.through.objects.filter(
-        intermediary_id=request.intermediary_id, person_id=staff.pk
+        intermediary_id=correction.intermediary_id, person_id=staff.pk
     ).exists()

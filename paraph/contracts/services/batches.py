@@ -15,7 +15,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -32,6 +31,7 @@ from paraph.contracts.services.errors import (
     FieldError,
 )
 from paraph.contracts.services.lifecycle import contract_create
+from paraph.core.context import SYSTEM, Context
 from paraph.core.outbox import enqueue_on_commit, enqueue_safely, lease_until, resource_created
 from paraph.core.storage import files_removed_on_failure
 from paraph.senders.models import ApiKey, Sender
@@ -57,7 +57,7 @@ def batch_create(
     source: str,
     actor: Person | None = None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> BulkBatch:
     """Keep the entries (fields and PDFs) and queue their processing: each
     becomes a contract, or a list of errors, in :func:`batch_process`.
@@ -98,7 +98,7 @@ def batch_create(
             actor=actor,
             subject=batch,
             data={"sender": sender.pk, "total": len(entries), "source": source},
-            request=request,
+            context=context,
             actor_label=actor_label(actor, api_key) if actor is None else "",
         )
         resource_created.send(sender=BulkBatch, subject=batch)

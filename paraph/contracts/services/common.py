@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import formats, timezone, translation
 
 from paraph.accounts.models import Language, Person
@@ -30,7 +29,7 @@ from paraph.contracts.models import (
 )
 from paraph.contracts.services.errors import BulkItemTaken, ContractStateError, FieldError
 from paraph.core.belgium import enterprise_number_format
-from paraph.core.http import client_ip, user_agent
+from paraph.core.context import SYSTEM, Context
 from paraph.core.moments import utc_iso
 from paraph.core.outbox import lease_until
 from paraph.notifications.services import email_send
@@ -79,7 +78,7 @@ def contract_event(
     *,
     actor: Person | None = None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
     data: dict[str, Any] | None = None,
 ) -> ContractEvent:
     return ContractEvent.objects.create(
@@ -87,8 +86,8 @@ def contract_event(
         name=name,
         actor=actor,
         actor_label=actor_label(actor, api_key),
-        ip=client_ip(request),
-        user_agent=user_agent(request),
+        ip=context.ip,
+        user_agent=context.user_agent,
         data=data or {},
     )
 
@@ -99,7 +98,7 @@ def contract_audit(
     *,
     actor: Person | None,
     api_key: ApiKey | None,
-    request: HttpRequest | None,
+    context: Context,
     data: dict[str, Any] | None = None,
 ) -> None:
     audit_record(
@@ -107,7 +106,7 @@ def contract_audit(
         actor=actor,
         subject=contract,
         data={"contract": str(contract.public_id), "sender": contract.sender_id, **(data or {})},
-        request=request,
+        context=context,
         actor_label=actor_label(actor, api_key) if actor is None else "",
     )
 
@@ -157,7 +156,7 @@ def contract_transition(
     *,
     actor: Person | None = None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
     data: dict[str, Any] | None = None,
     extra_fields: tuple[str, ...] = (),
 ) -> Contract:
@@ -195,10 +194,10 @@ def contract_transition(
     audit_name, event_name = _NAMES[ContractStatus(new)]
     details = {"from": old, **(data or {})}
     contract_event(
-        contract, event_name, actor=actor, api_key=api_key, request=request, data=details
+        contract, event_name, actor=actor, api_key=api_key, context=context, data=details
     )
     contract_audit(
-        audit_name, contract, actor=actor, api_key=api_key, request=request, data=details
+        audit_name, contract, actor=actor, api_key=api_key, context=context, data=details
     )
     webhook = _WEBHOOKS.get(ContractStatus(new))
     if webhook is not None:
@@ -220,11 +219,11 @@ def moment_format(value: dt.datetime, language: str) -> str:
         )
 
 
-def contract_expire_locked(contract: Contract, *, request: HttpRequest | None = None) -> Contract:
+def contract_expire_locked(contract: Contract, *, context: Context = SYSTEM) -> Contract:
     contract_transition(
         contract,
         ContractStatus.NOT_SIGNED,
-        request=request,
+        context=context,
         data={"deadline": contract.deadline.isoformat()},
     )
     email_send(

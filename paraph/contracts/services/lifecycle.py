@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -63,6 +62,7 @@ from paraph.contracts.services.links import (
 )
 from paraph.contracts.services.recipients import recipient_conflicts, recipient_get_or_create
 from paraph.contracts.services.signing import not_signable_reason
+from paraph.core.context import SYSTEM, Context
 from paraph.core.outbox import resource_created
 from paraph.core.storage import files_removed_on_failure
 from paraph.notifications.models import SmsPurpose
@@ -101,7 +101,7 @@ def _send_company_locked(
     *,
     actor: Person | None,
     api_key: ApiKey | None,
-    request: HttpRequest | None,
+    context: Context,
 ) -> Contract:
     """A company's contract announced to the address the sender gave: no
     personal link (whoever opens it logs in and acts for the company);
@@ -138,7 +138,7 @@ def _send_company_locked(
         ContractStatus.SENT,
         actor=actor,
         api_key=api_key,
-        request=request,
+        context=context,
         data={
             "to": contract.recipient_email,
             "channel": "email",
@@ -154,10 +154,10 @@ def _send_locked(
     *,
     actor: Person | None,
     api_key: ApiKey | None,
-    request: HttpRequest | None,
+    context: Context,
 ) -> Contract:
     if contract.for_company:
-        return _send_company_locked(contract, actor=actor, api_key=api_key, request=request)
+        return _send_company_locked(contract, actor=actor, api_key=api_key, context=context)
     person = contract.recipient
     assert person is not None
     expires_at = timezone.now() + dt.timedelta(days=settings.CONTRACT_LINK_DAYS)
@@ -186,7 +186,7 @@ def _send_locked(
             ContractStatus.SENT,
             actor=actor,
             api_key=api_key,
-            request=request,
+            context=context,
             data={
                 "to": person.phone,
                 "channel": "sms",
@@ -238,7 +238,7 @@ def _send_locked(
         ContractStatus.SENT,
         actor=actor,
         api_key=api_key,
-        request=request,
+        context=context,
         data={
             "to": contract.recipient_email,
             "channel": "email",
@@ -253,7 +253,7 @@ def contract_send(
     contract: Contract,
     actor: Person | None = None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Contract:
     """Send a created contract to its recipient: the e-mail (ES-2, ES-3)
     with the contract's link, and the activation link when the recipient's
@@ -269,7 +269,7 @@ def contract_send(
                 gettext("The signing deadline has passed: the contract can no longer be sent."),
                 code="deadline_passed",
             )
-        return _send_locked(locked, actor=actor, api_key=api_key, request=request)
+        return _send_locked(locked, actor=actor, api_key=api_key, context=context)
 
 
 # --- Creating ----------------------------------------------------------------------------
@@ -300,21 +300,21 @@ def _superseded(
     *,
     actor: Person | None,
     api_key: ApiKey | None,
-    request: HttpRequest | None,
+    context: Context,
 ) -> None:
     """``old``'s history after ``contract`` replaced it: re-offered when it
     was refused or not signed in time (that stays true), else superseded."""
     if old.status in REOFFERABLE_CLOSED:
         reoffered = {"superseded_by": str(contract.public_id), "version": contract.version}
         contract_event(
-            old, "reoffered", actor=actor, api_key=api_key, request=request, data=reoffered
+            old, "reoffered", actor=actor, api_key=api_key, context=context, data=reoffered
         )
         contract_audit(
             "contracts.contract.reoffered",
             old,
             actor=actor,
             api_key=api_key,
-            request=request,
+            context=context,
             data=reoffered,
         )
         return
@@ -323,7 +323,7 @@ def _superseded(
         ContractStatus.SUPERSEDED,
         actor=actor,
         api_key=api_key,
-        request=request,
+        context=context,
         data={"superseded_by": str(contract.public_id)},
     )
 
@@ -337,7 +337,7 @@ def contract_create(
     api_key: ApiKey | None = None,
     batch: BulkBatch | None = None,
     bulk_item: BulkItem | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
     send: bool = True,
     _supersedes: Contract | None = None,
 ) -> Contract:
@@ -403,7 +403,7 @@ def contract_create(
             bulk_item_take(bulk_item)
         created = False
         if company is None:
-            person, created = recipient_get_or_create(recipient, sender=sender, request=request)
+            person, created = recipient_get_or_create(recipient, sender=sender, context=context)
             contract.recipient = person
             contract.language = person.language
         else:
@@ -430,20 +430,20 @@ def contract_create(
                 "registered": company.registered,
             }
         contract_event(
-            contract, "created", actor=actor, api_key=api_key, request=request, data=details
+            contract, "created", actor=actor, api_key=api_key, context=context, data=details
         )
         contract_audit(
             "contracts.contract.created",
             contract,
             actor=actor,
             api_key=api_key,
-            request=request,
+            context=context,
             data=details,
         )
         if _supersedes is not None:
-            _superseded(old, contract, actor=actor, api_key=api_key, request=request)
+            _superseded(old, contract, actor=actor, api_key=api_key, context=context)
         if send:
-            _send_locked(contract, actor=actor, api_key=api_key, request=request)
+            _send_locked(contract, actor=actor, api_key=api_key, context=context)
         if bulk_item is not None:
             bulk_item_done(bulk_item, contract=contract, errors=[])
         else:
@@ -487,7 +487,7 @@ def contract_reoffer(
     placement: SignaturePlacement | None = None,
     actor: Person | None = None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Contract:
     """Replace ``contract`` by a new version (a changed PDF, and what else
     is given), sent to the same recipient; the old one becomes
@@ -525,7 +525,7 @@ def contract_reoffer(
         pdf=pdf,
         actor=actor,
         api_key=api_key,
-        request=request,
+        context=context,
         _supersedes=contract,
     )
 
@@ -533,9 +533,7 @@ def contract_reoffer(
 # --- The recipient's side (called by the adminbox) ----------------------------------------
 
 
-def contract_open(
-    *, contract: Contract, person: Person, request: HttpRequest | None = None
-) -> Contract:
+def contract_open(*, contract: Contract, person: Person, context: Context = SYSTEM) -> Contract:
     """The recipient opens (views) the contract: ``sent`` becomes
     ``opened`` (once; later views change nothing). A contract whose deadline
     passed is archived as ``not_signed`` there and then. Refuses anyone but
@@ -551,14 +549,14 @@ def contract_open(
         elif locked.recipient_id != person.pk:
             raise ContractAccessDenied("not this person's contract")
         if locked.status in SIGNABLE and locked.deadline_passed():
-            return contract_expire_locked(locked, request=request)
+            return contract_expire_locked(locked, context=context)
         if locked.status == ContractStatus.SENT:
-            return contract_transition(locked, ContractStatus.OPENED, actor=person, request=request)
+            return contract_transition(locked, ContractStatus.OPENED, actor=person, context=context)
         return locked
 
 
 def contract_refuse(
-    *, contract: Contract, person: Person, reason: str = "", request: HttpRequest | None = None
+    *, contract: Contract, person: Person, reason: str = "", context: Context = SYSTEM
 ) -> Contract:
     """The recipient declines to sign; the sender is told, with the reason
     given (webhook ``contract.refused`` and an e-mail to its contact
@@ -570,7 +568,7 @@ def contract_refuse(
             raise problem
         reason = (reason or "").strip()[:1000]
         contract_transition(
-            locked, ContractStatus.REFUSED, actor=person, request=request, data={"reason": reason}
+            locked, ContractStatus.REFUSED, actor=person, context=context, data={"reason": reason}
         )
         email_send(
             to=locked.sender.contact_email,
@@ -599,7 +597,7 @@ def contract_revoke(
     reason: str = "",
     actor: Person | None = None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Contract:
     """The sender withdraws the contract (until it is signed); a recipient
     who had received it is told by e-mail. Refuses a signed contract
@@ -612,7 +610,7 @@ def contract_revoke(
             ContractStatus.REVOKED,
             actor=actor,
             api_key=api_key,
-            request=request,
+            context=context,
             data={"reason": (reason or "").strip()[:1000]},
         )
         if was_sent:
@@ -665,7 +663,7 @@ def contract_download_record(
     what: str,
     actor: Person | None = None,
     api_key: ApiKey | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> None:
     """Audit that the sender's staff or systems downloaded ``what``
     (``original``, ``document``, ``signed``, ``evidence``)."""
@@ -675,6 +673,6 @@ def contract_download_record(
             contract,
             actor=actor,
             api_key=api_key,
-            request=request,
+            context=context,
             data={"what": what},
         )

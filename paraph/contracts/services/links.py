@@ -9,7 +9,6 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -19,7 +18,7 @@ from paraph.audit.services import audit_record
 from paraph.contracts.models import AccessLink, Contract, LinkPurpose
 from paraph.contracts.services.common import contract_event
 from paraph.contracts.services.errors import AccessLinkInvalid, ShortLinkRateLimited
-from paraph.core.http import client_ip
+from paraph.core.context import SYSTEM, Context
 from paraph.core.ratelimit import ratelimit_hit
 
 # --- Access links (the e-mail's) ----------------------------------------------------------
@@ -96,7 +95,7 @@ def access_link_resolve(*, token: str, purpose: str) -> AccessLink:
     return link
 
 
-def access_link_use(*, link: AccessLink, request: HttpRequest | None = None) -> AccessLink:
+def access_link_use(*, link: AccessLink, context: Context = SYSTEM) -> AccessLink:
     """Record that ``link`` was followed (an activation link then stops
     working). Raises :class:`AccessLinkInvalid` ``used`` when a second
     request used the same activation link a moment before."""
@@ -116,7 +115,7 @@ def access_link_use(*, link: AccessLink, request: HttpRequest | None = None) -> 
                 locked.contract,  # type: ignore[arg-type]
                 "link_used",
                 actor=locked.person,
-                request=request,
+                context=context,
                 data={"purpose": locked.purpose},
             )
         audit_record(
@@ -124,7 +123,7 @@ def access_link_use(*, link: AccessLink, request: HttpRequest | None = None) -> 
             actor=locked.person,
             subject=locked.contract or locked.person,
             data={"purpose": locked.purpose, "times": locked.use_count},
-            request=request,
+            context=context,
         )
     return locked
 
@@ -159,12 +158,12 @@ def short_link_create(*, person: Person, contract: Contract, expires_at: dt.date
     return code
 
 
-def short_link_follow(*, code: str, request: HttpRequest | None = None) -> AccessLink:
+def short_link_follow(*, code: str, context: Context = SYSTEM) -> AccessLink:
     """The short link ``code`` names, recorded as followed; raises
     :class:`ShortLinkRateLimited` when its client followed too many links,
     or guessed too many wrong ones, and :class:`AccessLinkInvalid` for an
     unknown or expired code."""
-    ip = client_ip(request) or "unknown"
+    ip = context.ip or "unknown"
     limit, window = SHORT_RATE
     verdict = ratelimit_hit(scope="contracts.short.ip", key=ip, limit=limit, window_seconds=window)
     if not verdict.allowed:
@@ -182,4 +181,4 @@ def short_link_follow(*, code: str, request: HttpRequest | None = None) -> Acces
         if not failures.allowed:
             raise ShortLinkRateLimited(failures.retry_after) from None
         raise
-    return access_link_use(link=link, request=request)
+    return access_link_use(link=link, context=context)

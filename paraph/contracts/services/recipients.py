@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext
 
 from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
@@ -18,7 +17,7 @@ from paraph.contracts.selectors import recipient_find
 from paraph.contracts.services.common import actor_label
 from paraph.contracts.services.data import RecipientData
 from paraph.contracts.services.errors import ContractInvalid, FieldError
-from paraph.core.http import client_ip, user_agent
+from paraph.core.context import SYSTEM, Context
 from paraph.senders.models import Sender
 
 # --- The recipient of a new contract ------------------------------------------------------
@@ -78,7 +77,7 @@ def recipient_conflicts(
 
 
 def recipient_get_or_create(
-    recipient: RecipientData, *, sender: Sender, request: HttpRequest | None
+    recipient: RecipientData, *, sender: Sender, context: Context
 ) -> tuple[Person, bool]:
     """The recipient, created when the address is new to Paraph: names,
     e-mail and phone from the contract, nothing verified yet (activating the
@@ -122,7 +121,7 @@ def recipient_get_or_create(
         name="contracts.recipient.created",
         subject=person,
         data={"registration_method": RegistrationMethod.ADMINBOX, "has_phone": bool(phone)},
-        request=request,
+        context=context,
     )
     return person, True
 
@@ -147,7 +146,7 @@ def recipient_alias_add(
     person: Person,
     email: str,
     actor: Person | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> RecipientAlias:
     """Attach ``email`` to ``person``: contracts sent to it from now on
     reach their adminbox. Refuses (``ValidationError``) an invalid address,
@@ -160,13 +159,13 @@ def recipient_alias_add(
             actor=actor,
             subject=person,
             data={"email": email},
-            request=request,
+            context=context,
         )
     return alias
 
 
 def contracts_move_locked(
-    *, source: Person, target: Person, actor: Person | None, request: HttpRequest | None
+    *, source: Person, target: Person, actor: Person | None, context: Context
 ) -> list[Contract]:
     """Move the contracts and links of ``source`` to ``target`` with one
     evidence event per contract, in the caller's transaction (no audit
@@ -183,8 +182,8 @@ def contracts_move_locked(
                 name="recipient_moved",
                 actor=actor,
                 actor_label=actor_label(actor, None),
-                ip=client_ip(request),
-                user_agent=user_agent(request),
+                ip=context.ip,
+                user_agent=context.user_agent,
                 data={"from_person": source.pk, "to_person": target.pk},
             )
             for c in contracts
@@ -198,20 +197,20 @@ def contracts_move(
     source: Person,
     target: Person,
     actor: Person | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> int:
     """Move every contract (and its links) of ``source`` to ``target``, as
     one evidence event per contract and one audit event; returns how many.
     The merge decides first that both boxes are one person's."""
     with transaction.atomic():
         contracts = contracts_move_locked(
-            source=source, target=target, actor=actor, request=request
+            source=source, target=target, actor=actor, context=context
         )
         audit_record(
             name="contracts.recipient.moved",
             actor=actor,
             subject=target,
             data={"from_person": source.pk, "contracts": [str(c.public_id) for c in contracts]},
-            request=request,
+            context=context,
         )
     return len(contracts)

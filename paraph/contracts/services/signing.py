@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils.translation import gettext
 
 from paraph.accounts.models import Person
@@ -28,6 +27,7 @@ from paraph.contracts.services.common import (
 )
 from paraph.contracts.services.documents import contract_file_save
 from paraph.contracts.services.errors import ContractError, ContractNotSignable
+from paraph.core.context import SYSTEM, Context
 from paraph.core.storage import DocumentUnavailable, files_removed_on_failure
 from paraph.signing import engine
 from paraph.signing import services as signing_services
@@ -190,7 +190,7 @@ def contract_sign_record(
     method: str,
     mandate_ref: str | None = None,
     evidence: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
     also: Callable[[], None] | None = None,
 ) -> Contract:
     """Store the recipient's signature: the signed PDF (from the signing
@@ -221,7 +221,7 @@ def contract_sign_record(
     with files_removed_on_failure(default_storage) as written, transaction.atomic():
         locked = contract_lock(contract)
         if locked.status in SIGNABLE and locked.deadline_passed():
-            contract_expire_locked(locked, request=request)
+            contract_expire_locked(locked, context=context)
             expired = True
         else:
             reason = not_signable_reason(locked, person)
@@ -234,7 +234,7 @@ def contract_sign_record(
                     locked,
                     ContractStatus.OPENED,
                     actor=person,
-                    request=request,
+                    context=context,
                     data={"with_signature": True},
                 )
             contract_file_save(locked, "signed_pdf", "signed.pdf", signed_pdf, written)
@@ -266,7 +266,7 @@ def contract_sign_record(
                 locked,
                 ContractStatus.SIGNED,
                 actor=person,
-                request=request,
+                context=context,
                 data=details,
                 extra_fields=(
                     "signed_pdf",
@@ -293,7 +293,7 @@ def contract_eid_prepare(
     person: Person,
     certificate: bytes,
     evidence: dict[str, Any],
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> signing_services.EidSigningRequest:
     """The card's signing ``certificate`` checked for ``person`` (Belgian
     CA, nonRepudiation, valid, not revoked by OCSP, the recipient's
@@ -317,7 +317,7 @@ def contract_eid_prepare(
             field_name=document.field_name,
             placement=document.placement,
             for_company=document.for_company,
-            request=request,
+            context=context,
         )
     except CertificateRejected as exc:
         contract_evidence_add(
@@ -325,7 +325,7 @@ def contract_eid_prepare(
             step="eid_certificate_checked",
             person=person,
             data={"accepted": False, "reason": exc.code},
-            request=request,
+            context=context,
         )
         raise
     with transaction.atomic():
@@ -334,14 +334,14 @@ def contract_eid_prepare(
             step="eid_certificate_checked",
             person=person,
             data={"accepted": True, **evidence},
-            request=request,
+            context=context,
         )
         contract_evidence_add(
             contract=contract,
             step="signature_prepared",
             person=person,
             data={"prepared_id": prepared.prepared_id, "hash_function": prepared.hash_function},
-            request=request,
+            context=context,
         )
     return prepared
 
@@ -353,7 +353,7 @@ def contract_sign_with_eid(
     prepared_id: str,
     signature_value: bytes,
     evidence: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> Contract:
     """The recipient's eID card signature (step 2 of
     :func:`paraph.signing.services.eid_signature_prepare`) put in the
@@ -380,13 +380,13 @@ def contract_sign_with_eid(
         signed_pdf=signed,
         method=SigningMethod.EID,
         evidence={"prepared_id": prepared_id, **(evidence or {})},
-        request=request,
+        context=context,
         also=lambda: signing.eid_signature_record(
             person=person,
             prepared_id=prepared_id,
             document_ref=document_ref,
             signed=signed,
-            request=request,
+            context=context,
         ),
     )
 
@@ -411,7 +411,7 @@ def contract_evidence_add(
     step: str,
     person: Person | None = None,
     data: dict[str, Any] | None = None,
-    request: HttpRequest | None = None,
+    context: Context = SYSTEM,
 ) -> ContractEvent:
     """Add a step of the signing flow to the contract's evidence (a one-time
     code sent or verified for it, an eID certificate checked, a signature
@@ -421,12 +421,12 @@ def contract_evidence_add(
     if step not in EVIDENCE_STEPS:
         raise ValueError(f"unknown evidence step {step!r}")
     with transaction.atomic():
-        event = contract_event(contract, step, actor=person, request=request, data=data)
+        event = contract_event(contract, step, actor=person, context=context, data=data)
         audit_record(
             name="contracts.contract.evidence_added",
             actor=person,
             subject=contract,
             data={"contract": str(contract.public_id), "step": step, **(data or {})},
-            request=request,
+            context=context,
         )
     return event

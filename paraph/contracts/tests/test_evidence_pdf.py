@@ -12,6 +12,7 @@ from django.test import RequestFactory
 from paraph.contracts.evidence import contract_evidence_pdf, evidence_pdf_render
 from paraph.contracts.selectors import contract_evidence
 from paraph.contracts.services import contract_evidence_add
+from paraph.core.context import Context
 from paraph.core.tests.typeset import (
     assert_typeset_for_archiving,
     pdf_fonts,
@@ -95,7 +96,7 @@ def test_a_long_report_breaks_onto_more_pages_and_nothing_is_cut(
             step="code_sent",
             person=person,
             data={"channel": "sms", "attempt": attempt},
-            request=request,
+            context=Context.from_request(request),
         )
 
     pdf = evidence_pdf_render(contract=contract, language="en")

@@ -23,6 +23,7 @@ from django.test import RequestFactory
 
 from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
 from paraph.audit.models import AuditEvent
+from paraph.core.context import SYSTEM
 from paraph.identity.models import EidCertificate, IdentityLink
 from paraph.identity.providers import IdentityClaims
 from paraph.identity.providers.itsme.sandbox import IDENTITIES_BY_KEY
@@ -128,7 +129,7 @@ def jan(person_factory, pki):
     IdentityLink.objects.create(
         person=person, method="eid", subject=hashlib.sha256(old_card).hexdigest()
     )
-    eid_certificate_record(person=person, certificate_der=old_card, request=None)
+    eid_certificate_record(person=person, certificate_der=old_card, context=SYSTEM)
     return person
 
 
@@ -296,7 +297,9 @@ def test_a_new_card_also_serves_to_change_the_phone(card_client, send, eid_provi
 
 def test_a_certificate_of_another_national_number_is_never_recorded(jan, pki):
     with pytest.raises(ValueError):
-        eid_certificate_record(person=jan, certificate_der=pki.cert_der("marie-auth"), request=None)
+        eid_certificate_record(
+            person=jan, certificate_der=pki.cert_der("marie-auth"), context=SYSTEM
+        )
     assert EidCertificate.objects.filter(person=jan).count() == 1
 
 

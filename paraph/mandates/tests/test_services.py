@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from paraph.accounts.services import CodeOutcome
 from paraph.audit.models import AuditEvent
 from paraph.contracts.tests.fixtures import T0
+from paraph.core.context import Context
 from paraph.mandates import services
 from paraph.mandates.models import Mandate
 from paraph.mandates.selectors import mandate_current, mandate_pdf_checked, mandate_status_for
@@ -114,7 +115,7 @@ def test_the_right_code_signs_and_seals_the_mandate_with_evidence(anne, clock, f
     request.user = anne
 
     check = services.mandate_sign_with_code(
-        mandate=mandate, binding_token=token, value="424 242", request=request
+        mandate=mandate, binding_token=token, value="424 242", context=Context.from_request(request)
     )
 
     assert check.outcome == CodeOutcome.OK

@@ -19,6 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from paraph.accounts.models import CodeChannel, CodePurpose
 from paraph.accounts.services import code_issue
+from paraph.core.context import SYSTEM
 from paraph.core.tests.sites import site_env, wait_until
 from paraph.notifications.models import OutboundMessage
 from paraph.notifications.services import email_send
@@ -42,7 +43,7 @@ def test_codes_go_by_the_interactive_queue_and_other_mail_does_not(settings, per
         destination=person.phone,
         person=person,
         language="en",
-        request=None,
+        context=SYSTEM,
     )
     code_issue(
         purpose=CodePurpose.LOGIN,
@@ -50,7 +51,7 @@ def test_codes_go_by_the_interactive_queue_and_other_mail_does_not(settings, per
         destination=person.email,
         person=person,
         language="en",
-        request=None,
+        context=SYSTEM,
     )
     email_send(to=person.email, template="test_message", context={"name": "A"}, language="en")
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from paraph.accounts.tests.backoffice import make_agent, staff_login
 from paraph.audit.models import AuditEvent
+from paraph.core.context import SYSTEM
 from paraph.notifications.models import OutboundMessage
 from paraph.notifications.services import email_send
 
@@ -147,7 +148,7 @@ def test_a_log_in_code_given_up_is_not_sent_again(operator, person, deliver):
             destination=person.email,
             person=person,
             language="en",
-            request=None,
+            context=SYSTEM,
         )
     message = OutboundMessage.objects.get()
     assert message.status == OutboundMessage.Status.FAILED

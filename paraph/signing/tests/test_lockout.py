@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from paraph.accounts.tests.backoffice import staff_login
 from paraph.audit.models import AuditEvent
+from paraph.core.context import SYSTEM
 from paraph.signing import services
 from paraph.signing.exceptions import KeyUnavailable
 from paraph.signing.models import PersonSigningKey
@@ -116,7 +117,7 @@ def test_contact_centre_unlock_service(clock, jan, contract, person_factory):
     agent = person_factory(is_staff=True)
 
     assert services.person_signing_key_unlock(
-        key=key, actor=agent, reason="Jan called, identity checked with itsme", request=None
+        key=key, actor=agent, reason="Jan called, identity checked with itsme", context=SYSTEM
     )
 
     assert _sign(jan, contract, PASSWORD)

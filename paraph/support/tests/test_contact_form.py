@@ -10,6 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from paraph.audit.models import AuditEvent
+from paraph.core.context import SYSTEM
 from paraph.notifications.models import OutboundMessage, SandboxMessage
 from paraph.support.models import Ticket
 from paraph.support.services import CONTACT_RATE_LIMIT, ticket_create
@@ -176,7 +177,7 @@ def test_ticket_numbers_follow_each_other_and_restart_each_brussels_year():
             message="m",
             language="fr",
             person=None,
-            request=None,
+            context=SYSTEM,
         ).number
 
     with time_machine.travel(dt.datetime(2026, 12, 31, 12, 0, tzinfo=BRUSSELS), tick=False):
@@ -196,7 +197,7 @@ def test_the_service_refuses_an_unknown_topic():
             message="m",
             language="fr",
             person=None,
-            request=None,
+            context=SYSTEM,
         )
     assert not Ticket.objects.exists()
 

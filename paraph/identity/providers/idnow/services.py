@@ -50,6 +50,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.services import audit_record
+from paraph.core.context import Context
 from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity.models import (
@@ -455,7 +456,7 @@ def _document_block(
             "country": block.country,
             "document_type": block.document_type,
         },
-        request=request,
+        context=Context.from_request(request),
     )
     return block
 
@@ -498,7 +499,7 @@ def idnow_document_block_lift(
             actor=actor,
             subject=locked,
             data={"reason": reason, "country": locked.country, "refusals": locked.refusals},
-            request=request,
+            context=Context.from_request(request),
         )
     return locked
 
@@ -545,7 +546,7 @@ def idnow_identification_create(
                 "attempt": str(attempt.pk) if attempt else None,
                 "sandbox": sandbox,
             },
-            request=request,
+            context=Context.from_request(request),
         )
     return identification
 
@@ -646,7 +647,7 @@ def idnow_result_apply(
                         "ignored": new,
                         "source": source,
                     },
-                    request=request,
+                    context=Context.from_request(request),
                 )
                 logger.warning(
                     "IDnow %s: result %s after the final %s, ignored",
@@ -700,7 +701,9 @@ def idnow_result_apply(
         else:
             name = "identity.idnow.pending"
         identification.save(update_fields=["status", "result", "document", "updated_at"])
-        audit_record(name=name, subject=identification, data=data, request=request)
+        audit_record(
+            name=name, subject=identification, data=data, context=Context.from_request(request)
+        )
         if old in PENDING and new in FINAL:
             _notify_decision(identification, payload)
     return ApplyOutcome.APPLIED
