@@ -489,6 +489,9 @@ IDNOW_API_KEY = env_mandatory("PARAPH_IDNOW_API_KEY", missing, when=PRODUCTION a
 IDNOW_WEBHOOK_SECRET = env_mandatory(
     "PARAPH_IDNOW_WEBHOOK_SECRET", missing, when=PRODUCTION and _idnow_real
 )
+# The sandbox IDnow posts its results to the same webhook: with no secret
+# configured, it and the webhook share one derived from the secret key.
+IDNOW_SANDBOX_WEBHOOK_SECRET = SANDBOX and not IDNOW_WEBHOOK_SECRET
 if PRODUCTION and _idnow_real and IDNOW_WEBHOOK_SECRET and len(IDNOW_WEBHOOK_SECRET) < 32:
     missing.append("PARAPH_IDNOW_WEBHOOK_SECRET must be at least 32 characters long")
 IDNOW_TIMEOUT = env_int("PARAPH_IDNOW_TIMEOUT", 10)
@@ -619,6 +622,13 @@ API_RATE_LIMIT_PER_MINUTE = env_int("PARAPH_API_RATE_LIMIT_PER_MINUTE", 600)
 API_MAX_REQUEST_BYTES = env_int("PARAPH_API_MAX_REQUEST_MB", 100) * 1024 * 1024
 # Each attempt to deliver a webhook gives up after this many seconds.
 WEBHOOK_TIMEOUT_SECONDS = env_int("PARAPH_WEBHOOK_TIMEOUT_SECONDS", 5)
+# Webhook endpoints on plain http:// and on loopback or private addresses
+# (a sender's test receiver on this machine): the sandbox's default, refused
+# in production, where every endpoint is https:// on a public address, pinned
+# to the address it resolved to (no DNS rebinding to the inside).
+WEBHOOK_ALLOW_LOCAL_ENDPOINTS = env_bool("PARAPH_WEBHOOK_ALLOW_LOCAL_ENDPOINTS", SANDBOX)
+if PRODUCTION and WEBHOOK_ALLOW_LOCAL_ENDPOINTS:
+    missing.append("PARAPH_WEBHOOK_ALLOW_LOCAL_ENDPOINTS must be false in production")
 
 # --- Operations: health, metrics, logs (docs/operations.md) ----------------
 

@@ -324,7 +324,7 @@ def webhook_url_clean(url: str) -> str:
             }
         ) from exc
     parts = urlsplit(url)
-    if parts.scheme != "https" and not settings.SANDBOX:
+    if parts.scheme != "https" and not settings.WEBHOOK_ALLOW_LOCAL_ENDPOINTS:
         raise ValidationError(
             {"url": ValidationError(gettext("The address must start with https://."), code="https")}
         )
@@ -338,7 +338,7 @@ def webhook_url_clean(url: str) -> str:
             }
         )
     host = (parts.hostname or "").lower()
-    if not settings.SANDBOX:
+    if not settings.WEBHOOK_ALLOW_LOCAL_ENDPOINTS:
         try:
             private = _is_private(host)
         except ValueError:
@@ -373,7 +373,7 @@ def webhook_destination_resolve(url: str) -> WebhookDestination:
     ``unresolved``) otherwise."""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if settings.SANDBOX:
+    if settings.WEBHOOK_ALLOW_LOCAL_ENDPOINTS:
         return WebhookDestination(url=url, host=parts.netloc, tls_server_name=None)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:

@@ -211,7 +211,7 @@ def test_with_no_secret_configured_outside_the_sandbox_every_webhook_is_refused(
     client, identification, settings
 ):
     settings.IDNOW_WEBHOOK_SECRET = ""
-    settings.SANDBOX = False
+    settings.IDNOW_SANDBOX_WEBHOOK_SECRET = False
     response = post(client, idnow_result("PRFTEST1", "SUCCESS"), secret="")
     assert response.status_code == 401
     assert status_of(identification) == "STARTED"

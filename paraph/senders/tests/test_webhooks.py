@@ -241,7 +241,7 @@ def test_a_rotated_secret_signs_the_next_deliveries(
 
 
 def test_outside_sandbox_only_public_https_addresses_are_accepted(sender, settings):
-    settings.SANDBOX = False
+    settings.WEBHOOK_ALLOW_LOCAL_ENDPOINTS = False
     for url, code in [
         ("http://hr.example.be/hook", "https"),
         ("https://127.0.0.1/hook", "private"),
@@ -307,7 +307,7 @@ def test_outside_sandbox_a_delivery_goes_to_the_address_it_checked(
 
     with deliver():
         make_contract()
-        settings.SANDBOX = False  # for the delivery, after the commit
+        settings.WEBHOOK_ALLOW_LOCAL_ENDPOINTS = False  # for the delivery, after the commit
 
     assert answers == ["hooks.example.be"], "resolved once"
     assert [r.payload["type"] for r in receiver.received] == ["contract.sent"]
@@ -333,7 +333,7 @@ def test_outside_sandbox_a_host_that_now_resolves_inside_is_not_called(
 
     with deliver():
         make_contract()
-        settings.SANDBOX = False  # for the delivery, after the commit
+        settings.WEBHOOK_ALLOW_LOCAL_ENDPOINTS = False  # for the delivery, after the commit
 
     assert receiver.received == []
     delivery = WebhookDelivery.objects.get()
@@ -351,3 +351,26 @@ def test_every_event_gives_its_moments_in_utc_as_the_api_does(
     deadlines = [r.payload["data"]["contract"]["signing_deadline"] for r in receiver.received]
     assert len(deadlines) == 2 and deadlines[0] == deadlines[1], deadlines
     assert deadlines[0].endswith("Z")
+
+
+def test_local_webhook_endpoints_are_refused_in_production(monkeypatch):
+    """``PARAPH_WEBHOOK_ALLOW_LOCAL_ENDPOINTS`` lets a sandbox reach a test
+    receiver on this machine; a production start with it refuses to run."""
+    import subprocess
+    import sys
+
+    environment = {
+        "PARAPH_PRODUCTION": "true",
+        "PARAPH_WEBHOOK_ALLOW_LOCAL_ENDPOINTS": "true",
+        "DJANGO_SETTINGS_MODULE": "paraph.settings",
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "PARAPH_WEBHOOK_ALLOW_LOCAL_ENDPOINTS must be false in production" in done.stderr

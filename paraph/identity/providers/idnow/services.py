@@ -745,7 +745,7 @@ def idnow_webhook_secret() -> str:
     IDnow presents it); otherwise empty, and the webhook refuses all."""
     if settings.IDNOW_WEBHOOK_SECRET:
         return str(settings.IDNOW_WEBHOOK_SECRET)
-    if settings.SANDBOX:
+    if settings.IDNOW_SANDBOX_WEBHOOK_SECRET:
         return salted_hmac("paraph.identity.idnow.sandbox-webhook", "v1").hexdigest()
     return ""
 
