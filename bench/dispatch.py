@@ -153,7 +153,7 @@ def breakdown_install() -> Breakdown:
     from paraph.signing import services as signing
 
     # every module that may call them is loaded before they are replaced
-    for module in ("paraph.api.api", "paraph.contracts.tasks", "paraph.senders.views"):
+    for module in ("paraph.api.api", "paraph.contracts.tasks", "paraph.senderdesk.views"):
         __import__(module)
     breakdown = Breakdown()
     breakdown.install("seal (without its time-stamps)", signing.seal_apply)

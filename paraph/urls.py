@@ -17,7 +17,7 @@ urlpatterns = [
     path("", include("paraph.identity.urls")),
     path("verify/", include("paraph.signing.urls")),
     path("pki/", include("paraph.signing.pki_urls")),
-    path("sender/", include("paraph.senders.urls")),
+    path("sender/", include("paraph.senderdesk.urls")),
     # The person's adminbox (ES-5) and their mandate for password signing (ES-7)
     path("adminbox/", include("paraph.mandates.urls")),
     path("adminbox/", include("paraph.adminbox.urls")),

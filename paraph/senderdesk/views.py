@@ -54,8 +54,8 @@ from paraph.contracts.services import (
     person_or_company_error,
 )
 from paraph.core.context import Context
-from paraph.senders.bulk import bulk_entries_from_upload
-from paraph.senders.forms import (
+from paraph.senderdesk.bulk import bulk_entries_from_upload
+from paraph.senderdesk.forms import (
     ApiKeyForm,
     BulkForm,
     ContractForm,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from paraph.senders import views
+from paraph.senderdesk import views
 
 app_name = "senders"
 urlpatterns = [
