@@ -157,7 +157,7 @@ def breakdown_install() -> Breakdown:
         __import__(module)
     breakdown = Breakdown()
     breakdown.install("seal (without its time-stamps)", signing.seal_apply)
-    breakdown.install("time-stamps", engine._AuthorityTimeStamper.async_request_tsa_response)
+    breakdown.install("time-stamps", engine.cms._AuthorityTimeStamper.async_request_tsa_response)
     breakdown.install("check of the sealed result", selectors.signature_report)
     breakdown.install("audit events", audit.audit_record)
     breakdown.install("e-mail", notifications.email_send)
