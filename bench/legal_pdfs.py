@@ -102,7 +102,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="paraph-bench-") as data_dir:
         _setup(data_dir)
         import pypdfium2
-        from django.test import RequestFactory
         from django.utils import timezone
 
         from paraph.accounts.models import Person
@@ -169,9 +168,9 @@ def main() -> None:
             pdf=contract_pdf(pages=2, title="Contrat"),
             actor=None,
         )
-        request = RequestFactory().get(
-            "/", REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64)"
-        )
+        from paraph.core.context import Context
+
+        context = Context(ip="203.0.113.7", user_agent="Mozilla/5.0 (X11; Linux x86_64)")
         contract_evidence_add(
             contract=contract, step="code_sent", person=person, data={"channel": "sms"}
         )
@@ -211,7 +210,7 @@ def main() -> None:
                 step="code_sent",
                 person=person,
                 data={"channel": "sms", "attempt": step},
-                request=request,
+                context=context,
             )
         figures("long")
 
