@@ -13,11 +13,11 @@ from django.http import HttpRequest
 from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
 from paraph.identity.methods import method_enabled
 from paraph.identity.models import RegistrationAttempt, RegistrationState
-from paraph.identity.services import (
+from paraph.identity.services.common import (
     IDENTITY_AUTH_SESSION_KEY,
     REGISTRATION_SESSION_KEY,
     STEP_UP_MAX_AGE_SECONDS,
-    _is_registered,
+    registered_with_identity,
 )
 
 
@@ -94,7 +94,7 @@ def person_eid_signing(*, person: Person) -> EidSigningSituation:
     document (IDnow) has no Belgian number to match a card with."""
     if person.national_number:
         return EidSigningSituation(EidSigning.READY)
-    if not _is_registered(person) and method_enabled("eid"):
+    if not registered_with_identity(person) and method_enabled("eid"):
         return EidSigningSituation(EidSigning.REGISTER)
     return EidSigningSituation(
         EidSigning.UNAVAILABLE,

@@ -15,7 +15,10 @@ import paraph
 # Identity's registration and provider log-in bind the attempt to the
 # session as they go (ADR 37, "Left to do"): the next step of issue 13.
 STILL_TAKING_THE_REQUEST = {
-    "paraph.identity.services",
+    "paraph.identity.services.common",
+    "paraph.identity.services.login",
+    "paraph.identity.services.matching",
+    "paraph.identity.services.registration",
     "paraph.identity.providers.idnow.services",
 }
 
