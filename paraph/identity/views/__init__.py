@@ -1,0 +1,105 @@
+"""Registration (RG-1 to RG-10), log-in and step-up with an identity
+provider, and regaining access (LG-3, LG-4, LG-5).
+
+Views parse, call a service, render. A provider is chosen by the method in
+the URL through ``get_identity_provider``; no view knows which one it is.
+Every provider's callback ends in :func:`flow.complete`, which hands the
+claims to the flow that the session says was started. One module per part:
+``flow`` (choosing a method, the callback), ``registration`` (its steps),
+``access`` (log-in, step-up, a new phone, a new e-mail address),
+``sandbox`` (the sandbox itsme), ``common`` (what they share)."""
+
+from paraph.identity.views.access import (
+    email_change,
+    email_change_code,
+    login_start,
+    new_phone,
+    new_phone_code,
+    new_phone_contact_centre,
+    new_phone_number,
+    new_phone_start,
+    step_up_start,
+)
+from paraph.identity.views.common import (
+    EMAIL_CHANGE_KEY,
+    EMAIL_CODE_KEY,
+    FLOW_SESSION_KEY,
+    HIGH_METHODS,
+    ITSME_HOWTO_URL,
+    NEW_PHONE_KEY,
+    PHONE_CODE_KEY,
+    PROVIDER_PURPOSE,
+    REGISTRATION_NEXT_KEY,
+    code_resent_message,
+    error_page,
+    flow_failed,
+    flow_finished,
+    method_or_404,
+    method_provider,
+    provider_start,
+    wants_json,
+)
+from paraph.identity.views.flow import FLOWS, complete, register, register_start
+from paraph.identity.views.registration import (
+    STEP_NAMES,
+    code_page,
+    register_already,
+    register_blocked,
+    register_cancel,
+    register_email,
+    register_email_code,
+    register_email_resend,
+    register_match,
+    register_phone,
+    register_phone_code,
+    register_phone_resend,
+    registration_steps,
+)
+from paraph.identity.views.sandbox import sandbox_itsme
+
+__all__ = [
+    "EMAIL_CHANGE_KEY",
+    "EMAIL_CODE_KEY",
+    "FLOWS",
+    "FLOW_SESSION_KEY",
+    "HIGH_METHODS",
+    "ITSME_HOWTO_URL",
+    "NEW_PHONE_KEY",
+    "PHONE_CODE_KEY",
+    "PROVIDER_PURPOSE",
+    "REGISTRATION_NEXT_KEY",
+    "STEP_NAMES",
+    "code_page",
+    "code_resent_message",
+    "complete",
+    "email_change",
+    "email_change_code",
+    "error_page",
+    "flow_failed",
+    "flow_finished",
+    "login_start",
+    "method_or_404",
+    "method_provider",
+    "new_phone",
+    "new_phone_code",
+    "new_phone_contact_centre",
+    "new_phone_number",
+    "new_phone_start",
+    "provider_start",
+    "register",
+    "register_already",
+    "register_blocked",
+    "register_cancel",
+    "register_email",
+    "register_email_code",
+    "register_email_resend",
+    "register_match",
+    "register_phone",
+    "register_phone_code",
+    "register_phone_resend",
+    "register_start",
+    "registration_steps",
+    "sandbox_itsme",
+    "step_up_start",
+    "wants_json",
+]
