@@ -258,9 +258,10 @@ def test_two_signatures_racing_past_the_check_record_exactly_one(
     row lock lets one record its signature; the other is told."""
     from paraph.contracts.services import ContractNotSignable
     from paraph.mandates import services
+    from paraph.mandates.services import contracts as signing_contracts
 
     mandate_for(anne)
-    monkeypatch.setattr(services, "contract_check_signable", lambda **kwargs: None)
+    monkeypatch.setattr(signing_contracts, "contract_check_signable", lambda **kwargs: None)
     services.contract_sign_with_password(contract=contract, person=anne, password=PASSWORD)
     first_sha = Contract.objects.get(pk=contract.pk).signed_sha256
 
