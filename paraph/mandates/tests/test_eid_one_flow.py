@@ -143,6 +143,7 @@ def record_fails_once(monkeypatch: pytest.MonkeyPatch) -> list[str]:
             raise OperationalError("database is locked")
 
     monkeypatch.setattr(signing, "eid_signature_record", record)
+    monkeypatch.setattr(signing.eid, "eid_signature_record", record)
     monkeypatch.setattr(mandates.signing, "eid_signature_record", record)
     return failed
 
