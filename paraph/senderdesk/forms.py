@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from paraph.accounts.models import Language
 from paraph.contracts.services import FieldError
+from paraph.core.forms import HoneypotForm
 from paraph.senders.models import ApiScope, WebhookEvent
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -227,9 +228,9 @@ class BulkForm(forms.Form):
     )
 
 
-class SalesContactForm(forms.Form):
-    """ES-14: an organisation interested in sending contracts through Paraph.
-    ``website`` is the honeypot."""
+class SalesContactForm(HoneypotForm):
+    """ES-14: an organisation interested in sending contracts through Paraph
+    (with the public forms' honeypot)."""
 
     organisation = forms.CharField(label=_("Organisation"), max_length=150)
     enterprise_number = forms.CharField(
@@ -267,24 +268,6 @@ class SalesContactForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
-    HONEYPOT = "website"
-
-    @property
-    def visible_fields_for_people(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.fields if name != self.HONEYPOT]
-
-    @property
-    def honeypot(self) -> forms.BoundField:
-        return self[self.HONEYPOT]
-
-    def honeypot_filled(self) -> bool:
-        return bool(self.data.get(self.add_prefix(self.HONEYPOT), "").strip())
 
     def clean_enterprise_number(self) -> str:
         from paraph.senders.services import enterprise_number_normalize
