@@ -233,6 +233,17 @@ def test_every_tab_stop_shows_a_focus_ring_with_3_to_1_contrast(
     stops = _tab_stops(page, 12)  # the banner, the header, the cards
     log_in(page, anne, "fr")
     page.goto(f"/adminbox/contract/{contract.public_id}/")
+    # The page images after the first load lazily: measured before its image
+    # arrives, a link is a few pixels high (CI saw it). Every image loaded
+    # first, the rings are measured round what a person sees.
+    page.evaluate(
+        "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
+    )
+    loaded = "Array.from(document.images).every(i => i.complete && i.naturalHeight > 0)"
+    for _ in range(100):  # polled from here: the page's CSP forbids eval()
+        if page.evaluate(loaded):
+            break
+        page.wait_for_timeout(50)
     stops += _tab_stops(page, 25)  # down to the page images
 
     weak = [
