@@ -9,7 +9,7 @@ take ``acting_user`` the same way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
@@ -51,20 +51,7 @@ class Context:
         """No one in particular: a task, a scheduled job, a command."""
         return cls(language=translation.get_language() or "")
 
-    def acting(self, actor: Any | None) -> Context:
-        """The same request, acted by ``actor`` (e.g. the person a log-in
-        has just proven, before the session knows her)."""
-        return replace(self, actor=actor)
-
 
 # A task, a scheduled job or a command: no actor, no address, the default
 # language. The default of a service's optional ``context``.
 SYSTEM = Context()
-
-
-def context_of(context: Context | HttpRequest | None) -> Context:
-    """A context from either shape, for the few entry points that still
-    accept a request while their callers move to contexts."""
-    if isinstance(context, Context):
-        return context
-    return Context.from_request(context)
