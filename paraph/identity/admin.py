@@ -21,6 +21,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.backoffice import CHANGES_ATTR, AuditedModelAdmin
+from paraph.core.context import Context
 from paraph.identity.models import (
     ClientReference,
     CustomerRecord,
@@ -324,9 +325,8 @@ class IdnowDocumentBlockAdmin(AuditedModelAdmin[IdnowDocumentBlock]):
                 try:
                     idnow_document_block_lift(
                         block=block,
-                        actor=request.user,
                         reason=form.cleaned_data["reason"],
-                        request=request,
+                        context=Context.from_request(request),
                     )
                 except BlockNotLifted:
                     continue

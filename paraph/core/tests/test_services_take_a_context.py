@@ -1,8 +1,7 @@
 """Services take a small context (who acts, from where, in which language),
 never the request: sessions, cookies and redirects stay in views (ADR 37).
 Every function of every services module is read here; a parameter named
-``request`` or typed ``HttpRequest`` fails the test, except in the modules
-listed in ``STILL_TAKING_THE_REQUEST``, which the ADR names as left to do."""
+``request`` or typed ``HttpRequest`` fails the test."""
 
 from __future__ import annotations
 
@@ -11,16 +10,6 @@ import inspect
 from pathlib import Path
 
 import paraph
-
-# Identity's registration and provider log-in bind the attempt to the
-# session as they go (ADR 37, "Left to do"): the next step of issue 13.
-STILL_TAKING_THE_REQUEST = {
-    "paraph.identity.services.common",
-    "paraph.identity.services.login",
-    "paraph.identity.services.matching",
-    "paraph.identity.services.registration",
-    "paraph.identity.providers.idnow.services",
-}
 
 
 def _services_modules() -> list[str]:
@@ -54,8 +43,6 @@ def test_the_services_modules_are_found():
 def test_no_service_takes_the_request():
     taking = []
     for dotted in _services_modules():
-        if dotted in STILL_TAKING_THE_REQUEST:
-            continue
         module = importlib.import_module(dotted)
         for function in _functions(module):
             for parameter in inspect.signature(function).parameters.values():
@@ -63,13 +50,3 @@ def test_no_service_takes_the_request():
                 if parameter.name == "request" or "HttpRequest" in annotation:
                     taking.append(f"{dotted}.{function.__qualname__}({parameter.name})")
     assert taking == []
-
-
-def test_what_is_left_still_takes_it():
-    """The exceptions are real: when one of them no longer takes the
-    request, it leaves the list."""
-    for dotted in STILL_TAKING_THE_REQUEST:
-        module = importlib.import_module(dotted)
-        assert any(
-            "request" in inspect.signature(function).parameters for function in _functions(module)
-        ), dotted

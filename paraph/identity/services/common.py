@@ -1,22 +1,18 @@
 """What identity's services share: the flows' settings, their refusals, the
 provider's claims kept as JSON, whether a person is registered, and the
-session helpers that bind a registration attempt and an identity log-in to
-the browser (ADR 37: the step that moves them to the views is next)."""
+record of a log-in with a provider. The session side lives in
+``identity.sessions``, for views (ADR 37)."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import time
 from dataclasses import asdict
 from typing import Any
 
-from django.contrib.auth import login as auth_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils import timezone
 
-from paraph.accounts.middleware import SESSION_STARTED_KEY
 from paraph.accounts.models import (
     AssuranceLevel,
     Person,
@@ -26,7 +22,6 @@ from paraph.core.belgium import national_number_normalize
 from paraph.core.context import Context
 from paraph.identity.models import (
     IdentityMethod,
-    RegistrationAttempt,
 )
 from paraph.identity.providers import Address, IdentityClaims
 
@@ -132,36 +127,18 @@ def registered_with_identity(person: Person) -> bool:
     )
 
 
-# --- Session helpers (the attempt and the identity log-in live there) -------
+# --- The log-in's record ------------------------------------------------------
 
 
-def attempt_bind(request: HttpRequest, attempt: RegistrationAttempt) -> None:
-    request.session[REGISTRATION_SESSION_KEY] = str(attempt.pk)
-
-
-def attempt_unbind(request: HttpRequest) -> None:
-    request.session.pop(REGISTRATION_SESSION_KEY, None)
-
-
-def identity_session_login(
-    *, request: HttpRequest, person: Person, method: str, assurance: str
-) -> None:
-    """Log ``person`` in and note in the session how (LG-3 reads it)."""
-    auth_login(request, person, backend="django.contrib.auth.backends.ModelBackend")
-    now = int(time.time())
-    request.session[SESSION_STARTED_KEY] = now
-    request.session[IDENTITY_AUTH_SESSION_KEY] = {
-        "person": person.pk,
-        "method": method,
-        "assurance": assurance,
-        "at": now,
-    }
+def identity_login_record(*, person: Person, method: str, context: Context) -> None:
+    """``person`` logged in with an identity provider: the audit event.
+    The view then opens the session (``identity.sessions``)."""
     audit_record(
         name="accounts.login.succeeded",
         actor=person,
         subject=person,
         data={"method": method},
-        context=Context.from_request(request),
+        context=context,
     )
 
 

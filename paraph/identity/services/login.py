@@ -4,13 +4,11 @@ certificates kept for a person."""
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -27,10 +25,9 @@ from paraph.identity.models import (
 )
 from paraph.identity.providers import IdentityClaims
 from paraph.identity.services.common import (
-    IDENTITY_AUTH_SESSION_KEY,
     RegistrationConflict,
     claims_national_number,
-    identity_session_login,
+    identity_login_record,
     registered_with_identity,
 )
 
@@ -188,7 +185,7 @@ def _link_rebind(
 
 
 def identity_login(
-    *, request: HttpRequest, claims: IdentityClaims, purpose: str = "login"
+    *, context: Context, claims: IdentityClaims, purpose: str = "login"
 ) -> IdentityLoginResult:
     """Log in the registered person the claims name: by the provider
     identity already linked, or else by the national number (the itsme
@@ -203,6 +200,9 @@ def identity_login(
     (IDnow) is sent to the contact centre (``contact_centre``) instead of
     being logged in. A lock-out from wrong SMS codes does not stop this
     log-in: the provider is a stronger proof than the code.
+
+    On ``ok`` the log-in is recorded; the view opens the session
+    (``identity.sessions.identity_session_open``).
     """
     person, link = _identity_person(claims)
     nn = claims_national_number(claims)
@@ -217,29 +217,27 @@ def identity_login(
     try:
         with transaction.atomic():
             if link is None:
-                _link_rebind(person=person, claims=claims, context=Context.from_request(request))
+                _link_rebind(person=person, claims=claims, context=context)
             else:
                 IdentityLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
             if claims.certificate_der:
                 eid_certificate_record(
                     person=person,
                     certificate_der=claims.certificate_der,
-                    context=Context.from_request(request),
+                    context=context,
                 )
-            identity_session_login(
-                request=request, person=person, method=claims.method, assurance=claims.assurance
-            )
+            identity_login_record(person=person, method=claims.method, context=context)
     except (ValueError, RegistrationConflict):
         return IdentityLoginResult(IdentityLoginOutcome.CONFLICT)
     return IdentityLoginResult(IdentityLoginOutcome.OK, person)
 
 
-def identity_step_up(*, request: HttpRequest, claims: IdentityClaims) -> bool:
-    """The logged-in person proves again, with itsme or the eID card, that
-    it is them (LG-3 needs it to change the e-mail address): true when the
-    claims are high and carry the person's national number (or linked
-    identity); the session then says so."""
-    person = request.user
+def identity_step_up(*, person: Person, claims: IdentityClaims, context: Context) -> bool:
+    """The logged-in ``person`` proves again, with itsme or the eID card,
+    that it is them (LG-3 needs it to change the e-mail address): true when
+    the claims are high and carry the person's national number (or linked
+    identity); the view then notes it in the session
+    (``identity.sessions.identity_proof_note``)."""
     if not isinstance(person, Person) or claims.assurance != AssuranceLevel.HIGH:
         return False
     found, _link = _identity_person(claims)
@@ -251,21 +249,15 @@ def identity_step_up(*, request: HttpRequest, claims: IdentityClaims) -> bool:
                 eid_certificate_record(
                     person=person,
                     certificate_der=claims.certificate_der,
-                    context=Context.from_request(request),
+                    context=context,
                 )
             except (ValueError, RegistrationConflict):
                 return False
-        request.session[IDENTITY_AUTH_SESSION_KEY] = {
-            "person": person.pk,
-            "method": claims.method,
-            "assurance": claims.assurance,
-            "at": int(time.time()),
-        }
         audit_record(
             name="identity.stepup.succeeded",
             actor=person,
             subject=person,
             data={"method": claims.method},
-            context=Context.from_request(request),
+            context=context,
         )
     return True

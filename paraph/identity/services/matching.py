@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
 
 from paraph.accounts.models import (
     AssuranceLevel,
@@ -33,7 +32,6 @@ from paraph.identity.models import (
 from paraph.identity.services.common import (
     MATCH_MAX_TRIES,
     attempt_expiry,
-    attempt_unbind,
     claims_name_only,
 )
 
@@ -265,12 +263,12 @@ def registration_new_customer(*, attempt: RegistrationAttempt, context: Context)
     return MatchResult(MatchOutcome.MATCHED, MATCH_MAX_TRIES - locked.match_tries)
 
 
-def registration_cancel(*, request: HttpRequest, attempt: RegistrationAttempt) -> None:
-    """The person gives up; the claims are forgotten."""
+def registration_cancel(*, attempt: RegistrationAttempt, context: Context) -> None:
+    """The person gives up; the claims are forgotten (the view then stops
+    following the attempt)."""
     with transaction.atomic():
         locked = RegistrationAttempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.state in (RegistrationState.DONE, RegistrationState.CANCELLED):
-            attempt_unbind(request)
             return
         locked.state = RegistrationState.CANCELLED
         locked.claims = {}
@@ -278,6 +276,5 @@ def registration_cancel(*, request: HttpRequest, attempt: RegistrationAttempt) -
         audit_record(
             name="identity.registration.cancelled",
             data={"attempt": str(locked.pk)},
-            context=Context.from_request(request),
+            context=context,
         )
-    attempt_unbind(request)

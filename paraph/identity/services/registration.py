@@ -11,9 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from paraph.accounts.models import (
@@ -23,7 +22,6 @@ from paraph.accounts.models import (
 )
 from paraph.audit.services import audit_record
 from paraph.core.context import Context
-from paraph.core.http import client_ip
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity.models import (
     CustomerRecord,
@@ -43,14 +41,12 @@ from paraph.identity.services.common import (
     REGISTRATIONS_WINDOW_SECONDS,
     RegistrationConflict,
     RegistrationRateLimited,
-    attempt_bind,
     attempt_expiry,
-    attempt_unbind,
     claims_from_json,
     claims_name_only,
     claims_national_number,
     claims_to_json,
-    identity_session_login,
+    identity_login_record,
     registered_with_identity,
 )
 from paraph.identity.services.login import eid_certificate_store
@@ -88,14 +84,14 @@ def registration_next_url(step: RegistrationStep) -> str:
     return reverse(_NEXT_PAGE[step.outcome])
 
 
-def registration_start(*, request: HttpRequest, method: str) -> RegistrationAttempt:
-    """Open a registration for ``method`` in this session (before the
-    provider starts). Refuses with :class:`RegistrationRateLimited` when
-    this IP address started too many."""
+def registration_start(*, method: str, context: Context) -> RegistrationAttempt:
+    """Open a registration for ``method`` (before the provider starts; the
+    view binds it to the browser's session). Refuses with
+    :class:`RegistrationRateLimited` when this IP address started too many."""
     method = IdentityMethod(method)
     limit = ratelimit_hit(
         scope="identity.register.ip",
-        key=client_ip(request) or "unknown",
+        key=context.ip or "unknown",
         limit=REGISTRATIONS_PER_IP,
         window_seconds=REGISTRATIONS_WINDOW_SECONDS,
     )
@@ -104,7 +100,7 @@ def registration_start(*, request: HttpRequest, method: str) -> RegistrationAtte
     # A person logged in to an adminbox opened from a contract's e-mail
     # (no proven identity yet) registers to complete that account: it keeps
     # her documents and gains the national number the eID card needs.
-    user = getattr(request, "user", None)
+    user = context.actor
     completing = (
         user
         if isinstance(user, Person) and user.is_authenticated and not registered_with_identity(user)
@@ -114,7 +110,7 @@ def registration_start(*, request: HttpRequest, method: str) -> RegistrationAtte
         attempt = RegistrationAttempt.objects.create(
             method=method,
             state=RegistrationState.IDENTIFYING,
-            language=translation.get_language() or settings.LANGUAGE_CODE,
+            language=context.language or settings.LANGUAGE_CODE,
             expires_at=attempt_expiry(),
             person=completing,
         )
@@ -122,39 +118,30 @@ def registration_start(*, request: HttpRequest, method: str) -> RegistrationAtte
             name="identity.registration.started",
             subject=completing,
             data={"attempt": str(attempt.pk), "method": method},
-            context=Context.from_request(request),
+            context=context,
         )
-    attempt_bind(request, attempt)
     if attempt.pk.int % 50 == 0:
         registration_attempt_prune()
     return attempt
 
 
 def _attempt_for_claims(
-    request: HttpRequest, claims: IdentityClaims, attempt: RegistrationAttempt | None
+    claims: IdentityClaims, candidates: tuple[RegistrationAttempt | None, ...], language: str
 ) -> RegistrationAttempt:
-    if attempt is not None and (
-        attempt.state != RegistrationState.IDENTIFYING or attempt.method != claims.method
-    ):
-        # A finished, blocked or cancelled registration is never reopened.
-        attempt = None
-    if attempt is None:
-        from paraph.identity.selectors import registration_attempt_current
-
-        current = registration_attempt_current(request)
+    """The first candidate still waiting for these claims, else a new one.
+    A finished, blocked or cancelled registration is never reopened."""
+    for attempt in candidates:
         if (
-            current is not None
-            and current.state == RegistrationState.IDENTIFYING
-            and current.method == claims.method
+            attempt is not None
+            and attempt.state == RegistrationState.IDENTIFYING
+            and attempt.method == claims.method
         ):
-            attempt = current
-    if attempt is None:
-        attempt = RegistrationAttempt.objects.create(
-            method=claims.method,
-            language=translation.get_language() or settings.LANGUAGE_CODE,
-            expires_at=attempt_expiry(),
-        )
-    return attempt
+            return attempt
+    return RegistrationAttempt.objects.create(
+        method=claims.method,
+        language=language or settings.LANGUAGE_CODE,
+        expires_at=attempt_expiry(),
+    )
 
 
 def _blocked_recently(*, method: str, subject: str, national_number: str) -> bool:
@@ -184,13 +171,19 @@ def _recent_match_tries(*, method: str, subject: str, national_number: str) -> i
 
 def registration_claims_received(
     *,
-    request: HttpRequest,
     claims: IdentityClaims,
+    context: Context,
     attempt: RegistrationAttempt | None = None,
+    session_attempt: RegistrationAttempt | None = None,
 ) -> RegistrationStep:
     """A provider proved who the person is: record the claims in the
     registration, refuse a second registration, and match the customer
     file by national number (RG-2).
+
+    The claims go to ``attempt`` (the one the provider was started for,
+    IDnow's), else to the one the browser follows (``session_attempt``),
+    else to a new one; the view then follows the step's attempt
+    (``identity.sessions.attempt_follow``).
 
     Refuses (``refused``) claims of an unknown method or below the level
     the method gives; answers ``already_registered`` when the national
@@ -218,7 +211,7 @@ def registration_claims_received(
         )
         registered = link.person if link else None
     with transaction.atomic():
-        attempt = _attempt_for_claims(request, claims, attempt)
+        attempt = _attempt_for_claims(claims, (attempt, session_attempt), context.language)
         attempt = RegistrationAttempt.objects.select_for_update().get(pk=attempt.pk)
         attempt.claims = claims_to_json(claims)
         attempt.subject = claims.subject
@@ -263,13 +256,7 @@ def registration_claims_received(
                 name = "identity.registration.identified"
                 data["national_number_records"] = len(records)
         attempt.save()
-        audit_record(
-            name=name, subject=attempt.person, data=data, context=Context.from_request(request)
-        )
-    if outcome == RegistrationOutcome.ALREADY_REGISTERED:
-        attempt_unbind(request)
-    else:
-        attempt_bind(request, attempt)
+        audit_record(name=name, subject=attempt.person, data=data, context=context)
     return RegistrationStep(outcome, attempt)
 
 
@@ -331,14 +318,16 @@ def _link_bind(*, person: Person, method: str, subject: str) -> IdentityLink | N
     return link
 
 
-def registration_complete(*, attempt: RegistrationAttempt, request: HttpRequest) -> Person:
+def registration_complete(*, attempt: RegistrationAttempt, context: Context) -> Person:
     """Create the account (or complete the person the contact centre or an
     adminbox activation created) from a registration whose phone and
     e-mail are verified: names, national number, language, assurance
     (itsme and eID: high; IDnow: substantial), registration method and
     time, the RG-7 consent only if it was ticked, the identity link and,
     for the eID card, its certificate; the customer record is linked.
-    Then the person is logged in.
+    Then the person's log-in is recorded; the view opens the session
+    (``identity.sessions.identity_session_open``) and stops following the
+    attempt.
 
     Refuses with :class:`RegistrationConflict` when the details belong to
     different accounts or to someone already registered, and with
@@ -414,12 +403,9 @@ def registration_complete(*, attempt: RegistrationAttempt, request: HttpRequest)
                 "certificate": certificate.fingerprint if certificate else None,
                 "sandbox": claims.sandbox,
             },
-            context=Context.from_request(request),
+            context=context,
         )
-        identity_session_login(
-            request=request, person=person, method=locked.method, assurance=claims.assurance
-        )
-    attempt_unbind(request)
+        identity_login_record(person=person, method=locked.method, context=context)
     return person
 
 

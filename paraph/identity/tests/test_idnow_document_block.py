@@ -15,8 +15,10 @@ from django.test import Client
 from paraph.accounts.tests.backoffice import staff_login
 from paraph.audit.models import AuditEvent
 from paraph.identity.models import IdnowDocumentBlock, IdnowIdentification
-from paraph.identity.providers.idnow.services import (
+from paraph.identity.providers.idnow.checks import (
     idnow_document_key,
+)
+from paraph.identity.providers.idnow.services import (
     idnow_identification_create,
     idnow_webhook_authorization,
 )

@@ -15,11 +15,13 @@ from django.utils import translation
 from paraph.audit.models import AuditEvent
 from paraph.identity.models import IdnowIdentification
 from paraph.identity.providers import IdentityError, IdentityPending
+from paraph.identity.providers.idnow.checks import (
+    IdnowPayload,
+    idnow_document_check,
+)
 from paraph.identity.providers.idnow.mrz import mrz_build
 from paraph.identity.providers.idnow.provider import IdnowProvider, idnow_claims
 from paraph.identity.providers.idnow.services import (
-    IdnowPayload,
-    idnow_document_check,
     idnow_identification_create,
     idnow_result_apply,
 )
@@ -257,7 +259,7 @@ def test_a_belgian_document_gives_its_national_number(identification, settings):
     belgium = idnow_documents.AcceptedCountry("BE", {"en": "Belgium"}, ("passport",))
     with_belgium = dataclasses.replace(listed, countries=(*listed.countries, belgium))
     with mock.patch(
-        "paraph.identity.providers.idnow.services.accepted_documents", return_value=with_belgium
+        "paraph.identity.providers.idnow.checks.accepted_documents", return_value=with_belgium
     ):
         apply(
             "SUCCESS",

@@ -11,7 +11,9 @@ from django.test import Client
 
 from paraph.audit.models import AuditEvent
 from paraph.identity.models import IdnowIdentification, RegistrationAttempt
-from paraph.identity.providers.idnow.services import cookie_name
+from paraph.identity.providers.idnow.sessions import (
+    cookie_name,
+)
 from paraph.identity.tests.idnow_peer import (  # noqa: F401 (fixture)
     COMPANY,
     idnow_gateway_fixture,
@@ -352,7 +354,9 @@ def test_the_back_office_lists_an_expired_document_as_refused_in_the_staffs_lang
 
     from paraph.accounts.tests.backoffice import staff_login
     from paraph.identity.admin import IDNOW_OUTCOMES
-    from paraph.identity.providers.idnow.services import REFUSAL_MESSAGES
+    from paraph.identity.providers.idnow.checks import (
+        REFUSAL_MESSAGES,
+    )
 
     sandbox_start(client)
     client.post("/register/idnow/sandbox/", {"outcome": "expired"})

@@ -11,8 +11,10 @@ import time_machine
 
 from paraph.audit.models import AuditEvent
 from paraph.identity.models import IdnowIdentification, RegistrationAttempt
-from paraph.identity.providers.idnow.services import (
+from paraph.identity.providers.idnow.checks import (
     IdnowPayload,
+)
+from paraph.identity.providers.idnow.services import (
     idnow_identification_create,
     idnow_result_apply,
     idnow_webhook_authorization,

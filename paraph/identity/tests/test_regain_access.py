@@ -17,9 +17,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.core.management import call_command
-from django.test import RequestFactory
 
 from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
 from paraph.audit.models import AuditEvent
@@ -433,13 +431,10 @@ def test_the_confirmation_lasts_a_quarter_of_an_hour(client, anne, clock):
     assert 'name="email"' not in client.get("/identity/email/").content.decode()
 
 
-def test_the_step_up_service_needs_a_logged_in_person():
-    from django.contrib.auth.models import AnonymousUser
-
+def test_the_step_up_service_refuses_the_claims_of_someone_else(client, person_factory, anne):
     from paraph.identity.providers.itsme.sandbox import claims_for
     from paraph.identity.services import identity_step_up
 
-    request = RequestFactory().get("/")
-    request.user = AnonymousUser()
-    request.session = SessionStore()
-    assert identity_step_up(request=request, claims=claims_for(ANNE)) is False
+    someone = person_factory(first_name="Paul", email="paul@example.be", phone="+32470200301")
+    assert identity_step_up(person=someone, claims=claims_for(ANNE), context=SYSTEM) is False
+    assert identity_step_up(person=anne, claims=claims_for(ANNE), context=SYSTEM) is True

@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from paraph.accounts.models import AssuranceLevel, Person, RegistrationMethod
 from paraph.audit.models import AuditEvent
+from paraph.core.context import SYSTEM
 from paraph.identity.models import (
     CustomerRecord,
     IdentityLink,
@@ -493,9 +494,9 @@ def test_a_provider_may_resume_a_registration_started_in_another_browser(client)
         registration_claims_received,
         registration_start,
     )
+    from paraph.identity.sessions import attempt_follow
 
-    first = _request_with_session()
-    attempt = registration_start(request=first, method="idnow")
+    attempt = registration_start(method="idnow", context=SYSTEM)
     other = _request_with_session()
     claims = IdentityClaims(
         method="idnow",
@@ -505,7 +506,13 @@ def test_a_provider_may_resume_a_registration_started_in_another_browser(client)
         family_name="Novak",
     )
 
-    step = registration_claims_received(request=other, claims=claims, attempt=attempt)
+    step = registration_claims_received(
+        claims=claims,
+        context=SYSTEM,
+        attempt=attempt,
+        session_attempt=registration_attempt_current(other),
+    )
+    attempt_follow(other, step)
 
     assert step.outcome == RegistrationOutcome.MATCH_NEEDED
     assert step.attempt is not None and step.attempt.pk == attempt.pk
@@ -516,8 +523,7 @@ def test_a_provider_may_resume_a_registration_started_in_another_browser(client)
 def test_a_finished_registration_is_never_reopened_by_a_provider(client):
     from paraph.identity.services import registration_claims_received, registration_start
 
-    request = _request_with_session()
-    attempt = registration_start(request=request, method="idnow")
+    attempt = registration_start(method="idnow", context=SYSTEM)
     RegistrationAttempt.objects.filter(pk=attempt.pk).update(state=RegistrationState.DONE)
     attempt.refresh_from_db()
     claims = IdentityClaims(
@@ -528,7 +534,7 @@ def test_a_finished_registration_is_never_reopened_by_a_provider(client):
         family_name="Novak",
     )
 
-    step = registration_claims_received(request=request, claims=claims, attempt=attempt)
+    step = registration_claims_received(claims=claims, context=SYSTEM, attempt=attempt)
 
     assert step.attempt is not None and step.attempt.pk != attempt.pk
     attempt.refresh_from_db()
@@ -542,6 +548,6 @@ def test_claims_above_what_the_method_can_prove_are_refused(client):
         method="idnow", subject="ident-9", assurance="high", given_name="Olga", family_name="Novak"
     )
 
-    step = registration_claims_received(request=_request_with_session(), claims=claims)
+    step = registration_claims_received(claims=claims, context=SYSTEM)
 
     assert step.outcome == RegistrationOutcome.REFUSED

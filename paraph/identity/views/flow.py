@@ -17,13 +17,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from paraph.accounts.models import Person
 from paraph.accounts.views import safe_next
+from paraph.core.context import Context
 from paraph.core.http import rate_limited_response
 from paraph.identity import services
 from paraph.identity.providers import (
     IdentityClaims,
     IdentityError,
     IdentityPending,
+)
+from paraph.identity.selectors import registration_attempt_current
+from paraph.identity.sessions import (
+    attempt_bind,
+    attempt_follow,
+    identity_proof_note,
+    identity_session_open,
 )
 from paraph.identity.views.common import (
     FLOW_SESSION_KEY,
@@ -71,9 +80,10 @@ def register(request: HttpRequest) -> HttpResponse:
 def register_start(request: HttpRequest, method: str) -> HttpResponse:
     method = method_or_404(method)
     try:
-        services.registration_start(request=request, method=method)
+        attempt = services.registration_start(method=method, context=Context.from_request(request))
     except services.RegistrationRateLimited as exc:
         return rate_limited_response(request, exc.retry_after)
+    attempt_bind(request, attempt)
     next_url = request.POST.get("next", "")
     if next_url:
         request.session[REGISTRATION_NEXT_KEY] = safe_next(request, next_url)
@@ -88,7 +98,12 @@ def register_start(request: HttpRequest, method: str) -> HttpResponse:
 def _flow_register(
     request: HttpRequest, claims: IdentityClaims, flow: dict[str, Any]
 ) -> HttpResponse:
-    step = services.registration_claims_received(request=request, claims=claims)
+    step = services.registration_claims_received(
+        claims=claims,
+        context=Context.from_request(request),
+        session_attempt=registration_attempt_current(request),
+    )
+    attempt_follow(request, step)
     if step.outcome == services.RegistrationOutcome.REFUSED:
         return flow_failed(
             request, _("This identity cannot be used to register. Please call the contact centre.")
@@ -115,8 +130,21 @@ def _login_refused(request: HttpRequest, result: services.IdentityLoginResult) -
     )
 
 
+def _identity_login(
+    request: HttpRequest, claims: IdentityClaims, *, purpose: str
+) -> services.IdentityLoginResult:
+    result = services.identity_login(
+        claims=claims, purpose=purpose, context=Context.from_request(request)
+    )
+    if result.outcome == services.IdentityLoginOutcome.OK and result.person is not None:
+        identity_session_open(
+            request, result.person, method=claims.method, assurance=claims.assurance
+        )
+    return result
+
+
 def _flow_login(request: HttpRequest, claims: IdentityClaims, flow: dict[str, Any]) -> HttpResponse:
-    result = services.identity_login(request=request, claims=claims, purpose="login")
+    result = _identity_login(request, claims, purpose="login")
     if result.outcome != services.IdentityLoginOutcome.OK:
         return _login_refused(request, result)
     return flow_finished(request, safe_next(request, flow.get("next")))
@@ -125,7 +153,7 @@ def _flow_login(request: HttpRequest, claims: IdentityClaims, flow: dict[str, An
 def _flow_new_phone(
     request: HttpRequest, claims: IdentityClaims, flow: dict[str, Any]
 ) -> HttpResponse:
-    result = services.identity_login(request=request, claims=claims, purpose="new_phone")
+    result = _identity_login(request, claims, purpose="new_phone")
     if result.outcome != services.IdentityLoginOutcome.OK or result.person is None:
         return _login_refused(request, result)
     request.session[NEW_PHONE_KEY] = {
@@ -139,12 +167,16 @@ def _flow_new_phone(
 def _flow_step_up(
     request: HttpRequest, claims: IdentityClaims, flow: dict[str, Any]
 ) -> HttpResponse:
-    if not services.identity_step_up(request=request, claims=claims):
+    person = request.user
+    if not isinstance(person, Person) or not services.identity_step_up(
+        person=person, claims=claims, context=Context.from_request(request)
+    ):
         return flow_failed(
             request,
             _("This identity is not the one of the account you are logged in to."),
             retry_url=reverse("identity:email_change"),
         )
+    identity_proof_note(request, person, method=claims.method, assurance=claims.assurance)
     return flow_finished(request, safe_next(request, flow.get("next")))
 
 

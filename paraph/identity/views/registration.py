@@ -43,6 +43,7 @@ from paraph.identity.models import IdentityMethod, RegistrationAttempt, Registra
 from paraph.identity.selectors import (
     registration_attempt_current,
 )
+from paraph.identity.sessions import attempt_unbind, identity_session_open
 from paraph.identity.views.common import (
     EMAIL_CODE_KEY,
     PHONE_CODE_KEY,
@@ -242,7 +243,8 @@ def register_already(request: HttpRequest) -> HttpResponse:
 def register_cancel(request: HttpRequest) -> HttpResponse:
     attempt = registration_attempt_current(request)
     if attempt is not None:
-        services.registration_cancel(request=request, attempt=attempt)
+        services.registration_cancel(attempt=attempt, context=Context.from_request(request))
+    attempt_unbind(request)
     for key in (PHONE_CODE_KEY, EMAIL_CODE_KEY):
         request.session.pop(key, None)
     messages.info(request, _("Your registration is cancelled. Nothing was kept."))
@@ -445,9 +447,18 @@ def register_email_code(request: HttpRequest) -> HttpResponse:
         if check.outcome == CodeOutcome.OK:
             request.session.pop(EMAIL_CODE_KEY, None)
             try:
-                person = services.registration_complete(attempt=attempt, request=request)
+                person = services.registration_complete(
+                    attempt=attempt, context=Context.from_request(request)
+                )
             except services.RegistrationConflict as exc:
                 return error_page(request, exc.message, status=409)
+            identity_session_open(
+                request,
+                person,
+                method=person.registration_method,
+                assurance=person.assurance_level,
+            )
+            attempt_unbind(request)
             messages.success(
                 request,
                 _("Welcome, %(name)s: you are registered and logged in.")

@@ -32,18 +32,23 @@ from django.utils.translation import gettext as _
 
 from paraph.accounts.models import AssuranceLevel
 from paraph.core.belgium import national_number_normalize
+from paraph.core.context import Context
 from paraph.identity.models import IdnowIdentification, RegistrationAttempt
 from paraph.identity.providers import IdentityClaims, IdentityError, IdentityPending
+from paraph.identity.providers.idnow.checks import (
+    IdnowPayload,
+)
 from paraph.identity.providers.idnow.client import IdnowClient, IdnowError
 from paraph.identity.providers.idnow.mrz import MrzError, mrz_parse
 from paraph.identity.providers.idnow.services import (
-    IdnowPayload,
     idnow_identification_create,
-    idnow_identification_for_request,
     idnow_outcome,
     idnow_refusal,
-    idnow_remember,
     idnow_transaction_number,
+)
+from paraph.identity.providers.idnow.sessions import (
+    idnow_identification_for_request,
+    idnow_remember,
 )
 
 logger = logging.getLogger(__name__)
@@ -174,7 +179,7 @@ class IdnowProvider:
             document_type=choice.document_type,
             attempt=attempt,
             sandbox=False,
-            request=request,
+            context=Context.from_request(request),
         )
         from paraph.identity.providers.idnow.tasks import idnow_poll_schedule
 

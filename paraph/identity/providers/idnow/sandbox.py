@@ -28,6 +28,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from paraph.core.context import Context
 from paraph.identity.models import IdnowIdentification, RegistrationAttempt
 from paraph.identity.providers import IdentityError
 from paraph.identity.providers.idnow.mrz import mrz_build
@@ -36,11 +37,13 @@ from paraph.identity.providers.idnow.services import (
     SANDBOX_COMPANY_ID,
     WebhookAnswer,
     idnow_identification_create,
-    idnow_remember,
     idnow_transaction_number,
     idnow_webhook_authorization,
     idnow_webhook_receive,
     idnow_webhook_secret,
+)
+from paraph.identity.providers.idnow.sessions import (
+    idnow_remember,
 )
 
 # The demo identity offered on the start page in sandbox mode.
@@ -158,7 +161,7 @@ def sandbox_post(
     return idnow_webhook_receive(
         body=json.dumps(payload).encode(),
         authorization=idnow_webhook_authorization(idnow_webhook_secret()),
-        request=request,
+        context=Context.from_request(request),
         source="sandbox",
     )
 
@@ -181,7 +184,7 @@ class SandboxIdnowProvider(IdnowProvider):
             document_type=choice.document_type,
             attempt=attempt,
             sandbox=True,
-            request=request,
+            context=Context.from_request(request),
         )
         request.session[SESSION_CHOICE_KEY] = choice_to_json(choice)
         response = redirect("identity:idnow_sandbox")

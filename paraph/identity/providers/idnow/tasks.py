@@ -16,8 +16,14 @@ from django_tasks import task
 
 from paraph.core.outbox import enqueue_safely
 from paraph.identity.models import IdnowIdentification
+from paraph.identity.providers.idnow.checks import (
+    IdnowPayload,
+)
 from paraph.identity.providers.idnow.client import IdnowClient, IdnowError
-from paraph.identity.providers.idnow.services import FINAL, IdnowPayload, idnow_result_apply
+from paraph.identity.providers.idnow.services import (
+    FINAL,
+    idnow_result_apply,
+)
 
 logger = logging.getLogger(__name__)
 

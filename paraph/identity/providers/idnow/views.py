@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from paraph.core.context import Context
 from paraph.core.http import client_ip, rate_limited_response
 from paraph.core.ratelimit import ratelimit_hit
 from paraph.identity import services
@@ -31,17 +32,22 @@ from paraph.identity.providers import (
     IdentityPending,
     get_asynchronous_provider,
 )
+from paraph.identity.providers.idnow.checks import (
+    RETRY_HELPS,
+    IdnowPayload,
+)
 from paraph.identity.providers.idnow.documents import DOCUMENT_TYPE_LABELS, accepted_documents
 from paraph.identity.providers.idnow.provider import IdnowChoice, idnow_claims
 from paraph.identity.providers.idnow.services import (
-    RETRY_HELPS,
-    IdnowPayload,
-    idnow_identification_for_request,
     idnow_outcome,
     idnow_refusal,
     idnow_webhook_receive,
 )
+from paraph.identity.providers.idnow.sessions import (
+    idnow_identification_for_request,
+)
 from paraph.identity.selectors import registration_attempt_current
+from paraph.identity.sessions import attempt_follow
 from paraph.identity.views import FLOW_SESSION_KEY
 
 STARTS_PER_IP = 10
@@ -313,7 +319,13 @@ def idnow_continue(request: HttpRequest) -> HttpResponse:
     attempt = identification.registration_attempt
     if attempt is not None and attempt.state != RegistrationState.IDENTIFYING:
         attempt = None
-    step = services.registration_claims_received(request=request, claims=claims, attempt=attempt)
+    step = services.registration_claims_received(
+        claims=claims,
+        context=Context.from_request(request),
+        attempt=attempt,
+        session_attempt=registration_attempt_current(request),
+    )
+    attempt_follow(request, step)
     if step.outcome == services.RegistrationOutcome.REFUSED:
         return render(
             request,
@@ -340,7 +352,7 @@ def idnow_webhook(request: HttpRequest) -> JsonResponse:
     answer = idnow_webhook_receive(
         body=request.body,
         authorization=request.headers.get("Authorization", ""),
-        request=request,
+        context=Context.from_request(request),
     )
     response = JsonResponse({"detail": answer.detail}, status=answer.status)
     if answer.status == 401:
