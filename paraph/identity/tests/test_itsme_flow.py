@@ -23,7 +23,7 @@ from django.urls import include, path
 from django.utils import timezone
 
 from paraph.identity.providers import IdentityError, get_identity_provider
-from paraph.identity.providers.itsme.provider import ACR_ADVANCED, ACR_BASIC
+from paraph.identity.providers.itsme.oidc import ACR_ADVANCED, ACR_BASIC
 from paraph.identity.tests.oidc_peer import peer
 from paraph.identity.tests.oidc_peer.peer import ACCOUNT, confirm_at_peer
 

@@ -20,15 +20,14 @@ from joserfc.jwk import OctKey, RSAKey
 
 from paraph.identity.providers import IdentityError
 from paraph.identity.providers.itsme import jwks
-from paraph.identity.providers.itsme.provider import (
+from paraph.identity.providers.itsme.claims import identity_claims, split_street_address
+from paraph.identity.providers.itsme.oidc import (
     ACR_ADVANCED,
     ACR_BASIC,
     CLAIM_NATIONAL_NUMBER,
     ProviderMetadata,
     client_assertion,
-    identity_claims,
     request_object,
-    split_street_address,
     validate_id_token,
 )
 from paraph.identity.tests.oidc_peer.peer import fast_keys

@@ -27,26 +27,26 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa, utils
-from cryptography.x509 import ocsp
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from django.core.exceptions import ImproperlyConfigured
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
 
-from paraph.identity.providers import IdentityError
+from paraph.identity.providers.eid.config import (
+    WebEidConfig,
+    certificates_load,
+    issued_by,
+    origin_from_url,
+)
+from paraph.identity.providers.eid.ocsp import ocsp_check, ocsp_url
+from paraph.identity.providers.eid.refusals import MESSAGES, WebEidError
 
 TOKEN_FORMAT = re.compile(r"web-eid:1(\.[0-9]+)*")
 TOKEN_MAX_CHARS = 10_000
@@ -62,112 +62,6 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 }
 ALGORITHMS = frozenset(f"{kind}{size}" for kind in ("ES", "PS", "RS") for size in _HASHES)
 _EC_CURVES = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
-
-# What the person reads: what happened, then what to do next.
-MESSAGES: dict[str, tuple[Any, Any]] = {
-    "token_malformed": (
-        _("The answer from your card could not be read."),
-        _("Try again. If it happens again, update the eID software and the Web eID extension."),
-    ),
-    "format_unsupported": (
-        _("Your Web eID software uses a version that Paraph does not know."),
-        _("Update the Web eID extension and the eID software, then try again."),
-    ),
-    "certificate_malformed": (
-        _("The certificate sent by your card could not be read."),
-        _("Check that your eID card is in the reader, then try again."),
-    ),
-    "algorithm_unsupported": (
-        _("Your card signed in a way that Paraph does not accept."),
-        _("Update the eID software and the Web eID extension, then try again."),
-    ),
-    "signature_malformed": (
-        _("The signature made by your card could not be read."),
-        _("Try again. If it happens again, update the eID software and the Web eID extension."),
-    ),
-    "challenge_missing": (
-        _("This log-in attempt has already been used, or it was not started on this page."),
-        _("Start again from this page."),
-    ),
-    "challenge_expired": (
-        _("This log-in attempt took more than five minutes and has ended."),
-        _("Start again from this page."),
-    ),
-    "certificate_not_yet_valid": (
-        _("The certificate on your card is not valid yet."),
-        _("Check the date and time of your computer, or try again tomorrow."),
-    ),
-    "certificate_expired": (
-        _("Your eID card has expired."),
-        _("Ask your municipality for a new card, or register with itsme."),
-    ),
-    "certificate_key_usage": (
-        _("This certificate on your card cannot be used to log in."),
-        _("Try again and choose the authentication certificate if you are asked."),
-    ),
-    "certificate_extended_key_usage": (
-        _("This certificate is not meant for logging in to websites."),
-        _("Try again and choose the authentication certificate if you are asked."),
-    ),
-    "certificate_policy": (
-        _("This kind of certificate is not accepted by Paraph."),
-        _("Use your Belgian eID card, or register with itsme."),
-    ),
-    "certificate_untrusted": (
-        _("Paraph does not accept cards from the authority that issued this one."),
-        _(
-            "Paraph accepts Belgian eID cards (for Belgians and foreign residents). "
-            "Otherwise, register with itsme or IDnow."
-        ),
-    ),
-    "certificate_no_national_number": (
-        _("The certificate on your card has no national register number."),
-        _("Call the contact centre: they will help you register."),
-    ),
-    "certificate_revoked": (
-        _("Your eID card has been revoked (reported lost or stolen, or replaced)."),
-        _("If you have a newer card, use it. Otherwise, ask your municipality or use itsme."),
-    ),
-    "certificate_status_unknown": (
-        _("The authority that issued your card does not know this card."),
-        _("Call the contact centre: they will help you."),
-    ),
-    "ocsp_unavailable": (
-        _("We cannot check your card right now: the Belgian card check service does not answer."),
-        _("Try again in a few minutes, or register with itsme."),
-    ),
-    "ocsp_invalid": (
-        _("We cannot check your card right now: the card check service's answer is not valid."),
-        _("Try again in a few minutes, or register with itsme."),
-    ),
-    "signature_invalid": (
-        _("Your card's signature does not match this log-in."),
-        _(
-            "Start again from this page, in the same window. Never log in through a link "
-            "or page that someone sent you."
-        ),
-    ),
-}
-
-
-class WebEidError(IdentityError):
-    """A refused token. ``code`` names the check that failed (for logs and
-    tests); ``message`` says what happened then what to do next
-    (``reason`` and ``next_step`` separately), translated when shown, safe
-    to show the person; ``detail`` is for logs only."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        reason, next_step = MESSAGES[code]
-        # Lazy: translated into the person's language when it is shown.
-        message: Any = format_lazy("{} {}", reason, next_step)
-        super().__init__(code, message)
-        self.reason = reason
-        self.next_step = next_step
-        self.detail = detail
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.detail}" if self.detail else self.code
-
 
 # --- Challenge -------------------------------------------------------------
 
@@ -197,70 +91,6 @@ def challenge_take(session: Any, *, now: datetime | None = None) -> str:
     if _now(now) - issued_at > CHALLENGE_TTL or _now(now) < issued_at:
         raise WebEidError("challenge_expired", f"issued at {issued_at.isoformat()}")
     return str(stored["nonce"])
-
-
-# --- Configuration and result -----------------------------------------------
-
-
-def origin_from_url(url: str) -> str:
-    """The Web origin of ``url`` as a browser writes it: ``scheme://host``
-    plus the port unless it is the scheme's default, no trailing slash."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) address: {url!r}")
-    host = parts.hostname.lower()
-    if ":" in host:  # IPv6
-        host = f"[{host}]"
-    port = parts.port
-    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
-def certificates_load(paths: Iterable[str | Path]) -> tuple[x509.Certificate, ...]:
-    """Every certificate in the given files (PEM, possibly several per file,
-    or DER); a file that cannot be read is a configuration error."""
-    found: list[x509.Certificate] = []
-    for path in paths:
-        try:
-            data = Path(path).read_bytes()
-            if b"-----BEGIN CERTIFICATE-----" in data:
-                found.extend(x509.load_pem_x509_certificates(data))
-            else:
-                found.append(x509.load_der_x509_certificate(data))
-        except (OSError, ValueError) as exc:
-            raise ImproperlyConfigured(f"cannot read the eID CA certificate {path}: {exc}") from exc
-    return tuple(found)
-
-
-@dataclass(frozen=True)
-class WebEidConfig:
-    """How tokens are validated.
-
-    ``origin``: Paraph's origin (``https://paraph.example.be``).
-    ``trusted_cas``: the CAs whose cards may log in (Belgium's citizen and
-    foreigner CAs); an OCSP responder's certificate must be issued by one
-    of them too, so the root that issues Belgium's responder certificate
-    may be listed as well. ``ocsp_url``: ask this responder instead of the
-    one named in the certificate (AIA). ``disallowed_policies``: certificate
-    policy OIDs that are refused."""
-
-    origin: str
-    trusted_cas: tuple[x509.Certificate, ...]
-    disallowed_policies: frozenset[str] = frozenset()
-    ocsp: bool = True
-    ocsp_url: str | None = None
-    ocsp_timeout: float = 5.0
-    ocsp_max_age: timedelta = timedelta(minutes=2)
-    ocsp_time_skew: timedelta = timedelta(minutes=15)
-    ocsp_nonce: bool = True
-
-    def __post_init__(self) -> None:
-        if origin_from_url(self.origin) != self.origin:
-            raise ValueError(f"origin must be scheme://host[:port], not {self.origin!r}")
-        if not self.trusted_cas:
-            raise ValueError("at least one trusted CA certificate is needed")
 
 
 @dataclass(frozen=True)
@@ -444,16 +274,6 @@ def _check_policies(certificate: x509.Certificate, disallowed: frozenset[str]) -
             raise WebEidError("certificate_policy", policy.policy_identifier.dotted_string)
 
 
-def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if certificate.issuer != issuer.subject:
-        return False
-    try:
-        certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
-        return False
-    return True
-
-
 def _is_ca(certificate: x509.Certificate) -> bool:
     try:
         return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
@@ -465,7 +285,7 @@ def _trusted_issuer(
     certificate: x509.Certificate, trusted: tuple[x509.Certificate, ...], now: datetime
 ) -> x509.Certificate:
     for ca in trusted:
-        if not _issued_by(certificate, ca):
+        if not issued_by(certificate, ca):
             continue
         if not _is_ca(ca):
             raise WebEidError("certificate_untrusted", "the issuer is not a CA")
@@ -540,180 +360,23 @@ def _identity(certificate: x509.Certificate, issuer: x509.Certificate) -> EidIde
     )
 
 
-# --- OCSP -----------------------------------------------------------------------
-
-
-def ocsp_url(certificate: x509.Certificate) -> str | None:
-    """The OCSP responder named in the certificate's AIA extension."""
-    try:
-        aia = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    except x509.ExtensionNotFound:
-        return None
-    for description in aia:
-        if description.access_method == x509.AuthorityInformationAccessOID.OCSP and isinstance(
-            description.access_location, x509.UniformResourceIdentifier
-        ):
-            return description.access_location.value
-    return None
-
-
-def ocsp_check(
-    certificate: x509.Certificate,
-    issuer: x509.Certificate,
-    *,
-    config: WebEidConfig,
-    now: datetime,
-) -> None:
-    """Ask the card's OCSP responder whether ``certificate`` is good.
-
-    Refuses a revoked card (``certificate_revoked``) and one the responder
-    does not know (``certificate_status_unknown``); a responder that does
-    not answer, in time or at all, gives ``ocsp_unavailable``; an answer
-    that cannot be trusted (bad signature, unauthorised signer, another
-    certificate, a missing or different nonce, too old) ``ocsp_invalid``.
-    """
-    url = config.ocsp_url or ocsp_url(certificate)
-    if not url:
-        raise WebEidError("ocsp_invalid", "no OCSP address in the certificate")
-    builder = ocsp.OCSPRequestBuilder().add_certificate(certificate, issuer, hashes.SHA1())  # noqa: S303 - CertID hash, what responders expect
-    nonce = secrets.token_bytes(32)
-    if config.ocsp_nonce:
-        builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
-    request = builder.build()
-    try:
-        answer = httpx.post(
-            url,
-            content=request.public_bytes(serialization.Encoding.DER),
-            headers={"Content-Type": "application/ocsp-request"},
-            timeout=config.ocsp_timeout,
-            follow_redirects=False,
-        )
-    except httpx.HTTPError as exc:
-        raise WebEidError("ocsp_unavailable", f"{url}: {exc.__class__.__name__}") from exc
-    if answer.status_code != 200:
-        raise WebEidError("ocsp_unavailable", f"{url}: HTTP {answer.status_code}")
-    try:
-        response = ocsp.load_der_ocsp_response(answer.content)
-    except ValueError as exc:
-        raise WebEidError("ocsp_invalid", f"{url}: unreadable response") from exc
-    status_name = response.response_status.name
-    if response.response_status in (
-        ocsp.OCSPResponseStatus.TRY_LATER,
-        ocsp.OCSPResponseStatus.INTERNAL_ERROR,
-    ):
-        raise WebEidError("ocsp_unavailable", f"{url}: {status_name}")
-    if response.response_status == ocsp.OCSPResponseStatus.UNAUTHORIZED:
-        # The responder will not speak for this certificate: its CA does not know it.
-        raise WebEidError("certificate_status_unknown", f"{url}: {status_name}")
-    if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
-        raise WebEidError("ocsp_invalid", f"{url}: {status_name}")
-    _ocsp_verify(response, request, issuer, config=config, now=now, nonce=nonce)
-    status = response.certificate_status
-    if status == ocsp.OCSPCertStatus.REVOKED:
-        raise WebEidError("certificate_revoked", f"since {response.revocation_time_utc}")
-    if status != ocsp.OCSPCertStatus.GOOD:
-        raise WebEidError("certificate_status_unknown", url)
-
-
-def _ocsp_verify(
-    response: ocsp.OCSPResponse,
-    request: ocsp.OCSPRequest,
-    issuer: x509.Certificate,
-    *,
-    config: WebEidConfig,
-    now: datetime,
-    nonce: bytes,
-) -> None:
-    # RFC 6960, 3.2: the response is about the certificate asked for...
-    singles = list(response.responses)
-    if len(singles) != 1:
-        raise WebEidError("ocsp_invalid", f"{len(singles)} responses instead of one")
-    single = singles[0]
-    if (
-        single.serial_number != request.serial_number
-        or single.issuer_key_hash != request.issuer_key_hash
-        or single.issuer_name_hash != request.issuer_name_hash
-    ):
-        raise WebEidError("ocsp_invalid", "the response is about another certificate")
-    # ... signed by the CA itself or by a responder a trusted CA authorised...
-    responder = _ocsp_responder(response, issuer, config.trusted_cas, now)
-    try:
-        _verify_signed(
-            responder.public_key(),
-            response.signature,
-            response.tbs_response_bytes,
-            response.signature_hash_algorithm,
-        )
-    except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise WebEidError("ocsp_invalid", "bad response signature") from exc
-    # ... recent enough ...
-    this_update = single.this_update_utc
-    if this_update > now + config.ocsp_time_skew:
-        raise WebEidError("ocsp_invalid", f"thisUpdate {this_update} is in the future")
-    if this_update < now - config.ocsp_max_age:
-        raise WebEidError("ocsp_invalid", f"thisUpdate {this_update} is too old")
-    next_update = single.next_update_utc
-    if next_update is not None and (
-        next_update < now - config.ocsp_time_skew or next_update < this_update
-    ):
-        raise WebEidError("ocsp_invalid", f"nextUpdate {next_update} is in the past")
-    # ... and not a replay.
-    if config.ocsp_nonce:
-        try:
-            echoed = response.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
-        except x509.ExtensionNotFound:
-            raise WebEidError("ocsp_invalid", "no nonce in the response") from None
-        if echoed != nonce:
-            raise WebEidError("ocsp_invalid", "the response's nonce differs")
-
-
-def _ocsp_responder(
-    response: ocsp.OCSPResponse,
-    issuer: x509.Certificate,
-    trusted: tuple[x509.Certificate, ...],
-    now: datetime,
-) -> x509.Certificate:
-    """The certificate whose key signed the response: the card's CA, or a
-    delegated responder issued by a trusted CA, valid now, for OCSP signing."""
-    if _responder_is(response, issuer):
-        return issuer
-    for candidate in response.certificates:
-        if not _responder_is(response, candidate):
-            continue
-        if not candidate.not_valid_before_utc <= now <= candidate.not_valid_after_utc:
-            raise WebEidError("ocsp_invalid", "the responder's certificate is not valid now")
-        try:
-            eku = candidate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-        except x509.ExtensionNotFound:
-            raise WebEidError("ocsp_invalid", "the responder may not sign OCSP") from None
-        if ExtendedKeyUsageOID.OCSP_SIGNING not in eku:
-            raise WebEidError("ocsp_invalid", "the responder may not sign OCSP")
-        if not any(_issued_by(candidate, ca) for ca in trusted):
-            raise WebEidError("ocsp_invalid", "the responder is not issued by a trusted CA")
-        return candidate
-    raise WebEidError("ocsp_invalid", "unknown responder")
-
-
-def _responder_is(response: ocsp.OCSPResponse, certificate: x509.Certificate) -> bool:
-    if response.responder_name is not None:
-        return response.responder_name == certificate.subject
-    # RFC 6960's KeyHash is SHA-1 over the subjectPublicKey bits, as is
-    # RFC 5280's first method of deriving a key identifier.
-    key_hash = x509.SubjectKeyIdentifier.from_public_key(certificate.public_key()).digest
-    return response.responder_key_hash == key_hash
-
-
-def _verify_signed(
-    public_key: Any,
-    signature: bytes,
-    data: bytes,
-    hash_algorithm: hashes.HashAlgorithm | None,
-) -> None:
-    if isinstance(public_key, rsa.RSAPublicKey) and hash_algorithm is not None:
-        public_key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
-    elif isinstance(public_key, ec.EllipticCurvePublicKey) and hash_algorithm is not None:
-        public_key.verify(signature, data, ec.ECDSA(hash_algorithm))
-    elif isinstance(public_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-        public_key.verify(signature, data)
-    else:
-        raise UnsupportedAlgorithm("unsupported OCSP signature")
+# What callers use (the configuration and refusals live in ``config`` and
+# ``refusals``, the card's status in ``ocsp``; they are named here too).
+__all__ = [
+    "ALGORITHMS",
+    "CHALLENGE_TTL",
+    "MESSAGES",
+    "SESSION_KEY",
+    "AuthToken",
+    "EidIdentity",
+    "WebEidConfig",
+    "WebEidError",
+    "certificates_load",
+    "challenge_issue",
+    "challenge_take",
+    "ocsp_check",
+    "ocsp_url",
+    "origin_from_url",
+    "token_parse",
+    "token_validate",
+]
