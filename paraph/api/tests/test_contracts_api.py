@@ -337,7 +337,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(api, monkeypatch
     def boom(**kwargs):
         raise RuntimeError("secret internals: password=hunter2")
 
-    monkeypatch.setattr("paraph.api.api.contract_list_for_sender", boom)
+    monkeypatch.setattr("paraph.api.routers.contracts.contract_list_for_sender", boom)
 
     response = api.get("/api/contracts")
 

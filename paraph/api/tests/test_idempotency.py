@@ -102,7 +102,7 @@ def test_a_crash_releases_the_key(api, pdf, clock, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("paraph.api.api.contract_create", boom)
+    monkeypatch.setattr("paraph.api.routers.contracts.contract_create", boom)
     assert _create(api, contract_json(pdf)).status_code == 500
     monkeypatch.undo()
 

@@ -39,19 +39,19 @@ def _kill(monkeypatch, where):
     """The web process dies at ``where`` (SystemExit, which Django does not
     catch); after a SIGKILL nothing runs, so the key is not released either."""
     monkeypatch.setattr(where, _killed)
-    monkeypatch.setattr("paraph.api.api.idempotency_release", lambda **kwargs: None)
+    monkeypatch.setattr("paraph.api.common.idempotency_release", lambda **kwargs: None)
 
 
 def _killed_after_commit(monkeypatch):
     """Killed once the creation committed, before its answer was kept."""
-    _kill(monkeypatch, "paraph.api.api.idempotency_finish")
+    _kill(monkeypatch, "paraph.api.common.idempotency_finish")
 
 
 def test_a_key_whose_request_died_before_creating_is_taken_over_after_the_lease(
     api, pdf, clock, lease, monkeypatch
 ):
     body = contract_json(pdf)
-    _kill(monkeypatch, "paraph.api.api.contract_create")
+    _kill(monkeypatch, "paraph.api.routers.contracts.contract_create")
     with pytest.raises(SystemExit):
         _create(api, body)
     monkeypatch.undo()

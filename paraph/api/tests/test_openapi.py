@@ -67,3 +67,33 @@ def test_the_problems_page_explains_each_type(client):
     response = client.get("/api/problems")
     assert response.status_code == 200
     assert 'id="idempotency_key_reused"' in response.content.decode()
+
+
+def test_the_operation_ids_stay_those_clients_were_generated_from(client):
+    """Clients generated from the document name their methods after the
+    operation ids: moving an operation to another module must not rename
+    it (django-ninja derives the ids from the module by default)."""
+    paths = client.get("/api/openapi.json").json()["paths"]
+    ids = {operation["operationId"] for path in paths.values() for operation in path.values()}
+
+    assert ids == {
+        f"paraph_api_api_{name}"
+        for name in (
+            "contracts_create",
+            "contracts_list",
+            "contracts_get",
+            "contracts_revoke",
+            "contracts_reoffer",
+            "contracts_signed_pdf",
+            "contracts_document_pdf",
+            "contracts_evidence",
+            "contracts_evidence_pdf",
+            "batches_create",
+            "batches_get",
+            "webhooks_list",
+            "webhooks_create",
+            "webhooks_disable",
+            "webhooks_deliveries",
+            "webhooks_replay",
+        )
+    }

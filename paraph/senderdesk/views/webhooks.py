@@ -19,6 +19,12 @@ from paraph.senderdesk.forms import (
 )
 from paraph.senderdesk.views.access import DELIVERIES_PER_PAGE, page_context, sender_required
 from paraph.senders.models import WebhookDelivery, WebhookEndpoint
+from paraph.senders.selectors import (
+    webhook_delivery_get_for_sender,
+    webhook_delivery_list,
+    webhook_endpoint_get_for_sender,
+    webhook_endpoint_list_for_sender,
+)
 from paraph.senders.services import (
     SenderError,
     webhook_delivery_replay,
@@ -77,7 +83,7 @@ def webhooks(request: HttpRequest) -> HttpResponse:
         page_context(
             request,
             form=form,
-            endpoints=WebhookEndpoint.objects.filter(sender=request.sender),  # type: ignore[attr-defined]
+            endpoints=webhook_endpoint_list_for_sender(sender_id=request.sender.pk),  # type: ignore[attr-defined]
             secret=secret or (request.sender.webhook_secret if reveal else ""),  # type: ignore[attr-defined]
         ),
         status=status,
@@ -87,13 +93,13 @@ def webhooks(request: HttpRequest) -> HttpResponse:
 
 
 def _get_endpoint(request: HttpRequest, endpoint_id: Any) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.filter(
-        sender=request.sender,  # type: ignore[attr-defined]
-        public_id=endpoint_id,
-    ).first()
-    if endpoint is None:
-        raise Http404
-    return endpoint
+    try:
+        return webhook_endpoint_get_for_sender(
+            sender_id=request.sender.pk,  # type: ignore[attr-defined]
+            public_id=endpoint_id,
+        )
+    except WebhookEndpoint.DoesNotExist:
+        raise Http404 from None
 
 
 @sender_required(admin=True)
@@ -102,7 +108,7 @@ def webhook_detail(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
     """The endpoint's delivery log, newest first."""
     endpoint = _get_endpoint(request, endpoint_id)
     page = Paginator(
-        endpoint.deliveries.select_related("replay_of").order_by("-created_at", "-pk"),
+        webhook_delivery_list(endpoint=endpoint),
         DELIVERIES_PER_PAGE,
     ).get_page(request.GET.get("page"))
     return render(
@@ -141,13 +147,13 @@ def webhook_toggle(request: HttpRequest, endpoint_id: Any) -> HttpResponse:
 @sender_required(admin=True)
 @require_POST
 def webhook_replay(request: HttpRequest, delivery_id: Any) -> HttpResponse:
-    delivery = (
-        WebhookDelivery.objects.select_related("endpoint")
-        .filter(endpoint__sender=request.sender, public_id=delivery_id)  # type: ignore[attr-defined]
-        .first()
-    )
-    if delivery is None:
-        raise Http404
+    try:
+        delivery = webhook_delivery_get_for_sender(
+            sender_id=request.sender.pk,  # type: ignore[attr-defined]
+            public_id=delivery_id,
+        )
+    except WebhookDelivery.DoesNotExist:
+        raise Http404 from None
     try:
         webhook_delivery_replay(
             delivery=delivery,
