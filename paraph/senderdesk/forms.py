@@ -270,7 +270,7 @@ class SalesContactForm(HoneypotForm):
     )
 
     def clean_enterprise_number(self) -> str:
-        from paraph.senders.services import enterprise_number_normalize
+        from paraph.core.belgium import enterprise_number_normalize
 
         value = self.cleaned_data.get("enterprise_number", "")
         if not value:

@@ -14,14 +14,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from paraph.audit.backoffice import AuditedModelAdmin
+from paraph.core.belgium import enterprise_number_normalize
 from paraph.core.context import Context
 from paraph.core.sealing import seal
 from paraph.senders.models import ApiKey, Sender, SenderMembership, WebhookDelivery, WebhookEndpoint
-from paraph.senders.services import (
-    api_key_revoke,
-    enterprise_number_normalize,
-    webhook_secret_generate,
-)
+from paraph.senders.services import api_key_revoke, webhook_secret_generate
 
 
 class SenderForm(forms.ModelForm):

@@ -30,7 +30,7 @@ def test_a_contract_sent_while_the_queue_is_down_is_sent_and_its_mail_leaves_lat
 ):
     settings.WORK_LEASE_SECONDS = 120
     # An address that passes the URL check; it is never called here.
-    monkeypatch.setattr("paraph.senders.services.webhook_url_clean", lambda url: url)
+    monkeypatch.setattr("paraph.senders.services.endpoints.webhook_url_clean", lambda url: url)
     webhook_endpoint_create(
         sender=sender, url="https://hooks.example.be/paraph", events=["contract.sent"], actor=None
     )

@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from paraph.audit.models import AuditEvent
+from paraph.core.belgium import enterprise_number_normalize
 from paraph.senders.models import Sender, SenderMembership
 from paraph.senders.services import (
-    enterprise_number_normalize,
     sender_create,
     sender_member_add,
     sender_member_remove,

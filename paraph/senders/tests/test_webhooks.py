@@ -284,7 +284,7 @@ def test_outside_sandbox_a_delivery_goes_to_the_address_it_checked(
 ):
     """The host is resolved once, checked, and connected to by address: a
     second DNS answer (rebinding to an internal address) is never used."""
-    import paraph.senders.services as services
+    import paraph.senders.services.endpoints as services
 
     port = receiver.url.split(":")[2].split("/")[0]
     endpoint = webhook_endpoint_create(
