@@ -93,3 +93,11 @@ def test_an_activation_link_does_not_open_a_contract_and_vice_versa(contract, en
     response = en_client.get(f"/adminbox/contracts/{token}/")
     assert response.status_code == 404
     assert "This link does not work" in response.content.decode()
+
+
+def test_the_e_mails_links_only_answer_get_and_are_never_cached(client):
+    """A link from an e-mail is followed, never posted to; its answer (a
+    page about someone's activation or contract) is never kept by a cache."""
+    for path in ("/adminbox/activate/a-token/", "/adminbox/contracts/a-token/"):
+        assert client.post(path).status_code == 405, path
+        assert "no-cache" in client.get(path).get("Cache-Control", ""), path
