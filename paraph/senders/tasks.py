@@ -8,13 +8,13 @@ import httpx
 from django.conf import settings
 from django_tasks import task
 
-from paraph.senders.services import (
-    SenderError,
+from paraph.senders.services.common import SenderError
+from paraph.senders.services.deliveries import (
     webhook_deliveries_retry_due,
     webhook_delivery_claim,
     webhook_delivery_record,
-    webhook_destination_resolve,
 )
+from paraph.senders.services.endpoints import webhook_destination_resolve
 from paraph.senders.signatures import HEADER, signature_header
 
 USER_AGENT = "Paraph-Webhooks/1"

@@ -45,6 +45,12 @@ from paraph.contracts.services.common import (
     contract_company_data,
     contract_webhook_data,
 )
+from paraph.contracts.services.creating import (
+    REOFFERABLE_CLOSED,
+    contract_can_reoffer,
+    contract_create,
+    contract_reoffer,
+)
 from paraph.contracts.services.data import (
     ContractData,
     RecipientData,
@@ -70,16 +76,11 @@ from paraph.contracts.services.errors import (
     ShortLinkRateLimited,
 )
 from paraph.contracts.services.lifecycle import (
-    REOFFERABLE_CLOSED,
-    contract_can_reoffer,
-    contract_create,
     contract_download_record,
     contract_expire,
     contract_open,
     contract_refuse,
-    contract_reoffer,
     contract_revoke,
-    contract_send,
     contracts_expire_due,
 )
 from paraph.contracts.services.links import (
@@ -101,6 +102,9 @@ from paraph.contracts.services.recipients import (
     contracts_move,
     contracts_move_locked,
     recipient_alias_add,
+)
+from paraph.contracts.services.sending import (
+    contract_send,
 )
 from paraph.contracts.services.signing import (
     EVIDENCE_STEPS,

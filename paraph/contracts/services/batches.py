@@ -23,6 +23,7 @@ from paraph.audit.services import audit_record
 from paraph.contracts.inputs import ContractIn
 from paraph.contracts.models import BatchStatus, BulkBatch, BulkItem, BulkItemStatus
 from paraph.contracts.services.common import actor_label, bulk_item_done, bulk_item_take
+from paraph.contracts.services.creating import contract_create
 from paraph.contracts.services.data import ContractData, pydantic_errors, recipient_shape_problems
 from paraph.contracts.services.errors import (
     BulkItemTaken,
@@ -30,7 +31,6 @@ from paraph.contracts.services.errors import (
     ContractInvalid,
     FieldError,
 )
-from paraph.contracts.services.lifecycle import contract_create
 from paraph.core.context import SYSTEM, Context
 from paraph.core.outbox import enqueue_on_commit, enqueue_safely, lease_until, resource_created
 from paraph.core.storage import files_removed_on_failure
