@@ -31,6 +31,7 @@ from paraph.accounts.services import (
     code_verify,
     login_failure_count,
     login_recorded,
+    phone_taken_error,
 )
 from paraph.audit.services import audit_record
 from paraph.contracts.models import AccessLink
@@ -74,20 +75,6 @@ class ActivationStep:
     tries_left: int = 0
     retry_after: int = 0
     locked_until: datetime | None = None
-
-
-def _phone_taken() -> ValidationError:
-    return ValidationError(
-        {
-            "phone": ValidationError(
-                gettext(
-                    "This phone number belongs to another person. Each person needs their "
-                    "own number. Give your own number, or call the contact centre."
-                ),
-                code="taken",
-            )
-        }
-    )
 
 
 def adminbox_activation_code_send(
@@ -248,7 +235,7 @@ def adminbox_activate(
             with transaction.atomic():
                 locked.save(update_fields=fields)
         except IntegrityError as exc:  # the number was taken meanwhile
-            raise _phone_taken() from exc
+            raise phone_taken_error() from exc
         audit_record(
             name="adminbox.activation.activated",
             actor=locked,

@@ -58,6 +58,7 @@ from paraph.accounts.services.people import (
     person_create,
     person_set_language,
     person_unlock,
+    phone_taken_error,
 )
 
 __all__ = [
@@ -102,6 +103,7 @@ __all__ = [
     "person_logout_everywhere",
     "person_set_language",
     "person_unlock",
+    "phone_taken_error",
     "staff_login_code_check",
     "staff_login_start",
 ]

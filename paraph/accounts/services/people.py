@@ -289,6 +289,23 @@ def _email_taken() -> str:
     )
 
 
+def phone_taken_error(field: str = "phone") -> ValidationError:
+    """What a person reads when the mobile number they gave is another
+    account's: at registration, for a new phone, at the adminbox's
+    activation (one wording everywhere). Staff read :func:`_phone_taken`."""
+    return ValidationError(
+        {
+            field: ValidationError(
+                gettext(
+                    "This mobile number is already used by another account: every account "
+                    "needs its own number. Give another number, or call the contact centre."
+                ),
+                code="taken",
+            )
+        }
+    )
+
+
 def _phone_taken() -> str:
     return gettext("This phone number belongs to another person.")
 

@@ -36,7 +36,6 @@ from paraph.identity.services.common import (
 )
 from paraph.identity.services.contact import (
     email_taken_error,
-    phone_taken_error,
     registration_email_code_check,
     registration_email_code_resend,
     registration_email_code_send,
@@ -118,7 +117,6 @@ __all__ = [
     "person_email_change_self",
     "person_is_registered",
     "person_phone_rebind",
-    "phone_taken_error",
     "registered_with_identity",
     "registration_attempt_prune",
     "registration_cancel",

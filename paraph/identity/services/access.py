@@ -19,10 +19,11 @@ from paraph.accounts.services import (
     code_proves,
     code_verify,
     person_contact_set,
+    phone_taken_error,
 )
 from paraph.core.belgium import phone_mask
 from paraph.core.context import Context
-from paraph.identity.services.contact import email_taken_error, phone_taken_error
+from paraph.identity.services.contact import email_taken_error
 from paraph.notifications.addresses import mask_destination
 from paraph.notifications.models import SmsPurpose
 from paraph.notifications.services import email_send, sms_send

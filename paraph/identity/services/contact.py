@@ -22,6 +22,7 @@ from paraph.accounts.services import (
     code_proves,
     code_resend,
     code_verify,
+    phone_taken_error,
 )
 from paraph.audit.services import audit_record
 from paraph.core.belgium import phone_mask
@@ -47,20 +48,6 @@ def _taken_by_other(person: Person | None, attempt: RegistrationAttempt) -> bool
     if registered_with_identity(person):
         return True
     return bool(person.national_number) and person.national_number != attempt.national_number
-
-
-def phone_taken_error() -> ValidationError:
-    return ValidationError(
-        {
-            "phone": ValidationError(
-                gettext(
-                    "This mobile number is already used by another account: every account "
-                    "needs its own number. Give another number, or call the contact centre."
-                ),
-                code="taken",
-            )
-        }
-    )
 
 
 def email_taken_error() -> ValidationError:

@@ -17,16 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from paraph.accounts.feedback import code_refusal
 from paraph.accounts.models import AssuranceLevel, CodePurpose, Person
 from paraph.accounts.services import (
     CodeOutcome,
-    CodeRateLimited,
 )
 from paraph.accounts.views import safe_next
 from paraph.core.belgium import phone_mask
 from paraph.core.context import Context
-from paraph.core.http import rate_limited_response
 from paraph.identity import services
 from paraph.identity.forms import (
     CodeForm,
@@ -42,6 +39,8 @@ from paraph.identity.views.common import (
     HIGH_METHODS,
     ITSME_HOWTO_URL,
     NEW_PHONE_KEY,
+    code_ended,
+    code_sent,
     error_page,
     method_or_404,
     provider_start,
@@ -130,17 +129,18 @@ def new_phone_number(request: HttpRequest) -> HttpResponse:
     form.fields.pop("consent_other_uses")
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
-        try:
-            token = services.new_phone_code_send(
+        sent = code_sent(
+            request,
+            form,
+            lambda: services.new_phone_code_send(
                 person=person, phone=phone, context=Context.from_request(request)
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        except CodeRateLimited as exc:
-            return rate_limited_response(request, exc.retry_after)
-        else:
-            request.session[NEW_PHONE_KEY] = {**data, "phone": phone, "binding": token}
-            return redirect("identity:new_phone_code")
+            ),
+            session_key=NEW_PHONE_KEY,
+            state={**data, "phone": phone},
+            code_url="identity:new_phone_code",
+        )
+        if sent is not None:
+            return sent
     return render(
         request,
         "identity/new_phone_number.html",
@@ -180,13 +180,16 @@ def new_phone_code(request: HttpRequest) -> HttpResponse:
                 % {"phone": phone_mask(data["phone"])},
             )
             return redirect(settings.LOGIN_REDIRECT_URL)
-        ended = code_refusal(form, check)
-        if ended:
-            request.session[NEW_PHONE_KEY] = {
-                k: v for k, v in data.items() if k not in ("binding", "phone")
-            }
-            messages.error(request, ended)
-            return redirect("identity:new_phone_number")
+        ended = code_ended(
+            request,
+            form,
+            check,
+            session_key=NEW_PHONE_KEY,
+            restart="identity:new_phone_number",
+            keep={k: v for k, v in data.items() if k not in ("binding", "phone")},
+        )
+        if ended is not None:
+            return ended
     return code_page(
         request,
         form=form,
@@ -218,21 +221,18 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form.fields["email"].label = _("New e-mail address")
     if high and request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["email"]
-        try:
-            token = services.email_change_code_send(
+        sent = code_sent(
+            request,
+            form,
+            lambda: services.email_change_code_send(
                 person=person, new_email=new_email, context=Context.from_request(request)
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        except CodeRateLimited as exc:
-            return rate_limited_response(request, exc.retry_after)
-        else:
-            request.session[EMAIL_CHANGE_KEY] = {
-                "person": person.pk,
-                "email": new_email,
-                "binding": token,
-            }
-            return redirect("identity:email_change_code")
+            ),
+            session_key=EMAIL_CHANGE_KEY,
+            state={"person": person.pk, "email": new_email},
+            code_url="identity:email_change_code",
+        )
+        if sent is not None:
+            return sent
     session = identity_session(request)
     return render(
         request,
@@ -279,11 +279,11 @@ def email_change_code(request: HttpRequest) -> HttpResponse:
                 request, _("Your e-mail address is now %(email)s.") % {"email": person.email}
             )
             return redirect("accounts:security")
-        ended = code_refusal(form, check)
-        if ended:
-            request.session.pop(EMAIL_CHANGE_KEY, None)
-            messages.error(request, ended)
-            return redirect("identity:email_change")
+        ended = code_ended(
+            request, form, check, session_key=EMAIL_CHANGE_KEY, restart="identity:email_change"
+        )
+        if ended is not None:
+            return ended
     return code_page(
         request,
         form=form,

@@ -5,16 +5,20 @@ answers every step gives."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from paraph.accounts.feedback import resend_feedback
-from paraph.accounts.services import (
-    CodeResend,
-)
+from paraph.accounts.feedback import code_refusal, resend_feedback
+from paraph.accounts.services import CodeCheck, CodeRateLimited, CodeResend
+from paraph.core.http import rate_limited_response
 from paraph.identity.methods import method_enabled
 from paraph.identity.models import IdentityMethod
 from paraph.identity.providers import (
@@ -115,3 +119,50 @@ def code_resent_message(request: HttpRequest, result: CodeResend) -> HttpRespons
     return resend_feedback(
         request, result, ended=_("No new code can be sent for this attempt. Start this step again.")
     )
+
+
+def code_sent(
+    request: HttpRequest,
+    form: forms.Form,
+    send: Callable[[], str],
+    *,
+    session_key: str,
+    state: dict[str, Any],
+    code_url: str,
+) -> HttpResponse | None:
+    """Send the code that proves what ``form`` holds (a phone, an address):
+    then the browser keeps ``state`` with the code's binding and goes to
+    ``code_url``. A refused value is the form's error (``None``: the form
+    is shown again)."""
+    try:
+        token = send()
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    except CodeRateLimited as exc:
+        return rate_limited_response(request, exc.retry_after)
+    request.session[session_key] = {**state, "binding": token}
+    return redirect(code_url)
+
+
+def code_ended(
+    request: HttpRequest,
+    form: forms.Form,
+    check: CodeCheck,
+    *,
+    session_key: str,
+    restart: str,
+    keep: dict[str, Any] | None = None,
+) -> HttpResponse | None:
+    """A wrong code is the form's error (``None``); a code that can no
+    longer be used (too many tries, expired) sends the person back to
+    ``restart``, the browser keeping only ``keep`` of the step."""
+    ended = code_refusal(form, check)
+    if not ended:
+        return None
+    if keep is None:
+        request.session.pop(session_key, None)
+    else:
+        request.session[session_key] = keep
+    messages.error(request, ended)
+    return redirect(restart)

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,18 +17,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from paraph.accounts.feedback import code_refusal
 from paraph.accounts.models import CodePurpose
 from paraph.accounts.selectors import code_resend_wait
 from paraph.accounts.services import (
     CodeOutcome,
-    CodeRateLimited,
     CodeResend,
 )
 from paraph.accounts.views import safe_next
 from paraph.core.belgium import phone_mask
 from paraph.core.context import Context
-from paraph.core.http import rate_limited_response
 from paraph.identity import services
 from paraph.identity.forms import (
     AddressForm,
@@ -48,7 +44,9 @@ from paraph.identity.views.common import (
     EMAIL_CODE_KEY,
     PHONE_CODE_KEY,
     REGISTRATION_NEXT_KEY,
+    code_ended,
     code_resent_message,
+    code_sent,
     error_page,
 )
 
@@ -290,20 +288,21 @@ def register_phone(request: HttpRequest) -> HttpResponse:
     initial = {"phone": attempt.phone or attempt.claims.get("phone") or known or ""}
     form = PhoneForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            token = services.registration_phone_code_send(
+        sent = code_sent(
+            request,
+            form,
+            lambda: services.registration_phone_code_send(
                 attempt=attempt,
                 phone=form.cleaned_data["phone"],
                 consent=form.cleaned_data["consent_other_uses"],
                 context=Context.from_request(request),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        except CodeRateLimited as exc:
-            return rate_limited_response(request, exc.retry_after)
-        else:
-            request.session[PHONE_CODE_KEY] = {"attempt": str(attempt.pk), "binding": token}
-            return redirect("identity:register_phone_code")
+            ),
+            session_key=PHONE_CODE_KEY,
+            state={"attempt": str(attempt.pk)},
+            code_url="identity:register_phone_code",
+        )
+        if sent is not None:
+            return sent
     return render(request, "identity/phone.html", {"form": form, "steps": registration_steps(2)})
 
 
@@ -363,11 +362,11 @@ def register_phone_code(request: HttpRequest) -> HttpResponse:
             request.session.pop(PHONE_CODE_KEY, None)
             messages.success(request, _("Your mobile phone number is verified."))
             return redirect("identity:register_email")
-        ended = code_refusal(form, check)
-        if ended:
-            request.session.pop(PHONE_CODE_KEY, None)
-            messages.error(request, ended)
-            return redirect("identity:register_phone")
+        ended = code_ended(
+            request, form, check, session_key=PHONE_CODE_KEY, restart="identity:register_phone"
+        )
+        if ended is not None:
+            return ended
     return code_page(
         request,
         form=form,
@@ -406,19 +405,20 @@ def register_email(request: HttpRequest) -> HttpResponse:
     initial = {"email": attempt.email or attempt.claims.get("email") or known or ""}
     form = EmailForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            token = services.registration_email_code_send(
+        sent = code_sent(
+            request,
+            form,
+            lambda: services.registration_email_code_send(
                 attempt=attempt,
                 email=form.cleaned_data["email"],
                 context=Context.from_request(request),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        except CodeRateLimited as exc:
-            return rate_limited_response(request, exc.retry_after)
-        else:
-            request.session[EMAIL_CODE_KEY] = {"attempt": str(attempt.pk), "binding": token}
-            return redirect("identity:register_email_code")
+            ),
+            session_key=EMAIL_CODE_KEY,
+            state={"attempt": str(attempt.pk)},
+            code_url="identity:register_email_code",
+        )
+        if sent is not None:
+            return sent
     return render(
         request,
         "identity/email.html",
@@ -468,11 +468,11 @@ def register_email_code(request: HttpRequest) -> HttpResponse:
             return redirect(
                 safe_next(request, next_url) if next_url else settings.LOGIN_REDIRECT_URL
             )
-        ended = code_refusal(form, check)
-        if ended:
-            request.session.pop(EMAIL_CODE_KEY, None)
-            messages.error(request, ended)
-            return redirect("identity:register_email")
+        ended = code_ended(
+            request, form, check, session_key=EMAIL_CODE_KEY, restart="identity:register_email"
+        )
+        if ended is not None:
+            return ended
     return code_page(
         request,
         form=form,
