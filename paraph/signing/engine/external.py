@@ -40,11 +40,9 @@ from paraph.signing.engine.longterm import extend_signed
 from paraph.signing.engine.options import EngineConfig, Level, SignOptions, Trust
 from paraph.signing.engine.reading import check_document, check_not_locked
 from paraph.signing.engine.runtime import release_contexts, run
-from paraph.signing.engine.stamp import claims_pdfa, plan_slots
+from paraph.signing.engine.stamp import plan_signature
 from paraph.signing.engine.writer import (
     map_pyhanko_errors,
-    signature_field_name,
-    signature_metadata,
 )
 from paraph.signing.exceptions import (
     CertificateRejected,
@@ -95,17 +93,8 @@ async def async_prepare_external(
     registry = SimpleCertificateStore.from_certs([load_cert(c, "chain certificate") for c in chain])
     md = digest_algorithm_for(cert)
     placeholder = signers.ExternalSigner(cert, registry, signature_value=signature_size(cert))
-    meta = signature_metadata(
-        options, md_algorithm=md, field_name=signature_field_name(reader, options)
-    )
-    plan = plan_slots(
-        reader,
-        meta,
-        options,
-        signer=placeholder,
-        timestamper=cached_timestamper(config.timestamp_authority),
-        certified=certified,
-        archival=claims_pdfa(reader),
+    plan = plan_signature(
+        reader, options, config, signer=placeholder, md_algorithm=md, certified=certified
     )
     try:
         prepared, _tbs, output = await plan.pdf_signer.async_digest_doc_for_signing(

@@ -23,11 +23,9 @@ from paraph.signing.engine.longterm import extend_signed
 from paraph.signing.engine.options import EngineConfig, SignOptions, Trust
 from paraph.signing.engine.reading import check_document, check_not_locked
 from paraph.signing.engine.runtime import release_contexts, run
-from paraph.signing.engine.stamp import claims_pdfa, plan_slots
+from paraph.signing.engine.stamp import plan_signature
 from paraph.signing.engine.writer import (
     map_pyhanko_errors,
-    signature_field_name,
-    signature_metadata,
 )
 from paraph.signing.metrics import signature_observed
 from paraph.signing.providers import SigningKey
@@ -50,17 +48,8 @@ async def async_sign_pdf(
     level = options.level or config.level
     signer = cached_signer(key)
     md = digest_algorithm_for(signer.signing_cert)
-    meta = signature_metadata(
-        options, md_algorithm=md, field_name=signature_field_name(reader, options)
-    )
-    plan = plan_slots(
-        reader,
-        meta,
-        options,
-        signer=signer,
-        timestamper=cached_timestamper(config.timestamp_authority),
-        certified=certified,
-        archival=claims_pdfa(reader),
+    plan = plan_signature(
+        reader, options, config, signer=signer, md_algorithm=md, certified=certified
     )
     # The CMS size depends on the key, the TSA and certification only: after
     # the first document it is known, and the dry run is skipped.

@@ -17,8 +17,20 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 
 from paraph.signing import stamplayout
-from paraph.signing.engine.options import MIN_BOX_HEIGHT, MIN_BOX_WIDTH, Placement, SignOptions
-from paraph.signing.engine.writer import find_page, incremental_writer
+from paraph.signing.engine.cms import cached_timestamper
+from paraph.signing.engine.options import (
+    MIN_BOX_HEIGHT,
+    MIN_BOX_WIDTH,
+    EngineConfig,
+    Placement,
+    SignOptions,
+)
+from paraph.signing.engine.writer import (
+    find_page,
+    incremental_writer,
+    signature_field_name,
+    signature_metadata,
+)
 from paraph.signing.exceptions import (
     DocumentRejected,
 )
@@ -361,4 +373,31 @@ def plan_slots(
         pdf_signer=signers.PdfSigner(meta, signer=signer, timestamper=timestamper, **kwargs),
         text_params=text_params,
         empty_fields=empty,
+    )
+
+
+def plan_signature(
+    reader: PdfFileReader,
+    options: SignOptions,
+    config: EngineConfig,
+    *,
+    signer: signers.Signer,
+    md_algorithm: str,
+    certified: bool,
+) -> _Plan:
+    """A new signature of ``reader``: its metadata (its field named), and
+    where it and the empty fields go (:func:`plan_slots`), time-stamped by
+    the configured authority. Both ways of signing start here: with a key
+    Paraph holds and with the card's external signature."""
+    meta = signature_metadata(
+        options, md_algorithm=md_algorithm, field_name=signature_field_name(reader, options)
+    )
+    return plan_slots(
+        reader,
+        meta,
+        options,
+        signer=signer,
+        timestamper=cached_timestamper(config.timestamp_authority),
+        certified=certified,
+        archival=claims_pdfa(reader),
     )
