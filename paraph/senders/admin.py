@@ -13,12 +13,18 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from paraph.accounts.models import Person
 from paraph.audit.backoffice import AuditedModelAdmin
 from paraph.core.belgium import enterprise_number_normalize
 from paraph.core.context import Context
 from paraph.core.sealing import seal
 from paraph.senders.models import ApiKey, Sender, SenderMembership, WebhookDelivery, WebhookEndpoint
-from paraph.senders.services import api_key_revoke, webhook_secret_generate
+from paraph.senders.services import (
+    api_key_revoke,
+    sender_member_add,
+    sender_member_remove,
+    webhook_secret_generate,
+)
 
 
 class SenderForm(forms.ModelForm):
@@ -61,6 +67,31 @@ class SenderAdmin(AuditedModelAdmin[Sender]):
         if not change:
             obj.webhook_secret_sealed = seal({"secret": webhook_secret_generate()})
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        """Members are added, changed and removed by the senders' services,
+        each with its audit event naming the agent, never by the inline's
+        own saves."""
+        if formset.model is not SenderMembership:
+            super().save_formset(request, form, formset, change)
+            return
+        context = Context.from_request(request)
+        actor = request.user if isinstance(request.user, Person) else None
+        memberships = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            sender_member_remove(membership=membership, actor=actor, context=context)
+        for membership in memberships:
+            if membership.pk:
+                before = SenderMembership.objects.get(pk=membership.pk)
+                if before.person_id != membership.person_id:
+                    sender_member_remove(membership=before, actor=actor, context=context)
+            sender_member_add(
+                sender=form.instance,
+                person=membership.person,
+                role=membership.role,
+                actor=actor,
+                context=context,
+            )
 
 
 class ReadOnlyAdmin(AuditedModelAdmin[Any]):

@@ -7,7 +7,7 @@ import pytest
 
 from paraph.accounts.tests.backoffice import staff_login
 from paraph.audit.models import AuditEvent
-from paraph.senders.models import Sender
+from paraph.senders.models import Sender, SenderMembership
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,42 @@ def test_a_sender_registered_in_the_back_office_gets_a_secret(admin_client):
     assert sender.webhook_secret.startswith("whsec_")
     added = AuditEvent.objects.get(name="backoffice.object.added")
     assert "webhook_secret_sealed" not in str(added.data)
+
+
+def test_members_given_and_taken_in_the_back_office_are_audited_with_the_agent(
+    admin_client, sender, person_factory
+):
+    marie = person_factory(first_name="Marie")
+    base = {
+        "name": sender.name,
+        "enterprise_number": sender.enterprise_number,
+        "contact_email": sender.contact_email,
+        "language": sender.language,
+        "is_active": "on",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-0-person": str(marie.pk),
+        "memberships-0-role": "admin",
+    }
+    path = f"/backoffice/senders/sender/{sender.pk}/change/"
+
+    added = admin_client.post(path, base)
+    membership = SenderMembership.objects.get(sender=sender, person=marie)
+    removed = admin_client.post(
+        path,
+        {
+            **base,
+            "memberships-INITIAL_FORMS": "1",
+            "memberships-0-id": str(membership.pk),
+            "memberships-0-sender": str(sender.pk),
+            "memberships-0-DELETE": "on",
+        },
+    )
+
+    assert added.status_code == removed.status_code == 302
+    assert not SenderMembership.objects.filter(sender=sender).exists()
+    events = {e.name: e for e in AuditEvent.objects.filter(name__startswith="senders.member.")}
+    assert set(events) == {"senders.member.added", "senders.member.removed"}
+    assert all(e.actor_id is not None for e in events.values())
+    assert events["senders.member.added"].data["role"] == "admin"
+    assert events["senders.member.removed"].data["person"] == marie.pk
