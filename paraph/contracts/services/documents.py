@@ -119,9 +119,8 @@ def document_prepare(
 
     where = (placement or SignaturePlacement()).engine_placement()
     try:
-        engine.check_readable(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
         if settings.CONTRACT_SEAL:
-            state = engine.signing_state(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
+            state = engine.check_signable(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
             field = _free_field_name(SIGNATURE_FIELD, state.field_names)
             sealed = seal_apply(
                 document=pdf,
@@ -134,6 +133,7 @@ def document_prepare(
             )
             _sealed_check(sealed, ref=ref)
             return sealed, True, field
+        engine.check_readable(pdf, max_bytes=settings.SIGNING_MAX_PDF_BYTES)
         return pdf, False, ""
     except DocumentRejected as exc:
         raise _pdf_error(exc, len(pdf)) from exc

@@ -71,6 +71,7 @@ from paraph.signing.engine.options import (
 from paraph.signing.engine.reading import (
     SigningState,
     check_readable,
+    check_signable,
     check_structure,
     newest_signature_revision,
     signing_state,
@@ -113,6 +114,7 @@ __all__ = [
     "async_sign_pdf",
     "async_validate_pdf",
     "check_readable",
+    "check_signable",
     "check_signing_certificate",
     "check_structure",
     "common_name",

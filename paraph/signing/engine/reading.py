@@ -186,7 +186,12 @@ def check_readable(data: bytes, *, max_bytes: int) -> int:
     named but missing (``malformed``): signing reads only the parts it
     changes, so such a file would be signed and its signatures then fail
     to validate."""
-    reader = check_document(data, max_bytes)
+    return _pages_read(check_document(data, max_bytes))
+
+
+def _pages_read(reader: PdfFileReader) -> int:
+    """Every object of ``reader`` read strictly, and its pages counted
+    (:func:`check_readable`'s refusals)."""
     try:
         pages = _count_pages(reader.root.raw_get("/Pages"), set(), 0, is_root=True)
         _read_every_object(reader)
@@ -222,7 +227,19 @@ class SigningState:
 def signing_state(data: bytes, *, max_bytes: int) -> SigningState:
     """The :class:`SigningState` of ``data`` (refused as :func:`sign_pdf`
     refuses it)."""
+    return _state_read(check_document(data, max_bytes))
+
+
+def check_signable(data: bytes, *, max_bytes: int) -> SigningState:
+    """:func:`check_readable` and :func:`signing_state` from one reading of
+    ``data`` (the document a contract sends is checked both ways before
+    Paraph seals it, and reading it is a large part of the cost)."""
     reader = check_document(data, max_bytes)
+    _pages_read(reader)
+    return _state_read(reader)
+
+
+def _state_read(reader: PdfFileReader) -> SigningState:
     certified = check_not_locked(reader)
     try:
         names = frozenset(name for name, _, _ in fields.enumerate_sig_fields(reader))
