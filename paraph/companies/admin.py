@@ -31,6 +31,7 @@ from paraph.companies.services import (
     representative_withdraw,
 )
 from paraph.core.belgium import enterprise_number_normalize, national_number_normalize
+from paraph.core.context import Context
 
 
 class CompanyUserInline(admin.TabularInline[CompanyUser, RegisteredCompany]):
@@ -203,6 +204,7 @@ class CorrectionRequestAdmin(AuditedModelAdmin[CorrectionRequest]):
                 staff=request.user,
                 apply=decision == "apply",
                 reason=form.cleaned_data.get("decision_reason", ""),
+                context=Context.from_request(request),
             )
         except CompanyRefused as refusal:
             self.message_user(request, refusal.message, level="error")
@@ -388,6 +390,7 @@ class RepresentativeChangeAdmin(AuditedModelAdmin[RepresentativeChange]):
             national_number=form.cleaned_data["national_number"],
             reason=form.cleaned_data["reason"],
             by_contact_centre=True,
+            context=Context.from_request(request),
         )
         obj.__dict__.update({k: v for k, v in designated.__dict__.items() if not k.startswith("_")})
         obj._state.adding = False
@@ -400,7 +403,9 @@ class RepresentativeChangeAdmin(AuditedModelAdmin[RepresentativeChange]):
     def withdraw(self, request: HttpRequest, queryset: Any) -> None:
         for change in queryset:
             try:
-                representative_withdraw(change_id=change.pk, person=request.user)
+                representative_withdraw(
+                    change_id=change.pk, person=request.user, context=Context.from_request(request)
+                )
             except CompanyRefused as refusal:
                 self.message_user(request, f"{change}: {refusal.message}", level="error")
             else:

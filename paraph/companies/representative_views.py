@@ -30,6 +30,7 @@ from paraph.companies.services import (
     representative_designate,
     representative_withdraw,
 )
+from paraph.core.context import Context
 from paraph.identity.selectors import identity_session_is_high
 
 DESIGNATION_FIELDS = {"name", "email", "national_number"}
@@ -100,7 +101,9 @@ def representative_designate_view(request: HttpRequest, number: str) -> HttpResp
         try:
             if action == "withdraw":
                 representative_withdraw(
-                    change_id=int(request.POST.get("change", "0") or 0), person=person
+                    change_id=int(request.POST.get("change", "0") or 0),
+                    person=person,
+                    context=Context.from_request(request),
                 )
                 messages.success(request, _("The designation was withdrawn."))
                 return redirect(here)
@@ -112,6 +115,7 @@ def representative_designate_view(request: HttpRequest, number: str) -> HttpResp
                 name=form.cleaned_data.get("name", ""),
                 email=form.cleaned_data.get("email", ""),
                 national_number=form.cleaned_data.get("national_number", ""),
+                context=Context.from_request(request),
             )
         except CompanyRefused as refusal:
             field = refusal.code if refusal.code in DESIGNATION_FIELDS else None
@@ -167,7 +171,9 @@ def representative_accept_view(request: HttpRequest, token: str) -> HttpResponse
     context: dict[str, Any] = {"change": change, "company": change.company, "next": request.path}
     if request.method == "POST" and isinstance(person, Person):
         try:
-            accepted = representative_accept(token=token, person=person)
+            accepted = representative_accept(
+                token=token, person=person, context=Context.from_request(request)
+            )
         except CompanyRefused as refusal:
             return render(
                 request,

@@ -22,6 +22,7 @@ from paraph.companies.providers import CompanyData
 from paraph.companies.services import (
     CompanyRefused,
     acting_check,
+    acting_set,
     assurance_refusal,
     company_check,
     company_register,
@@ -33,6 +34,7 @@ from paraph.companies.services import (
     person_may_register_companies,
 )
 from paraph.core.belgium import enterprise_number_format
+from paraph.core.context import Context
 
 
 def _language() -> str:
@@ -137,6 +139,7 @@ def company_register_view(request: HttpRequest) -> HttpResponse:
             number=confirm.cleaned_data["number"],
             language=language,
             correction=confirm.cleaned_data["correction"],
+            context=Context.from_request(request),
         )
     except CompanyRefused as refusal:
         form = CompanyNumberForm(data={"number": confirm.cleaned_data["number"]})
@@ -188,6 +191,7 @@ def company_users(request: HttpRequest, number: str) -> HttpResponse:
                         person=person,
                         email=form.cleaned_data["email"],
                         national_number=form.cleaned_data["national_number"],
+                        context=Context.from_request(request),
                     )
                     messages.success(
                         request,
@@ -199,11 +203,20 @@ def company_users(request: HttpRequest, number: str) -> HttpResponse:
             elif action in ("remove", "sign", "nosign"):
                 user_id = int(request.POST.get("user", "0") or 0)
                 if action == "remove":
-                    company_user_remove(company=company, person=person, user_id=user_id)
+                    company_user_remove(
+                        company=company,
+                        person=person,
+                        user_id=user_id,
+                        context=Context.from_request(request),
+                    )
                     messages.success(request, _("The user was removed."))
                 else:
                     company_user_set_signer(
-                        company=company, person=person, user_id=user_id, can_sign=action == "sign"
+                        company=company,
+                        person=person,
+                        user_id=user_id,
+                        can_sign=action == "sign",
+                        context=Context.from_request(request),
                     )
                     messages.success(request, _("Saved."))
                 return redirect("companies:users", number=company.number)
@@ -246,7 +259,9 @@ def invitation_view(request: HttpRequest, token: str) -> HttpResponse:
     person = request.user if request.user.is_authenticated else None
     if request.method == "POST" and isinstance(person, Person):
         try:
-            member = invitation_accept(token=token, person=person)
+            member = invitation_accept(
+                token=token, person=person, context=Context.from_request(request)
+            )
         except CompanyRefused as refusal:
             return render(
                 request,
@@ -276,10 +291,12 @@ def acting_choose(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if request.method == "POST":
         number = request.POST.get("as", "")
-        if number:
-            company = _company_or_refusal(request, person, number)
-            if isinstance(company, HttpResponse):
-                return company
+        try:
+            acting_set(person=person, number=number, context=Context.from_request(request))
+        except CompanyRefused as refusal:
+            return render(
+                request, "companies/acting_refused.html", {"refusal": refusal.message}, status=403
+            )
         request.session[ACTING_SESSION_KEY] = number
         return redirect(next_url)
     return render(

@@ -50,6 +50,7 @@ __all__ = [
     "CompanyRefused",
     "KboImportError",
     "acting_check",
+    "acting_set",
     "assurance_refusal",
     "company_check",
     "company_register",
@@ -353,6 +354,7 @@ from paraph.companies.services.representative import (  # noqa: E402
 )
 from paraph.companies.services.users import (  # noqa: E402
     acting_check,
+    acting_set,
     company_user_remove,
     company_user_set_signer,
     invitation_accept,

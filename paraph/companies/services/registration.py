@@ -20,6 +20,7 @@ from paraph.companies.models import (
 )
 from paraph.companies.providers import CompanyData, get_company_registry
 from paraph.core.belgium import enterprise_number_format, enterprise_number_normalize
+from paraph.core.context import SYSTEM, Context
 from paraph.notifications.services import email_send
 
 # --- registering a company (CO-1) and correcting its data (CO-2) -------------
@@ -128,7 +129,7 @@ def company_active_check(digits: str) -> CompanyData:
 
 
 def company_register(
-    *, person: Any, number: str, language: str, correction: str = ""
+    *, person: Any, number: str, language: str, correction: str = "", context: Context = SYSTEM
 ) -> tuple[RegisteredCompany, CorrectionRequest | None]:
     """Register the company ``number`` with ``person`` as its digital
     representative (CO-1), after the checks of :func:`company_check`; with
@@ -150,9 +151,10 @@ def company_register(
                 actor=person,
                 subject=company,
                 data={"number": company.number, "source": data.source},
+                context=context,
             )
             request = (
-                correction_file(company=company, person=person, text=correction)
+                correction_file(company=company, person=person, text=correction, context=context)
                 if correction.strip()
                 else None
             )
@@ -163,7 +165,9 @@ def company_register(
     return company, request
 
 
-def correction_file(*, company: RegisteredCompany, person: Any, text: str) -> CorrectionRequest:
+def correction_file(
+    *, company: RegisteredCompany, person: Any, text: str, context: Context = SYSTEM
+) -> CorrectionRequest:
     """File "this data is wrong" for ``company``: to its intermediary when
     one serves it, otherwise to the contact centre (CO-2)."""
     text = text.strip()
@@ -190,12 +194,13 @@ def correction_file(*, company: RegisteredCompany, person: Any, text: str) -> Co
                 "number": company.number,
                 "queue": f"intermediary:{client.intermediary_id}" if client else "contact_centre",
             },
+            context=context,
         )
     return request
 
 
 def correction_decide(
-    *, request_id: int, staff: Any, apply: bool, reason: str
+    *, request_id: int, staff: Any, apply: bool, reason: str, context: Context = SYSTEM
 ) -> CorrectionRequest:
     """A back-office decision on a correction request: applied or refused,
     with a reason the representative reads (by e-mail). Only the contact
@@ -229,6 +234,7 @@ def correction_decide(
             actor=staff,
             subject=request,
             data={"number": request.company.number, "reason": request.reason[:500]},
+            context=context,
         )
         representative = request.company.representative
         email_send(

@@ -41,6 +41,7 @@ from paraph.core.belgium import (
     enterprise_number_normalize,
     national_number_normalize,
 )
+from paraph.core.context import SYSTEM, Context
 from paraph.notifications.services import email_send
 
 DESIGNATION_DAYS = 30
@@ -243,6 +244,7 @@ def representative_designate(
     national_number: str,
     reason: str = "",
     by_contact_centre: bool = False,
+    context: Context = SYSTEM,
 ) -> tuple[RepresentativeChange, str]:
     """Step 3: designate the new digital representative of the company
     ``number`` (their name, e-mail address and national number). Returns
@@ -307,8 +309,9 @@ def representative_designate(
                     "previous": current.pk,
                     **({"reason": reason[:500]} if reason else {}),
                 },
+                context=context,
             )
-            context = {
+            values = {
                 "company": company.name,
                 "number": enterprise_number_format(company.number),
                 "name": name,
@@ -319,7 +322,7 @@ def representative_designate(
                 to=email,
                 template="company_representative_designated",
                 context={
-                    **context,
+                    **values,
                     "link": settings.BASE_URL
                     + reverse("companies:representative_accept", args=[token]),
                 },
@@ -332,7 +335,7 @@ def representative_designate(
                 email_send(
                     to=current.email,
                     template="company_representative_pending",
-                    context=context,
+                    context=values,
                     language=current.language,
                     person=current,
                 )
@@ -390,7 +393,9 @@ def _check_waiting(change: RepresentativeChange) -> None:
         )
 
 
-def representative_accept(*, token: str, person: Any) -> RepresentativeChange:
+def representative_accept(
+    *, token: str, person: Any, context: Context = SYSTEM
+) -> RepresentativeChange:
     """The designated person accepts and becomes the company's digital
     representative: the link must be theirs (its e-mail address), they must
     be registered with itsme or the eID card, under the national number the
@@ -459,8 +464,9 @@ def representative_accept(*, token: str, person: Any) -> RepresentativeChange:
                 "old": previous.pk,
                 "new": person.pk,
             },
+            context=context,
         )
-        context = {
+        values = {
             "company": company.name,
             "number": enterprise_number_format(company.number),
             "name": person.get_full_name(),
@@ -473,7 +479,7 @@ def representative_accept(*, token: str, person: Any) -> RepresentativeChange:
             email_send(
                 to=someone.email,
                 template="company_representative_changed",
-                context={**context, "was_representative": someone.pk == previous.pk},
+                context={**values, "was_representative": someone.pk == previous.pk},
                 language=someone.language,
                 person=someone,
             )
@@ -491,7 +497,9 @@ def representative_change_waiting(*, company: RegisteredCompany) -> Representati
     )
 
 
-def representative_withdraw(*, change_id: int, person: Any) -> RepresentativeChange:
+def representative_withdraw(
+    *, change_id: int, person: Any, context: Context = SYSTEM
+) -> RepresentativeChange:
     """Withdraw a designation before it is accepted: by the person who made
     it, or the contact centre (a representative who disagrees with a legal
     representative's designation calls the contact centre: they were told
@@ -517,5 +525,6 @@ def representative_withdraw(*, change_id: int, person: Any) -> RepresentativeCha
             actor=person,
             subject=change,
             data={"number": change.company.number},
+            context=context,
         )
     return change

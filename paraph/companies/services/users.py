@@ -21,6 +21,7 @@ from paraph.audit.services import audit_record
 from paraph.companies.models import CompanyInvitation, CompanyUser, RegisteredCompany
 from paraph.companies.services.registration import CompanyRefused, person_may_register_companies
 from paraph.core.belgium import enterprise_number_format, national_number_normalize
+from paraph.core.context import SYSTEM, Context
 from paraph.notifications.services import email_send
 
 # --- users and acting for a company (CO-3, CO-4) -----------------------------
@@ -38,7 +39,12 @@ def _representative_only(*, company: RegisteredCompany, person: Any) -> None:
 
 
 def invitation_create(
-    *, company: RegisteredCompany, person: Any, email: str, national_number: str = ""
+    *,
+    company: RegisteredCompany,
+    person: Any,
+    email: str,
+    national_number: str = "",
+    context: Context = SYSTEM,
 ) -> tuple[CompanyInvitation, str]:
     """The representative invites ``email`` to become a user of ``company``;
     returns the invitation and the token of its link (sent by e-mail, never
@@ -79,6 +85,7 @@ def invitation_create(
             actor=person,
             subject=invitation,
             data={"number": company.number, "email": email, "national_number_given": bool(nn)},
+            context=context,
         )
         email_send(
             to=email,
@@ -115,7 +122,7 @@ def invitation_find(*, token: str) -> CompanyInvitation:
     return invitation
 
 
-def invitation_accept(*, token: str, person: Any) -> CompanyUser:
+def invitation_accept(*, token: str, person: Any, context: Context = SYSTEM) -> CompanyUser:
     """``person`` accepts an invitation: it must be theirs (its e-mail
     address, and national number when given) and they must have registered
     with itsme or the eID card. Single use."""
@@ -156,11 +163,14 @@ def invitation_accept(*, token: str, person: Any) -> CompanyUser:
             actor=person,
             subject=member,
             data={"number": invitation.company.number, "invitation": locked.pk},
+            context=context,
         )
     return member
 
 
-def company_user_remove(*, company: RegisteredCompany, person: Any, user_id: int) -> None:
+def company_user_remove(
+    *, company: RegisteredCompany, person: Any, user_id: int, context: Context = SYSTEM
+) -> None:
     """The representative removes a user; a user acting for the company has
     their next request refused (see :func:`acting_check`)."""
     _representative_only(company=company, person=person)
@@ -175,12 +185,18 @@ def company_user_remove(*, company: RegisteredCompany, person: Any, user_id: int
             actor=person,
             subject=company,
             data={"number": company.number, "person": member.person_id},
+            context=context,
         )
         member.delete()
 
 
 def company_user_set_signer(
-    *, company: RegisteredCompany, person: Any, user_id: int, can_sign: bool
+    *,
+    company: RegisteredCompany,
+    person: Any,
+    user_id: int,
+    can_sign: bool,
+    context: Context = SYSTEM,
 ) -> CompanyUser:
     """The representative chooses whether a user may sign for the company."""
     _representative_only(company=company, person=person)
@@ -196,6 +212,7 @@ def company_user_set_signer(
                 actor=person,
                 subject=member,
                 data={"number": company.number, "can_sign": can_sign},
+                context=context,
             )
     return member
 
@@ -236,3 +253,20 @@ def acting_check(*, person: Any, number: str) -> RegisteredCompany:
         _("You are neither the digital representative nor a user of %(company)s.")
         % {"company": str(company)},
     )
+
+
+def acting_set(*, person: Any, number: str, context: Context) -> RegisteredCompany | None:
+    """``person`` chooses for whom they act from now on: the company
+    ``number`` (checked by :func:`acting_check`, refused the same way) or,
+    with no number, themselves. Recorded, so the audit log says on whose
+    behalf each later action was taken; the view keeps the choice in the
+    session."""
+    company = acting_check(person=person, number=number) if number else None
+    audit_record(
+        name="companies.acting.chosen",
+        actor=person,
+        subject=company if company is not None else person,
+        data={"number": company.number if company is not None else None},
+        context=context,
+    )
+    return company

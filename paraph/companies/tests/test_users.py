@@ -554,3 +554,25 @@ def test_removing_someone_who_is_not_a_user_says_so_and_changes_nothing(company,
         assert "This person is not a user of the company." in response.content.decode()
     assert CompanyUser.objects.get() == member
     assert not AuditEvent.objects.filter(name="companies.user.removed").exists()
+
+
+def test_what_is_done_on_the_company_pages_is_audited_with_the_address_it_came_from(
+    company, high, deliver
+):
+    """Who acted, for whom, and from where: the choice of whom one acts for
+    and the representative's changes carry the request's address."""
+    from paraph.audit.models import AuditEvent
+
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    client.force_login(company.representative)
+
+    client.post("/company/act/", {"as": INTERIM, "next": "/adminbox/"})
+    client.post("/company/act/", {"as": "", "next": "/adminbox/"})
+    with deliver():
+        client.post(f"/company/{INTERIM}/users/", {"action": "invite", "email": "marc@example.be"})
+
+    chosen = list(AuditEvent.objects.filter(name="companies.acting.chosen").order_by("created_at"))
+    invited = AuditEvent.objects.get(name="companies.user.invited")
+    assert [e.data["number"] for e in chosen] == [INTERIM, None]
+    assert {e.ip for e in [*chosen, invited]} == {"198.51.100.7"}
+    assert all(e.actor_id == company.representative.pk for e in [*chosen, invited])
