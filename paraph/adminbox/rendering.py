@@ -47,6 +47,8 @@ MAX_SCALE = 4.0
 # Below this a 10-pt line of text is a tenth of a pixel (a page over
 # 110,000 pt wide, say): not worth drawing, the placeholder says so.
 MIN_SCALE = 0.01
+# The placeholder shown for a page that cannot be drawn.
+PLACEHOLDER_HEIGHT_PX = 278
 # PDFium is not thread-safe: one page at a time per process.
 _PDFIUM = threading.Lock()
 
@@ -86,27 +88,46 @@ def page_scale(width: float, height: float) -> float:
     return scale
 
 
-def page_count(*, load: Callable[[], bytes], sha256: str) -> int:
-    """How many pages the document has (remembered by its hash); ``load``
-    reads the document, only when the count is not remembered yet."""
-    key = f"adminbox.pages.{sha256}"
-    count = cache.get(key)
-    if isinstance(count, int):
-        return count
+def page_sizes(*, load: Callable[[], bytes], sha256: str) -> list[tuple[int, int]]:
+    """The size in pixels of each page's image, in order (what
+    :func:`page_png` draws; a page that cannot be drawn gets the
+    placeholder's), remembered by the document's hash; ``load`` reads the
+    document only when they are not remembered yet. The page gives the
+    images their size, so the browser keeps their room before they arrive
+    and nothing moves as they load. An unreadable document has no pages."""
+    key = f"adminbox.page-sizes.{PAGE_WIDTH_PX}.{MAX_PAGE_PIXELS}.{sha256}"
+    sizes = cache.get(key)
+    if isinstance(sizes, list):
+        return [(int(w), int(h)) for w, h in sizes]
     import pypdfium2
 
     data = load()
+    sizes = []
     with _PDFIUM:
         try:
             document = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError:
-            return 0
+            return []
         try:
-            count = len(document)
+            for index in range(len(document)):
+                sizes.append(_page_size(document, index))
         finally:
             document.close()
-    cache.set(key, count, 24 * 3600)
-    return count
+    cache.set(key, sizes, 24 * 3600)
+    return sizes
+
+
+def _page_size(document: Any, index: int) -> tuple[int, int]:
+    try:
+        page = document[index]
+        try:
+            width, height = page.get_size()
+        finally:
+            page.close()
+        scale = page_scale(width, height)
+    except Exception:  # drawn as the placeholder (PageNotRendered, PDFium's errors)
+        return PAGE_WIDTH_PX, PLACEHOLDER_HEIGHT_PX
+    return math.ceil(width * scale), math.ceil(height * scale)
 
 
 def page_png(*, load: Callable[[], bytes], sha256: str, number: int) -> bytes:
@@ -262,6 +283,6 @@ def placeholder_png() -> bytes:
     try:
         return _placeholder_drawn()
     except Exception:  # the last resort must not fail
-        width, height = PAGE_WIDTH_PX, 278
+        width, height = PAGE_WIDTH_PX, PLACEHOLDER_HEIGHT_PX
         grey = memoryview(bytes([240]) * (width * 3))
         return _png_file(width, height, _deflate(width, height, 0, grey))  # stride 0: one row

@@ -190,3 +190,23 @@ def test_a_page_pdfium_cannot_load_is_not_rendered_and_the_others_are():
     assert _decode(page(2))[0] == rendering.PAGE_WIDTH_PX
     with pytest.raises(rendering.PageNotFound):
         page(3)
+
+
+def test_the_contract_page_gives_each_image_the_size_it_will_have(contract_of, client):
+    """The browser keeps each page's room before its image arrives (the
+    pages below the first load lazily): nothing jumps while one reads."""
+    import re
+
+    contract = contract_of(_pdf(b"0 0 595 842", b"0 0 842 595", b"0 0 1000000 1000000"))
+
+    html = client.get(f"/adminbox/contract/{contract.public_id}/").content.decode()
+    announced = [
+        (int(w), int(h))
+        for w, h in re.findall(r'<img [^>]*width="(\d+)" height="(\d+)"[^>]*class="pdf-page"', html)
+    ]
+    served = [_decode(client.get(_page(contract, n)).content)[:2] for n in (1, 2, 3)]
+
+    assert announced == served
+    assert announced[0] == (rendering.PAGE_WIDTH_PX, 1557)  # A4, upright
+    assert announced[1][0] > announced[1][1]  # landscape
+    assert served[2] == _decode(rendering.placeholder_png())[:2]  # cannot be drawn

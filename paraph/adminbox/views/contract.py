@@ -88,7 +88,7 @@ def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
     except ContractNotSignable as exc:
         reason = exc
     which, sha256 = _shown_pdf(contract)
-    count = rendering.page_count(
+    sizes = rendering.page_sizes(
         load=lambda: contract_document_read(
             contract=contract, which=which, context=Context.from_request(request)
         ),
@@ -105,8 +105,11 @@ def contract_view(request: HttpRequest, public_id: Any) -> HttpResponse:
             "signable": reason is None,
             "reason": reason,
             "successor": successor,
-            "pages": range(1, count + 1),
-            "page_count": count,
+            "pages": [
+                {"number": n, "width": width, "height": height}
+                for n, (width, height) in enumerate(sizes, start=1)
+            ],
+            "page_count": len(sizes),
             "tab": "tasks",
         },
     )
