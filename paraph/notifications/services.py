@@ -24,6 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from paraph.audit.services import audit_record
+from paraph.core.context import Context
 from paraph.core.outbox import (
     enqueue_on_commit,
     enqueue_safely,
@@ -350,13 +351,14 @@ def message_stuck(message: OutboundMessage, now: dt.datetime) -> bool:
     return message.status == OutboundMessage.Status.QUEUED and due <= grace
 
 
-def message_requeue(*, message_id: int, actor: Any) -> str:
+def message_requeue(*, message_id: int, context: Context) -> str:
     """A staff member's "requeue" (the back office's page of outgoing work):
     a message that was given up is queued again for one more attempt, and
     one that is stuck (its task lost, its worker dead) is woken up again;
     one ``notifications.message.requeued`` audit event naming ``actor``
-    either way. Idempotent (:func:`~paraph.core.outbox.requeue`): a message
-    already waiting, being sent or sent is left alone, and a wake-up of one
+    either way (the context's actor, with the address the click came from).
+    Idempotent (:func:`~paraph.core.outbox.requeue`): a message already
+    waiting, being sent or sent is left alone, and a wake-up of one
     that is also queued sends it once (the worker claims it). A code that
     was given up is refused: its content was erased, and the person asks
     for a new one. Returns a :class:`~paraph.core.outbox.Requeue` value."""
@@ -364,7 +366,6 @@ def message_requeue(*, message_id: int, actor: Any) -> str:
     def record(message: OutboundMessage, was: str) -> None:
         audit_record(
             name="notifications.message.requeued",
-            actor=actor,
             subject=message,
             data={
                 "channel": message.channel,
@@ -373,6 +374,7 @@ def message_requeue(*, message_id: int, actor: Any) -> str:
                 "was": was,
                 "error": message.error,
             },
+            context=context,
         )
 
     return requeue(

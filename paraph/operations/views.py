@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from paraph.core.context import Context
 from paraph.core.outbox import Requeue
 from paraph.notifications.services import message_requeue
 from paraph.operations.selectors import (
@@ -37,8 +38,8 @@ _REQUEUE = {
     WEBHOOK: "senders.requeue_webhookdelivery",
 }
 _SERVICES = {
-    MESSAGE: lambda pk, actor: message_requeue(message_id=pk, actor=actor),
-    WEBHOOK: lambda pk, actor: webhook_delivery_requeue(delivery_id=pk, actor=actor),
+    MESSAGE: lambda pk, context: message_requeue(message_id=pk, context=context),
+    WEBHOOK: lambda pk, context: webhook_delivery_requeue(delivery_id=pk, context=context),
 }
 
 
@@ -71,7 +72,8 @@ def _requeue(request: HttpRequest, may_requeue: set[str]) -> None:
     if not wanted:
         messages.info(request, _("Nothing was selected."))
         return
-    _report(request, Counter(_SERVICES[source](pk, request.user) for source, pk in wanted))
+    context = Context.from_request(request)
+    _report(request, Counter(_SERVICES[source](pk, context) for source, pk in wanted))
 
 
 @require_http_methods(["GET", "POST"])

@@ -166,6 +166,7 @@ def test_an_operator_requeues_both_from_the_page_and_each_leaves_once(
         "senders.webhook.requeued",
     ]
     assert {e.actor_id for e in events} == {response.wsgi_request.user.pk}
+    assert {e.ip for e in events} == {"127.0.0.1"}  # the operator's address, not a task's
 
 
 def test_one_rows_own_button_requeues_that_row_only(

@@ -287,13 +287,14 @@ def webhook_delivery_stuck(delivery: WebhookDelivery, now: dt.datetime) -> bool:
     return delivery.status == DeliveryStatus.PENDING and due <= lease_start
 
 
-def webhook_delivery_requeue(*, delivery_id: int, actor: Person | None) -> str:
+def webhook_delivery_requeue(*, delivery_id: int, context: Context) -> str:
     """A staff member's "requeue" (the back office's page of outgoing work),
     as :func:`~paraph.notifications.services.message_requeue` does for a
     message: a delivery that was given up goes back to pending for one more
     attempt, and one that is stuck (its task lost, its worker dead, its
     retry overdue by a lease) is woken up again; one
-    ``senders.webhook.requeued`` audit event naming ``actor`` either way.
+    ``senders.webhook.requeued`` audit event naming the context's actor
+    either way.
     Idempotent (:func:`~paraph.core.outbox.requeue`): a delivery already
     pending, waiting for its retry, being delivered or delivered is left
     alone, and a wake-up of one that is also queued posts it once (the
@@ -302,7 +303,6 @@ def webhook_delivery_requeue(*, delivery_id: int, actor: Person | None) -> str:
     def record(delivery: WebhookDelivery, was: str) -> None:
         audit_record(
             name="senders.webhook.requeued",
-            actor=actor,
             subject=delivery,
             data={
                 "endpoint": delivery.endpoint_id,
@@ -311,6 +311,7 @@ def webhook_delivery_requeue(*, delivery_id: int, actor: Person | None) -> str:
                 "was": was,
                 "error": delivery.error,
             },
+            context=context,
         )
 
     return requeue(
