@@ -46,7 +46,7 @@ class PersonManager(BaseUserManager["Person"]):
     use_in_migrations = True
 
     def get_by_natural_key(self, username: str | None) -> Person:
-        return self.get(email__iexact=username)
+        return self.get(email__ciexact=username)
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> Person:
         person = self.model(email=self.normalize_email(email), **fields)

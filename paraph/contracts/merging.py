@@ -125,7 +125,7 @@ def adminbox_merge_request(*, person: Person, email: str, context: Context = SYS
         ) from None
     if (
         email.lower() == person.email.lower()
-        or RecipientAlias.objects.filter(person=person, email__iexact=email).exists()
+        or RecipientAlias.objects.filter(person=person, email__ciexact=email).exists()
     ):
         raise ValidationError(gettext("This address already leads to this adminbox."), code="own")
     _limit("contracts.merge.person", str(person.pk), MERGE_RATE_PERSON)
@@ -294,7 +294,7 @@ def adminbox_merge_confirm(*, token: str, person: Person, context: Context = SYS
         moved = contracts_move_locked(source=other, target=kept, actor=kept, context=context)
         aliases = list(RecipientAlias.objects.filter(person=other).values_list("email", flat=True))
         RecipientAlias.objects.filter(person=other).update(person=kept)
-        if not RecipientAlias.objects.filter(email__iexact=other.email).exists():
+        if not RecipientAlias.objects.filter(email__ciexact=other.email).exists():
             RecipientAlias.objects.create(person=kept, email=alias_clean(kept, other.email))
         aliases.insert(0, other.email)
         # The other account is closed, not deleted: its address stays taken

@@ -45,10 +45,10 @@ def recipient_find(*, email: str) -> Person | None:
     email = (email or "").strip()
     if not email:
         return None
-    alias = RecipientAlias.objects.select_related("person").filter(email__iexact=email).first()
+    alias = RecipientAlias.objects.select_related("person").filter(email__ciexact=email).first()
     if alias is not None:
         return alias.person
-    return Person.objects.filter(email__iexact=email).first()
+    return Person.objects.filter(email__ciexact=email).first()
 
 
 # --- for a sender -------------------------------------------------------------

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from paraph.core import admin_times
+        from paraph.core import admin_times, lookups  # noqa: F401  (registers ciexact)
         from paraph.core.checks import deprecated_settings_check, rq_key_prefix_check
         from paraph.core.requestid import connect_task_signals
         from paraph.core.roles import after_migrate

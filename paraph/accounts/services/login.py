@@ -105,7 +105,7 @@ def _login_account(identifier: LoginIdentifier) -> Person | None:
     )
     if identifier.kind == "phone":
         return people.filter(phone=identifier.value).first()
-    return people.filter(email__iexact=identifier.value).first()
+    return people.filter(email__ciexact=identifier.value).first()
 
 
 def _account_key(target: _LockTarget) -> str:
@@ -332,7 +332,7 @@ def staff_login_start(*, email: str, password: str, context: Context) -> LoginSt
         if not limit.allowed:
             return LoginStep(LoginOutcome.RATE_LIMITED, retry_after=limit.retry_after)
     with transaction.atomic():
-        person = Person.objects.select_for_update().filter(email__iexact=email).first()
+        person = Person.objects.select_for_update().filter(email__ciexact=email).first()
         if (
             person is None
             or not person.is_active

@@ -171,7 +171,7 @@ def person_change_email(
         raise _field_error(
             "new_email", gettext("Enter an e-mail address like name@example.be."), "invalid"
         ) from exc
-    # Compared as every other check of an address is (``iexact``): a change
+    # Compared as every other check of an address is (``ciexact``): a change
     # of case only is the same mailbox, as the person's own change says.
     if new_email.lower() == person.email.lower():
         raise _field_error(
@@ -185,7 +185,7 @@ def person_change_email(
         ),
         "taken",
     )
-    if Person.objects.filter(email__iexact=new_email).exclude(pk=person.pk).exists():
+    if Person.objects.filter(email__ciexact=new_email).exclude(pk=person.pk).exists():
         raise taken
     with transaction.atomic():
         locked, old = person_contact_set(
@@ -353,7 +353,7 @@ def _new_email_check(email: str, refuse: Refuse) -> str:
     except ValidationError:
         refuse("email", gettext("Enter an e-mail address like name@example.be."), "invalid")
     else:
-        if Person.objects.filter(email__iexact=email).exists():
+        if Person.objects.filter(email__ciexact=email).exists():
             refuse("email", _email_taken(), "taken")
     return email
 
@@ -394,7 +394,7 @@ def _new_national_number_check(
 def _taken_fields(email: str, phone: str, nn: str | None) -> dict[str, ValidationError]:
     """The fields another person holds now (after a lost race)."""
     taken: dict[str, ValidationError] = {}
-    if Person.objects.filter(email__iexact=email).exists():
+    if Person.objects.filter(email__ciexact=email).exists():
         taken["email"] = ValidationError(_email_taken(), code="taken")
     if Person.objects.filter(phone=phone).exists():
         taken["phone"] = ValidationError(_phone_taken(), code="taken")
@@ -564,7 +564,7 @@ def agent_bootstrap(
                 f"the back office already has an agent ({existing.email}): "
                 "nothing was changed; add other agents in the back office"
             )
-        if Person.objects.filter(email__iexact=email).exists():
+        if Person.objects.filter(email__ciexact=email).exists():
             raise AgentBootstrapRefused(f"{email} already belongs to a person: nothing was changed")
         if Person.objects.filter(phone=phone).exists():
             raise AgentBootstrapRefused(f"{phone} already belongs to a person: nothing was changed")

@@ -61,7 +61,7 @@ def invitation_create(
             nn = national_number_normalize(national_number)
         except ValidationError as exc:
             raise CompanyRefused("national_number", str(exc.messages[0])) from exc
-    if CompanyUser.objects.filter(company=company, person__email__iexact=email).exists() or (
+    if CompanyUser.objects.filter(company=company, person__email__ciexact=email).exists() or (
         company.representative.email.lower() == email
     ):
         raise CompanyRefused(
@@ -236,7 +236,7 @@ def acting_check(*, person: Any, number: str) -> RegisteredCompany:
         return company
     if CompanyInvitation.objects.filter(
         company=company,
-        email__iexact=person.email,
+        email__ciexact=person.email,
         accepted_at__isnull=True,
         expires_at__gt=timezone.now(),
     ).exists():

@@ -134,7 +134,7 @@ def alias_clean(person: Person, email: str) -> str:
     validate_email(email)
     if email.lower() == person.email.lower():
         raise ValidationError(gettext("This is already the person's address."), code="own")
-    if RecipientAlias.objects.filter(email__iexact=email).exists():
+    if RecipientAlias.objects.filter(email__ciexact=email).exists():
         raise ValidationError(
             gettext("This address is already attached to an adminbox."), code="taken"
         )

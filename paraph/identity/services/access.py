@@ -131,7 +131,7 @@ def email_change_code_send(*, person: Person, new_email: str, context: Context) 
                 )
             }
         )
-    if Person.objects.filter(email__iexact=new_email).exclude(pk=person.pk).exists():
+    if Person.objects.filter(email__ciexact=new_email).exclude(pk=person.pk).exists():
         raise email_taken_error()
     _code, token = code_issue(
         purpose=CodePurpose.EMAIL_VERIFY,

@@ -184,7 +184,7 @@ def registration_email_code_send(
     the attempt token. Refuses, with a ``ValidationError`` on ``email``,
     an address that belongs to another person (RG-3)."""
     email = Person.objects.normalize_email(email.strip())
-    owner = Person.objects.filter(email__iexact=email).first()
+    owner = Person.objects.filter(email__ciexact=email).first()
     if _taken_by_other(owner, attempt):
         raise email_taken_error()
     with transaction.atomic():

@@ -275,7 +275,7 @@ def _target_person(attempt: RegistrationAttempt) -> Person | None:
         queries.append(Person.objects.filter(pk=attempt.person_id))
     if attempt.national_number:
         queries.append(Person.objects.filter(national_number=attempt.national_number))
-    queries.append(Person.objects.filter(email__iexact=attempt.email))
+    queries.append(Person.objects.filter(email__ciexact=attempt.email))
     queries.append(Person.objects.filter(phone=attempt.phone))
     for query in queries:
         for candidate in query.select_for_update():
