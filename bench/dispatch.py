@@ -1,7 +1,11 @@
 """Dispatch throughput: contracts sent through the API's bulk path, against
 writing the same rows and files with plain ``bulk_create``.
 
-    .venv/bin/python bench/dispatch.py [--contracts 10000] [--per-request 1000]
+    .venv/bin/python bench/dispatch.py [--contracts 10000] [--per-request 1000] [--people 0]
+
+With ``--people N``, N people are known to Paraph before the run (none a
+recipient of it), as in production: a recipient looked up by reading the
+whole people table shows there, not in an empty one.
 
 Runs on the embedded default (SQLite in a throw-away data folder, the
 sandbox seal and TSA, tasks run in process) and measures:
@@ -166,6 +170,31 @@ def breakdown_install() -> Breakdown:
 
 
 WARM_UP = 5
+
+
+def people_existing(count: int) -> None:
+    """``count`` people already known to Paraph before the run (none of them
+    a recipient of it), as in production, where every contract sent looks its
+    recipient up among them by address: a look-up that reads the whole table
+    shows here, not with an empty one."""
+    if not count:
+        return
+    from paraph.accounts.models import Person
+
+    began = time.perf_counter()
+    for first in range(0, count, 5000):
+        Person.objects.bulk_create(
+            [
+                Person(
+                    email=f"Known{n:07d}@Existing.example",
+                    first_name="Known",
+                    last_name=f"N{n:07d}",
+                    phone=f"+3249{n:07d}",
+                )
+                for n in range(first, min(count, first + 5000))
+            ]
+        )
+    print(f"{count} people known before the run (written in {time.perf_counter() - began:.1f} s)")
 
 
 def _contract(n: int, pdf64: str, start: str) -> dict[str, object]:
@@ -376,6 +405,12 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=10_000)
     parser.add_argument("--per-request", type=int, default=1000)
     parser.add_argument(
+        "--people",
+        type=int,
+        default=0,
+        help="people Paraph already knows before the run (e.g. 200000)",
+    )
+    parser.add_argument(
         "--postgres",
         metavar="URL",
         help="a PostgreSQL server (e.g. postgresql://postgres@127.0.0.1:5432/postgres): "
@@ -396,6 +431,7 @@ def main() -> None:
             lines=[f"Article {n}. Clause of the contract." for n in range(1, 30)],
         )
         print(f"{args.contracts} contracts, PDF of {len(pdf)} bytes, SQLite, sandbox seal and TSA")
+        people_existing(args.people)
         # A worker's one-time start (imports, keys, the stamp font cut to
         # size) is paid once per process, not per contract: timed apart.
         began = time.perf_counter()
@@ -426,6 +462,7 @@ def postgres(args: argparse.Namespace) -> None:
                 f"database task queue, sandbox seal and TSA, batches of "
                 f"{args.per_request}, chunks of {settings.BATCH_CHUNK}"
             )
+            people_existing(args.people)
             # The parts of a contract's cost, timed in this process making the
             # batches as one worker does (a worker process cannot be timed
             # from here); then the same work done by real worker processes.

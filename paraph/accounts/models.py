@@ -140,6 +140,11 @@ class Person(AbstractBaseUser, PermissionsMixin):
                 fields=["phone"], condition=~models.Q(phone=""), name="person_phone_unique"
             ),
         ]
+        # The partial unique index above serves only a query that repeats
+        # its condition as a literal: SQLite binds ``phone = ?`` and cannot
+        # use it, and read every person at each log-in by phone and each
+        # contract sent. A plain index serves any look-up by phone.
+        indexes = [models.Index(fields=["phone"], name="person_phone_idx")]
 
     def __str__(self) -> str:
         return self.full_name or self.email
