@@ -9,6 +9,8 @@ queries the product really makes, captured as it makes them."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -69,20 +71,29 @@ def test_a_recipient_is_found_by_address_through_the_indexes(people):
         assert "person_email_unique_ci" in plan, plan
 
 
-def test_the_log_in_finds_the_account_by_address_through_the_index(people):
-    Person.objects.filter(pk=people.pk).update(
+def _log_in_queries(
+    person: Person, kind: Literal["phone", "email"], value: str
+) -> list[dict[str, str]]:
+    """The queries of asking a log-in code for ``person`` (who has a verified
+    phone), by ``kind`` (phone or email) ``value``; the code reached them."""
+    Person.objects.filter(pk=person.pk).update(
         phone="+32470000001", phone_verified_at=timezone.now()
     )
     with CaptureQueriesContext(connection) as queries:
         step = login_code_request(
-            identifier=LoginIdentifier(kind="email", value="anne.dupont@example.be"),
+            identifier=LoginIdentifier(kind=kind, value=value),
             context=Context(ip="192.0.2.7"),
         )
     assert step.outcome == LoginOutcome.CODE_SENT
-    assert OneTimeCode.objects.filter(person=people, purpose=CodePurpose.LOGIN).exists()
+    assert OneTimeCode.objects.filter(person=person, purpose=CodePurpose.LOGIN).exists()
+    return queries.captured_queries
+
+
+def test_the_log_in_finds_the_account_by_address_through_the_index(people):
+    queries = _log_in_queries(people, "email", "anne.dupont@example.be")
     with CaptureQueriesContext(connection) as natural:
         assert get_user_model().objects.get_by_natural_key("ANNE.dupont@example.be") == people
-    for plan in _plans_of("accounts_person", queries.captured_queries + natural.captured_queries):
+    for plan in _plans_of("accounts_person", queries + natural.captured_queries):
         assert "person_email_unique_ci" in plan, plan
 
 
@@ -98,17 +109,8 @@ def _uses_a_phone_index(plan: str) -> bool:
 
 
 def test_the_log_in_finds_the_account_by_phone_through_an_index(people):
-    Person.objects.filter(pk=people.pk).update(
-        phone="+32470000001", phone_verified_at=timezone.now()
-    )
-    with CaptureQueriesContext(connection) as queries:
-        step = login_code_request(
-            identifier=LoginIdentifier(kind="phone", value="+32470000001"),
-            context=Context(ip="192.0.2.7"),
-        )
-    assert step.outcome == LoginOutcome.CODE_SENT
-    assert OneTimeCode.objects.filter(person=people, purpose=CodePurpose.LOGIN).exists()
-    for plan in _plans_of("accounts_person", queries.captured_queries, '"phone" ='):
+    queries = _log_in_queries(people, "phone", "+32470000001")
+    for plan in _plans_of("accounts_person", queries, '"phone" ='):
         assert _uses_a_phone_index(plan), plan
 
 
