@@ -96,6 +96,15 @@ class PersonSigningKey(models.Model):
                 name="signing_one_active_key_per_person",
             )
         ]
+        # The CRL lists the revoked keys: a few among one key per person
+        # who ever signed a mandate, found without reading them all.
+        indexes = [
+            models.Index(
+                fields=["revoked_at"],
+                condition=Q(revoked_at__isnull=False),
+                name="signing_key_revoked_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"signing key {self.pk} of person {self.person_id}"
