@@ -161,6 +161,12 @@ class Contract(models.Model):
 
     signed_pdf = models.FileField(_("signed PDF"), upload_to=_upload_to, max_length=300, blank=True)
     signed_sha256 = models.CharField(_("SHA-256 of the signed PDF"), max_length=64, blank=True)
+    # When the certificate of the signed PDF's newest document time-stamp
+    # ends: archive renewal is due before then (None: not known yet, or no
+    # document time-stamp; the daily run reads the file once and says).
+    archive_expires_at = models.DateTimeField(
+        _("newest document time-stamp ends"), null=True, blank=True
+    )
     signing_method = models.CharField(
         _("signing method"), max_length=10, choices=SigningMethod.choices, blank=True
     )
@@ -214,6 +220,8 @@ class Contract(models.Model):
             models.Index(fields=["sender", "external_reference"], name="contract_sender_ref"),
             models.Index(fields=["recipient", "status"], name="contract_recipient_status"),
             models.Index(fields=["status", "deadline"], name="contract_status_deadline"),
+            # the daily archive renewal: the signed contracts due, not all
+            models.Index(fields=["status", "archive_expires_at"], name="contract_archive_due"),
             models.Index(
                 fields=["recipient_company_number", "status"], name="contract_company_status"
             ),
@@ -474,6 +482,12 @@ class BulkBatch(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("bulk send")
         verbose_name_plural = _("bulk sends")
+        # The sweeper's look-ups every minute: waiting batches by age,
+        # running ones by lease; the finished ones, nearly all, unread.
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="bulk_batch_waiting_idx"),
+            models.Index(fields=["status", "lease_until"], name="bulk_batch_lease_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"batch {self.public_id} ({self.processed}/{self.total})"

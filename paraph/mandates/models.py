@@ -95,6 +95,9 @@ class Mandate(models.Model):
         verbose_name = _("mandate")
         verbose_name_plural = _("mandates")
         ordering = ["-created_at", "-pk"]
+        # The hourly housekeeping: active mandates by their end (ended,
+        # reminded), without reading every mandate ever signed.
+        indexes = [models.Index(fields=["status", "valid_until"], name="mandate_status_end_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],

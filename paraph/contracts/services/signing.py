@@ -6,8 +6,10 @@ signing flow added to the evidence."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -30,8 +32,11 @@ from paraph.contracts.services.errors import ContractError, ContractNotSignable
 from paraph.core.context import SYSTEM, Context
 from paraph.core.storage import DocumentUnavailable, files_removed_on_failure
 from paraph.signing import engine
+from paraph.signing import selectors as signing_selectors
 from paraph.signing import services as signing_services
-from paraph.signing.exceptions import CertificateRejected
+from paraph.signing.exceptions import CertificateRejected, DocumentRejected
+
+logger = logging.getLogger(__name__)
 
 
 def company_signer(contract: Contract, person: Person) -> CompanyRole | ContractNotSignable:
@@ -217,6 +222,7 @@ def contract_sign_record(
             "the signed PDF is not the contract's document with a signature added",
             code="document_mismatch",
         )
+    archive_expires_at = _archive_expires_at(signed_pdf, contract)
     expired = False
     with files_removed_on_failure(default_storage) as written, transaction.atomic():
         locked = contract_lock(contract)
@@ -239,6 +245,7 @@ def contract_sign_record(
                 )
             contract_file_save(locked, "signed_pdf", "signed.pdf", signed_pdf, written)
             locked.signed_sha256 = hashlib.sha256(signed_pdf).hexdigest()
+            locked.archive_expires_at = archive_expires_at
             locked.signing_method = method
             locked.mandate_ref = mandate_ref
             locked.signed_by = person
@@ -271,6 +278,7 @@ def contract_sign_record(
                 extra_fields=(
                     "signed_pdf",
                     "signed_sha256",
+                    "archive_expires_at",
                     "signing_method",
                     "mandate_ref",
                     "signed_by",
@@ -285,6 +293,18 @@ def contract_sign_record(
         )
     contract.refresh_from_db()
     return contract
+
+
+def _archive_expires_at(signed_pdf: bytes, contract: Contract) -> datetime | None:
+    """When the signed PDF's newest document time-stamp's certificate ends
+    (the daily archive renewal then finds it without reading the file);
+    None when it has none or it cannot be read here (the renewal reads the
+    file once and records it)."""
+    try:
+        return signing_selectors.archive_state(signed_pdf).expires_at
+    except DocumentRejected as exc:
+        logger.warning("contract %s: document time-stamps unread: %s", contract.public_id, exc)
+        return None
 
 
 def contract_eid_prepare(

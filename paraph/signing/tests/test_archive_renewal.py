@@ -86,14 +86,55 @@ def _use_second_tsa(signing_settings, pki) -> None:
     )
 
 
-def test_nothing_is_renewed_while_the_time_stamp_has_years_left(signed_contract):
+def _reads_counted(monkeypatch) -> list[str]:
+    """The contracts whose signed file the archive renewal reads."""
+    from paraph.contracts import archive
+
+    reads: list[str] = []
+    real = archive.contract_document_read
+
+    def counted(*, contract, which):
+        reads.append(str(contract.public_id))
+        return real(contract=contract, which=which)
+
+    monkeypatch.setattr(archive, "contract_document_read", counted)
+    return reads
+
+
+def test_nothing_is_renewed_while_the_time_stamp_has_years_left(signed_contract, monkeypatch):
     before = _bytes(signed_contract)
     assert archive_state(before).expires_at == FIRST_TSA_ENDS
+    # known since the signature: the daily run does not even read the file
+    assert signed_contract.archive_expires_at == FIRST_TSA_ENDS
+    reads = _reads_counted(monkeypatch)
 
     run = contracts_archive_renew_due()
 
-    assert (run.renewed, run.not_due, run.failed) == (0, 1, [])
+    assert (run.renewed, run.not_due, run.failed) == (0, 0, [])
+    assert reads == []
     assert _bytes(signed_contract) == before
+
+
+def test_a_contract_whose_end_is_not_known_yet_is_read_once(signed_contract, monkeypatch):
+    """As every contract signed before Paraph recorded the end: the next
+    run reads its file once, records the end, and leaves it alone after."""
+    from paraph.contracts.models import Contract
+
+    Contract.objects.filter(pk=signed_contract.pk).update(archive_expires_at=None)
+    reads = _reads_counted(monkeypatch)
+
+    first = contracts_archive_renew_due()
+    second = contracts_archive_renew_due()
+
+    assert (first.renewed, first.not_due, first.failed) == (0, 1, [])
+    assert (second.renewed, second.not_due, second.failed) == (0, 0, [])
+    assert reads == [str(signed_contract.public_id)]
+    signed_contract.refresh_from_db()
+    assert signed_contract.archive_expires_at == FIRST_TSA_ENDS
+    # and when its end comes near, it is found and renewed as any other
+    with time_machine.travel(IN_2039, tick=False):
+        assert len(contracts_archive_renew_due().failed) == 1  # (the same TSA: refused)
+    assert reads == [str(signed_contract.public_id)] * 2
 
 
 def test_renewing_with_a_tsa_that_ends_no_later_is_refused_and_changes_nothing(
@@ -122,7 +163,7 @@ def test_a_new_time_stamp_keeps_the_contract_valid_after_the_first_tsa_ended(
         call_command("archive-renew")
         assert "1 contract(s) renewed" in capsys.readouterr().out
         call_command("archive-renew")  # a second run finds nothing due
-        assert "0 contract(s) renewed, 1 not due" in capsys.readouterr().out
+        assert "0 contract(s) renewed, 0 read and not due" in capsys.readouterr().out
 
     signed_contract.refresh_from_db()
     renewed = _bytes(signed_contract)
@@ -130,6 +171,7 @@ def test_a_new_time_stamp_keeps_the_contract_valid_after_the_first_tsa_ended(
     assert signed_contract.signed_sha256 == hashlib.sha256(renewed).hexdigest()
     state = archive_state(renewed)
     assert state.expires_at == SECOND_TSA_ENDS and state.last_timestamp_at == IN_2039
+    assert signed_contract.archive_expires_at == SECOND_TSA_ENDS
     event = ContractEvent.objects.get(contract=signed_contract, name="archive_renewed")
     audit = AuditEvent.objects.get(name="contracts.contract.archive_renewed")
     assert event.data["previous_sha256"] == hashlib.sha256(before).hexdigest()

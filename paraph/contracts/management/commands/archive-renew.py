@@ -35,7 +35,8 @@ class Command(BaseCommand):
         days = options["before_days"]
         run = contracts_archive_renew_due(margin=timedelta(days=days) if days is not None else None)
         self.stdout.write(
-            f"{run.renewed} contract(s) renewed, {run.not_due} not due, {len(run.failed)} failed"
+            f"{run.renewed} contract(s) renewed, {run.not_due} read and not due, "
+            f"{len(run.failed)} failed"
         )
         for public_id, reason in run.failed:
             self.stderr.write(f"contract {public_id}: {reason}")
