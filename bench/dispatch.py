@@ -101,11 +101,16 @@ class Breakdown:
         try:
             return func(*args, **kwargs)
         finally:
-            elapsed = time.perf_counter() - began
-            inner = self._stack.pop()
-            self.own[label] = self.own.get(label, 0.0) + elapsed - inner
-            if self._stack:
-                self._stack[-1] += elapsed
+            self._count(label, began)
+
+    def _count(self, label: str, began: float) -> None:
+        """Close the part opened at ``began``: its time, less its inner
+        parts', is ``label``'s; the whole of it is its caller's inner time."""
+        elapsed = time.perf_counter() - began
+        inner = self._stack.pop()
+        self.own[label] = self.own.get(label, 0.0) + elapsed - inner
+        if self._stack:
+            self._stack[-1] += elapsed
 
     def database(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         """A connection's ``execute_wrapper``: the time of every query (its
@@ -122,11 +127,7 @@ class Breakdown:
             try:
                 return await func(*args, **kwargs)
             finally:
-                elapsed = time.perf_counter() - began
-                inner = self._stack.pop()
-                self.own[label] = self.own.get(label, 0.0) + elapsed - inner
-                if self._stack:
-                    self._stack[-1] += elapsed
+                self._count(label, began)
 
         return timed_async if inspect.iscoroutinefunction(func) else timed
 
