@@ -21,8 +21,8 @@ sandbox seal and TSA, tasks run in process) and measures:
   with no check, no seal, no audit, no e-mail.
 
 Prints contracts per second for both, the cost per contract broken down
-(Paraph's seal without its time-stamps, the time-stamps, the check of the
-sealed result, audit events, e-mails, the database queries, and the rest:
+(the strict read of the upload, Paraph's seal without its time-stamps,
+the time-stamps, the check of the sealed result, audit events, e-mails, the database queries, and the rest:
 parsing, building rows, files, links), measured by timing those calls wherever the code calls them in
 the same run (each part's own time, without the parts it calls), and
 ends with ``ratio_vs_bulk_insert=<x>`` (Paraph's rate over the baseline's;
@@ -154,7 +154,7 @@ class Breakdown:
         parts = dict(self.own)
         parts["the rest: ORM, files, links, parsing"] = total - sum(parts.values())
         return [
-            f"  {label:34s} {seconds / count * 1000:7.2f} ms  {seconds / total:6.1%}"
+            f"  {label:38s} {seconds / count * 1000:7.2f} ms  {seconds / total:6.1%}"
             for label, seconds in parts.items()
         ]
 
@@ -171,6 +171,7 @@ def breakdown_install() -> Breakdown:
     for module in ("paraph.api.api", "paraph.contracts.tasks", "paraph.senderdesk.views"):
         __import__(module)
     breakdown = Breakdown()
+    breakdown.install("strict read of the upload", engine.check_signable)
     breakdown.install("seal (without its time-stamps)", signing.seal_apply)
     breakdown.install("time-stamps", engine.cms._AuthorityTimeStamper.async_request_tsa_response)
     breakdown.install("check of the sealed result", selectors.signature_report)
