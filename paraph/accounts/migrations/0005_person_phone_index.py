@@ -2,8 +2,12 @@
 
 from django.db import migrations, models
 
+from paraph.core.migration_operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # the indexes are built without blocking writes (PostgreSQL: concurrently)
+    atomic = False
 
     dependencies = [
         ('accounts', '0004_person_notification_channel'),
@@ -11,7 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='person',
             index=models.Index(fields=['phone'], name='person_phone_idx'),
         ),

@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from paraph.core.migration_operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # the indexes are built without blocking writes (PostgreSQL: concurrently)
+    atomic = False
 
     dependencies = [
         ('contracts', '0005_company_recipients'),
@@ -13,11 +17,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='bulkbatch',
             index=models.Index(fields=['status', 'created_at'], name='bulk_batch_waiting_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='bulkbatch',
             index=models.Index(fields=['status', 'lease_until'], name='bulk_batch_lease_idx'),
         ),

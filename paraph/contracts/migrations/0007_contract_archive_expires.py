@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from paraph.core.migration_operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # the indexes are built without blocking writes (PostgreSQL: concurrently)
+    atomic = False
 
     dependencies = [
         ('contracts', '0006_sweeps_indexes'),
@@ -18,7 +22,7 @@ class Migration(migrations.Migration):
             name='archive_expires_at',
             field=models.DateTimeField(blank=True, null=True, verbose_name='newest document time-stamp ends'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='contract',
             index=models.Index(fields=['status', 'archive_expires_at'], name='contract_archive_due'),
         ),

@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from paraph.core.migration_operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # the indexes are built without blocking writes (PostgreSQL: concurrently)
+    atomic = False
 
     dependencies = [
         ('mandates', '0002_mandate_pdfs_in_document_storage'),
@@ -13,7 +17,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='mandate',
             index=models.Index(fields=['status', 'valid_until'], name='mandate_status_end_idx'),
         ),

@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from paraph.core.migration_operations import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # the indexes are built without blocking writes (PostgreSQL: concurrently)
+    atomic = False
 
     dependencies = [
         ('signing', '0003_retire_is_not_revoke'),
@@ -12,7 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='personsigningkey',
             index=models.Index(condition=models.Q(('revoked_at__isnull', False)), fields=['revoked_at'], name='signing_key_revoked_idx'),
         ),
