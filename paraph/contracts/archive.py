@@ -46,9 +46,10 @@ def contract_archive_renew(
     """Give ``contract``'s signed PDF a new document time-stamp when its
     newest one's certificate ends within ``margin`` (or it has none).
     Returns False when it is not due (then records when that certificate
-    ends) or another process renewed it meanwhile. Raises :class:`ContractError` ``integrity`` when
-    the stored file does not match its recorded hash (never renewed then),
-    and :class:`SigningError` when the time-stamp cannot be had."""
+    ends) or another process renewed it meanwhile. Raises
+    :class:`ContractError` ``integrity`` when the stored file does not match
+    its recorded hash (never renewed then), and :class:`SigningError` when
+    the time-stamp cannot be had."""
     moment = now or timezone.now()
     if contract.status != ContractStatus.SIGNED or not contract.signed_sha256:
         return False
