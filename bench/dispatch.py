@@ -22,8 +22,9 @@ sandbox seal and TSA, tasks run in process) and measures:
 
 Prints contracts per second for both, the cost per contract broken down
 (the strict read of the upload, Paraph's seal without its time-stamps,
-the time-stamps, the check of the sealed result, audit events, e-mails, the database queries, and the rest:
-parsing, building rows, files, links), measured by timing those calls wherever the code calls them in
+the time-stamps, the check of the sealed result, audit events, e-mails,
+the database queries, and the rest: parsing, building rows, files,
+links), measured by timing those calls wherever the code calls them in
 the same run (each part's own time, without the parts it calls), and
 ends with ``ratio_vs_bulk_insert=<x>`` (Paraph's rate over the baseline's;
 below 1: the price of sealing, evidence and audit per contract).
@@ -240,8 +241,10 @@ def paraph_rate(
     started once every request was answered (then timed from their start)."""
     import datetime as dt
 
+    from django.db import connection
     from django.test import Client
 
+    from paraph.contracts.models import Contract
     from paraph.senders.services import api_key_create, sender_create
 
     sender = sender_create(
@@ -255,62 +258,45 @@ def paraph_rate(
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
     pdf64 = base64.b64encode(pdf).decode()
     start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat()
-    timing = contextlib.ExitStack()
-    if breakdown is not None:
-        from django.db import connection
-
-        timing.enter_context(connection.execute_wrapper(breakdown.database))
-    with timing:
-        return _paraph_rate_timed(
-            count, per_request, client, pdf64, start, run, workers, in_process, sender, breakdown
-        )
-
-
-def _paraph_rate_timed(
-    count: int,
-    per_request: int,
-    client: Any,
-    pdf64: str,
-    start: str,
-    run: int,
-    workers: int,
-    in_process: bool,
-    sender: Any,
-    breakdown: Breakdown | None,
-) -> float:
-    from paraph.contracts.models import Contract
-
-    began = time.perf_counter()
-    for first in range(0, count, per_request):
-        body = {
-            "contracts": [
-                # other recipients in each run: new people, as in the first
-                _contract(run * 3_000_000 + n, pdf64, start)
-                for n in range(first, min(count, first + per_request))
-            ]
-        }
-        response = client.post("/api/batches", body, content_type="application/json")
-        if response.status_code != 202:
-            raise SystemExit(f"bulk request refused: {response.status_code} {response.content!r}")
-        batch = client.get(response["Location"]).json()
-        if batch["failed"]:
-            raise SystemExit(f"contracts refused: {batch['items'][:3]}")
-    if workers:
+    queries_timed = (
+        connection.execute_wrapper(breakdown.database)
+        if breakdown is not None
+        else contextlib.nullcontext()
+    )
+    with queries_timed:
         began = time.perf_counter()
-        _work_until_sent(workers, sender, count)
-    elif in_process:
+        for first in range(0, count, per_request):
+            body = {
+                "contracts": [
+                    # other recipients in each run: new people, as in the first
+                    _contract(run * 3_000_000 + n, pdf64, start)
+                    for n in range(first, min(count, first + per_request))
+                ]
+            }
+            response = client.post("/api/batches", body, content_type="application/json")
+            if response.status_code != 202:
+                raise SystemExit(
+                    f"bulk request refused: {response.status_code} {response.content!r}"
+                )
+            batch = client.get(response["Location"]).json()
+            if batch["failed"]:
+                raise SystemExit(f"contracts refused: {batch['items'][:3]}")
+        if workers:
+            began = time.perf_counter()
+            _work_until_sent(workers, sender, count)
+        elif in_process:
+            if breakdown is not None:
+                breakdown.own.clear()  # the requests' queries are not the batches'
+            began = time.perf_counter()
+            _process_here(sender)
+        elapsed = time.perf_counter() - began
+        sent = Contract.objects.filter(sender=sender, status="sent").count()
+        if sent != count:
+            raise SystemExit(f"only {sent} of {count} contracts were sent")
         if breakdown is not None:
-            breakdown.own.clear()  # the requests' queries are not the batches'
-        began = time.perf_counter()
-        _process_here(sender)
-    elapsed = time.perf_counter() - began
-    sent = Contract.objects.filter(sender=sender, status="sent").count()
-    if sent != count:
-        raise SystemExit(f"only {sent} of {count} contracts were sent")
-    if breakdown is not None:
-        print("cost per contract, by part:")
-        print("\n".join(breakdown.report(count, elapsed)))
-    return count / elapsed
+            print("cost per contract, by part:")
+            print("\n".join(breakdown.report(count, elapsed)))
+        return count / elapsed
 
 
 def _process_here(sender: Any) -> None:
