@@ -163,10 +163,18 @@ TEMPLATES = [
 DATABASE_URL = env_mandatory("DATABASE_URL", missing, when=PRODUCTION)
 if PRODUCTION and DATABASE_URL and not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     missing.append("DATABASE_URL must point at PostgreSQL in production")
+_database_url = DATABASE_URL or f"sqlite:///{DATA_DIR / 'paraph.sqlite3'}"
+# A request or task on PostgreSQL keeps its thread's connection for a minute
+# (opening one costs a process on the server and several milliseconds: half
+# of an adminbox page's time); a connection that broke while idle (a restart,
+# a failover) is checked and replaced before it is used. SQLite opens a file.
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL or f"sqlite:///{DATA_DIR / 'paraph.sqlite3'}",
-        conn_max_age=env_int("PARAPH_DB_CONN_MAX_AGE", 0),
+        _database_url,
+        conn_max_age=env_int(
+            "PARAPH_DB_CONN_MAX_AGE", 60 if _database_url.startswith("postgres") else 0
+        ),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
