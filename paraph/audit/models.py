@@ -158,3 +158,32 @@ def checkpoint_statement(
         sort_keys=True,
         separators=(",", ":"),
     ).encode()
+
+
+class AuditNode(models.Model):
+    """The root of a complete subtree of the audit log's Merkle tree: the
+    ``index``-th run of 2^``level`` numbered events (``level`` a multiple of
+    ``merkle.STRIDE``). Derived from the events, written by the checkpoint
+    job once the subtree is complete, so that a root or a proof reads a few
+    of these instead of the whole log; ``paraph audit-verify`` checks each
+    against the events."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="audit_node_place"),
+        ]
+
+    def __str__(self) -> str:
+        return f"subtree {self.index} of level {self.level}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("the audit tree's nodes are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogIsAppendOnly("the audit tree's nodes are never deleted")

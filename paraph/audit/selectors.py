@@ -8,17 +8,50 @@ from typing import Any
 from django.db import models
 
 from paraph.audit import merkle
-from paraph.audit.models import AuditCheckpoint, AuditEvent
+from paraph.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 
 
-def leaves_up_to(size: int) -> list[bytes]:
-    """The leaf hashes of the first ``size`` placed events, in order."""
-    hashes = (
-        AuditEvent.objects.filter(sequence__isnull=False, sequence__lte=size)
-        .order_by("sequence")
-        .values_list("hash", flat=True)
-    )
-    return [bytes.fromhex(h) for h in hashes.iterator(chunk_size=5000)]
+class StoredTree:
+    """The audit log's tree as the database holds it (a :class:`merkle.Source`):
+    the leaf hashes of the numbered events, read a range at a time, and the
+    stored roots of complete subtrees; each range read once per tree (its
+    rows never change). Counts the leaf hashes it read."""
+
+    def __init__(self) -> None:
+        self.leaves_read = 0
+        self._read: dict[tuple[str, int, int, int], list[bytes]] = {}
+
+    def leaves(self, offset: int, width: int) -> list[bytes]:
+        key = ("leaves", 0, offset, width)
+        if key not in self._read:
+            hashes = (
+                AuditEvent.objects.filter(sequence__gt=offset, sequence__lte=offset + width)
+                .order_by("sequence")
+                .values_list("hash", flat=True)
+            )
+            self._read[key] = [bytes.fromhex(h) for h in hashes.iterator(chunk_size=5000)]
+            self.leaves_read += len(self._read[key])
+        return self._read[key]
+
+    def nodes(self, level: int, index: int, count: int) -> list[bytes]:
+        key = ("nodes", level, index, count)
+        if key not in self._read:
+            stored = (
+                AuditNode.objects.filter(level=level, index__gte=index, index__lt=index + count)
+                .order_by("index")
+                .values_list("index", "hash")
+            )
+            found = []
+            for n, (at, node) in enumerate(stored, start=index):
+                if at != n:
+                    break  # a gap: the caller computes that subtree from below
+                found.append(bytes(node))
+            self._read[key] = found
+        return self._read[key]
+
+
+def audit_tree() -> StoredTree:
+    return StoredTree()
 
 
 def audit_prove(subject: models.Model) -> dict[str, Any]:
@@ -32,7 +65,7 @@ def audit_prove(subject: models.Model) -> dict[str, Any]:
     ).order_by("sequence", "id")
     proven: list[dict[str, Any]] = []
     pending: list[int] = []
-    leaves = leaves_up_to(checkpoint.size) if checkpoint is not None else []
+    tree = audit_tree()
     for event in events:
         if checkpoint is None or event.sequence is None or event.sequence > checkpoint.size:
             pending.append(event.pk)
@@ -44,7 +77,7 @@ def audit_prove(subject: models.Model) -> dict[str, Any]:
                 "place": event.sequence,
                 "content": event.canonical_bytes().decode(),
                 "leaf_hash": event.hash,
-                "proof": merkle.inclusion_proof(leaves, event.sequence, checkpoint.size),
+                "proof": merkle.tree_inclusion_proof(tree, event.sequence, checkpoint.size),
             }
         )
     return {

@@ -16,10 +16,11 @@ from paraph.audit import merkle, registry
 from paraph.audit.models import (
     AuditCheckpoint,
     AuditEvent,
+    AuditNode,
     AuditSequencer,
     checkpoint_statement,
 )
-from paraph.audit.selectors import leaves_up_to
+from paraph.audit.selectors import StoredTree, audit_tree
 from paraph.core.context import SYSTEM, Context
 
 
@@ -112,6 +113,23 @@ def _number_new_events() -> int:
         return sequencer.last_sequence
 
 
+def _nodes_store(tree: StoredTree, size: int) -> None:
+    """Store the roots of the subtrees the first ``size`` events complete
+    that are not stored yet, each level from the one below it (after a log
+    that had none, the first run stores them all, reading the log once)."""
+    level = merkle.STRIDE
+    while size >> level:
+        stored = AuditNode.objects.filter(level=level).order_by("-index").first()
+        first = stored.index + 1 if stored is not None else 0
+        new = [
+            AuditNode(level=level, index=index, hash=node)
+            for index, node in merkle.nodes_completed(tree, level, first, size)
+        ]
+        # derived from numbered events: two jobs store the same node, once
+        AuditNode.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        level += merkle.STRIDE
+
+
 def audit_checkpoint() -> AuditCheckpoint | None:
     """Seal the Merkle tree of every event so far, when events arrived since
     the last checkpoint; None when there is nothing new (or another job
@@ -127,21 +145,22 @@ def audit_checkpoint() -> AuditCheckpoint | None:
     previous_root = last.root if last is not None else merkle.EMPTY_ROOT.hex()
     if size <= previous_size:
         return None
-    leaves = leaves_up_to(size)
-    if len(leaves) != size:
-        raise AuditTampered(f"{size} events were numbered, {len(leaves)} remain")
-    if last is not None and merkle.root(leaves, previous_size).hex() != previous_root:
-        raise AuditTampered("the events do not match the previous checkpoint's root")
     added = list(
         AuditEvent.objects.filter(sequence__gt=previous_size, sequence__lte=size).order_by(
             "sequence"
         )
     )
+    if len(added) != size - previous_size:
+        raise AuditTampered(f"{size} events were numbered, {previous_size + len(added)} remain")
     for event in added:
         if event.compute_hash() != event.hash:
             raise AuditTampered(f"event {event.pk} does not match its hash")
+    tree = audit_tree()
+    if last is not None and merkle.tree_root(tree, previous_size).hex() != previous_root:
+        raise AuditTampered("the events do not match the previous checkpoint's root")
+    _nodes_store(tree, size)
     created_at = timezone.now()
-    root = merkle.root(leaves).hex()
+    root = merkle.tree_root(tree, size).hex()
     statement = checkpoint_statement(
         size=size,
         root=root,
@@ -165,7 +184,7 @@ def audit_checkpoint() -> AuditCheckpoint | None:
                 statement=statement,
                 seal=seal,
                 sealed_at=verdict.timestamp,
-                leaves=b"".join(leaves[previous_size:]),
+                leaves=b"".join(bytes.fromhex(event.hash) for event in added),
                 event_ids=[event.pk for event in added],
             )
     except IntegrityError:  # another job recorded a checkpoint after the same one
@@ -263,19 +282,56 @@ def _event_break(
     return None
 
 
-def _roots_break(checkpoints: list[AuditCheckpoint], leaves: list[bytes]) -> ChainBreak | None:
-    """The first checkpoint whose root the events' hashes do not give."""
-    for checkpoint, checkpoint_root in zip(
-        checkpoints, merkle.roots(leaves, [c.size for c in checkpoints]), strict=True
-    ):
-        if checkpoint_root.hex() != checkpoint.root:
+class _TreeCheck:
+    """The roots of the checkpoints and the stored subtree roots, checked as
+    the numbered events are read once, in order, in memory of the order of
+    the log's depth (a log of a billion events is never held whole)."""
+
+    def __init__(self, checkpoints: list[AuditCheckpoint]) -> None:
+        self._roots = merkle.Roots()
+        self._checkpoints = iter(checkpoints)
+        self._next = next(self._checkpoints, None)
+        self._nodes: dict[tuple[int, int], bytes] = {}
+        self.broken: ChainBreak | None = None
+
+    def add(self, leaf: bytes) -> None:
+        for level, index, node in self._roots.add(leaf):
+            if level % merkle.STRIDE == 0:
+                self._nodes[(level, index)] = node
+        if len(self._nodes) >= 1000:
+            self._nodes_check()
+        checkpoint = self._next
+        if checkpoint is None or self._roots.size != checkpoint.size:
+            return
+        if self.broken is None and self._roots.root().hex() != checkpoint.root:
             first = checkpoint.event_ids[0] if checkpoint.event_ids else None
-            return ChainBreak(
+            self.broken = ChainBreak(
                 first,
                 f"the events do not match the root of the checkpoint of {checkpoint.size} "
                 "events (events and the checkpoint's list were changed together)",
             )
-    return None
+        self._next = next(self._checkpoints, None)
+
+    def finish(self) -> ChainBreak | None:
+        self._nodes_check()
+        return self.broken
+
+    def _nodes_check(self) -> None:
+        """Each stored subtree root must be the one its events give (a
+        subtree not stored yet is the checkpoint job's to store)."""
+        computed, self._nodes = self._nodes, {}
+        for level in sorted({level for level, _index in computed}):
+            indexes = [index for lv, index in computed if lv == level]
+            stored = AuditNode.objects.filter(level=level, index__in=indexes)
+            for node in stored.order_by("index"):
+                if self.broken is None and bytes(node.hash) != computed[(level, node.index)]:
+                    width = 1 << level
+                    self.broken = ChainBreak(
+                        None,
+                        f"the stored root of events {node.index * width + 1} to "
+                        f"{(node.index + 1) * width} does not match them (the audit "
+                        "tree was changed)",
+                    )
 
 
 def audit_verify() -> AuditVerification:
@@ -294,7 +350,7 @@ def audit_verify() -> AuditVerification:
     if broken is not None:
         return result(broken)
     expected = _expected(checkpoints)
-    leaves: list[bytes] = []
+    tree = _TreeCheck(checkpoints)
     place = 0
     numbered = AuditEvent.objects.filter(sequence__isnull=False).order_by("sequence")
     for event in numbered.iterator(chunk_size=2000):
@@ -302,7 +358,7 @@ def audit_verify() -> AuditVerification:
         broken = _event_break(event, place, next(expected, None))
         if broken is not None:
             return result(broken)
-        leaves.append(bytes.fromhex(event.hash))
+        tree.add(bytes.fromhex(event.hash))
     if place < covered:
         want = next(expected, None)
         return result(
@@ -311,7 +367,7 @@ def audit_verify() -> AuditVerification:
                 f"the checkpoint covers {covered} events, {place} remain (the newest were removed)",
             )
         )
-    broken = _roots_break(checkpoints, leaves)
+    broken = tree.finish()
     if broken is not None:
         return result(broken)
     pending = 0
