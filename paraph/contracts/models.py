@@ -222,6 +222,8 @@ class Contract(models.Model):
             models.Index(fields=["status", "deadline"], name="contract_status_deadline"),
             # the daily archive renewal: the signed contracts due, not all
             models.Index(fields=["status", "archive_expires_at"], name="contract_archive_due"),
+            # the metrics: the contracts that ended in each state lately
+            models.Index(fields=["status", "status_changed_at"], name="contract_status_changed"),
             models.Index(
                 fields=["recipient_company_number", "status"], name="contract_company_status"
             ),

@@ -88,6 +88,8 @@ class OutboundMessage(models.Model):
         indexes = [
             models.Index(fields=["person", "-created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # the metrics: the messages of the last day that ended in each status
+            models.Index(fields=["status", "created_at"], name="message_status_created"),
         ]
 
     def __str__(self) -> str:

@@ -3,9 +3,11 @@
 Two kinds of numbers:
 
 * **State**, read from the database (and RQ's Redis) at each scrape by
-  :class:`StateCollector`: contracts by state, messages and webhook
-  deliveries by status, tasks waiting per queue, audit events, workers.
-  Every node answers the same, however many processes run.
+  :class:`StateCollector`: contracts, messages and webhook deliveries
+  waiting in each open state, and those that ended in each final state in
+  the last 24 hours (never a count over a table that grows without end:
+  each is read through an index, ADR 43), tasks waiting per queue, audit
+  events, workers. Every node answers the same, however many processes run.
 * **Events** counted by the process that saw them: requests and their
   duration per view (here), signatures and their duration
   (``paraph.signing.metrics``). Each process keeps its own; with
@@ -18,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from prometheus_client import (
     REGISTRY,
@@ -57,6 +60,32 @@ def _by(rows: Iterable[dict[str, object]], key: str) -> dict[str, int]:
     return {str(row[key]): int(str(row["n"])) for row in rows}
 
 
+def _open_and_final(values: Iterable[str], open_: Iterable[str]) -> tuple[list[str], list[str]]:
+    """``values`` split into the open ones (in ``open_``) and the final ones."""
+    waiting = {str(v) for v in open_}
+    return [v for v in values if v in waiting], [v for v in values if v not in waiting]
+
+
+_GaugeSpec = tuple[str, str, QuerySet[Any], list[tuple[str, ...]]]
+
+
+def _gauges(labels: list[str], fields: tuple[str, ...], *specs: _GaugeSpec) -> Iterator[Metric]:
+    """A gauge for each (name, help, rows, label values) of ``specs``: the
+    rows counted by ``fields``, every combination of label values listed,
+    at zero when no row has it."""
+    for name, help_, rows, combinations in specs:
+        counted = rows.values(*fields).annotate(n=Count("id"))
+        counts = {tuple(str(row[f]) for f in fields): int(row["n"]) for row in counted}
+        family = GaugeMetricFamily(name, help_, labels=labels)
+        for values in combinations:
+            family.add_metric(list(values), counts.get(values, 0))
+        yield family
+
+
+def _day_ago() -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=1)
+
+
 class StateCollector(Collector):
     """Gauges read from the database when Prometheus scrapes. A part that
     cannot be read is left out and named in ``paraph_scrape_errors``."""
@@ -86,41 +115,74 @@ class StateCollector(Collector):
         yield errors
 
     def _contracts(self) -> Iterator[Metric]:
-        from paraph.contracts.models import Contract, ContractStatus
+        from paraph.contracts.models import TRANSITIONS, Contract, ContractStatus
 
-        counts = _by(Contract.objects.values("status").annotate(n=Count("id")), "status")
-        family = GaugeMetricFamily(
-            "paraph_contracts", "Contracts (every version) by state", labels=["state"]
+        # a state that may be followed by another is open, the others final
+        open_, final = _open_and_final(ContractStatus.values, TRANSITIONS)
+        yield from _gauges(
+            ["state"],
+            ("status",),
+            (
+                "paraph_contracts",
+                "Contracts (every version) waiting in each open state",
+                Contract.objects.filter(status__in=open_),
+                [(state,) for state in open_],
+            ),
+            (
+                "paraph_contracts_settled_24h",
+                "Contracts (every version) that reached each final state in the last 24 hours",
+                Contract.objects.filter(status__in=final, status_changed_at__gte=_day_ago()),
+                [(state,) for state in final],
+            ),
         )
-        for state in ContractStatus.values:
-            family.add_metric([state], counts.get(state, 0))
-        yield family
 
     def _messages(self) -> Iterator[Metric]:
         from paraph.notifications.models import Channel, OutboundMessage
 
-        rows = OutboundMessage.objects.values("channel", "status").annotate(n=Count("id"))
-        counts = {(str(r["channel"]), str(r["status"])): int(r["n"]) for r in rows}
-        family = GaugeMetricFamily(
-            "paraph_messages",
-            "Outgoing e-mails and SMS by channel and status",
-            labels=["channel", "status"],
+        statuses = OutboundMessage.Status
+        open_, final = _open_and_final(statuses.values, (statuses.QUEUED, statuses.SENDING))
+        yield from _gauges(
+            ["channel", "status"],
+            ("channel", "status"),
+            (
+                "paraph_messages",
+                "Outgoing e-mails and SMS waiting or being sent, by channel and status",
+                OutboundMessage.objects.filter(status__in=open_),
+                [(channel, status) for channel in Channel.values for status in open_],
+            ),
+            (
+                "paraph_messages_done_24h",
+                "Outgoing e-mails and SMS queued in the last 24 hours that were sent "
+                "or given up, by channel and status",
+                OutboundMessage.objects.filter(status__in=final, created_at__gte=_day_ago()),
+                [(channel, status) for channel in Channel.values for status in final],
+            ),
         )
-        for channel in Channel.values:
-            for status in OutboundMessage.Status.values:
-                family.add_metric([channel, status], counts.get((channel, status), 0))
-        yield family
 
     def _webhooks(self) -> Iterator[Metric]:
         from paraph.senders.models import DeliveryStatus, WebhookDelivery
 
-        counts = _by(WebhookDelivery.objects.values("status").annotate(n=Count("id")), "status")
-        family = GaugeMetricFamily(
-            "paraph_webhook_deliveries", "Webhook deliveries by status", labels=["status"]
+        open_, final = _open_and_final(
+            DeliveryStatus.values,
+            (DeliveryStatus.PENDING, DeliveryStatus.DELIVERING, DeliveryStatus.RETRYING),
         )
-        for status in DeliveryStatus.values:
-            family.add_metric([status], counts.get(status, 0))
-        yield family
+        yield from _gauges(
+            ["status"],
+            ("status",),
+            (
+                "paraph_webhook_deliveries",
+                "Webhook deliveries waiting, being sent or to be retried, by status",
+                WebhookDelivery.objects.filter(status__in=open_),
+                [(status,) for status in open_],
+            ),
+            (
+                "paraph_webhook_deliveries_done_24h",
+                "Webhook deliveries made in the last 24 hours that succeeded or were "
+                "given up, by status",
+                WebhookDelivery.objects.filter(status__in=final, created_at__gte=_day_ago()),
+                [(status,) for status in final],
+            ),
+        )
 
     def _queues(self) -> Iterator[Metric]:
         task_settings = settings.TASKS["default"]
@@ -153,10 +215,22 @@ class StateCollector(Collector):
         yield family
 
     def _audit(self) -> Iterator[Metric]:
-        from paraph.audit.models import AuditEvent
+        from paraph.audit.models import AuditCheckpoint, AuditEvent, AuditSequencer
 
+        # the numbered events are counted by the sequencer; only those not
+        # numbered yet (a checkpoint interval's) are counted row by row
+        sequencer = AuditSequencer.objects.filter(pk=1).first()
+        numbered = sequencer.last_sequence if sequencer is not None else 0
+        waiting = AuditEvent.objects.filter(sequence__isnull=True).count()
+        newest = AuditCheckpoint.objects.order_by("-size").first()
+        sealed = newest.size if newest is not None else 0
         yield GaugeMetricFamily(
-            "paraph_audit_events", "Events in the audit log", value=AuditEvent.objects.count()
+            "paraph_audit_events", "Events in the audit log", value=numbered + waiting
+        )
+        yield GaugeMetricFamily(
+            "paraph_audit_events_unsealed",
+            "Events no checkpoint seals yet (grows when the checkpoint job stops)",
+            value=numbered + waiting - sealed,
         )
 
     def _workers(self) -> Iterator[Metric]:

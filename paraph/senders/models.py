@@ -249,6 +249,8 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["endpoint", "-created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # the metrics: the deliveries of the last day that ended in each status
+            models.Index(fields=["status", "created_at"], name="delivery_status_created"),
         ]
 
     def __str__(self) -> str:

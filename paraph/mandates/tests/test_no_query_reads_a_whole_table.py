@@ -66,14 +66,28 @@ def _whole_tables(sql: str) -> set[str]:
 def _pg_whole(node: dict[str, Any]) -> Iterator[str]:
     """The tables a PostgreSQL plan node (and those under it) reads whole: a
     sequential scan, or an index walked from end to end (no condition on
-    it, only a filter on the rows it returns)."""
+    it, only a filter on the rows it returns), unless the index is partial
+    (it holds only the rows its predicate names: the tasks waiting)."""
     kind = node["Node Type"]
     if kind == "Seq Scan" or (
-        kind in ("Index Scan", "Index Only Scan") and "Index Cond" not in node
+        kind in ("Index Scan", "Index Only Scan")
+        and "Index Cond" not in node
+        and not _pg_partial(node["Index Name"])
     ):
         yield node["Relation Name"]
     for child in node.get("Plans", ()):
         yield from _pg_whole(child)
+
+
+def _pg_partial(index: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indpred IS NOT NULL FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s",
+            [index],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def test_a_contracts_whole_journey_reads_no_table_whole(
@@ -165,3 +179,28 @@ def _assert_nothing_read_whole(queries: list[dict[str, str]], *, at_least: int) 
         for table in _whole_tables(sql):
             read_whole.setdefault(table, sql)
     assert not read_whole, "\n\n".join(f"{t}: {sql}" for t, sql in read_whole.items())
+
+
+def test_a_metrics_scrape_reads_no_table_whole(make_contract, clock, settings, client):
+    """Prometheus reads ``/metrics`` every few seconds, from every node, for
+    as long as Paraph runs: its counts go through indexes to the rows that
+    are waiting and those that ended in the last day, never every contract,
+    message, delivery or audit event ever made (ADR 43)."""
+    from paraph.audit.services import audit_checkpoint
+
+    settings.METRICS_TOKEN = "m" * 40
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "notifications", "webhooks"],
+        }
+    }
+    make_contract()
+    make_contract(recipient={"email": "jan.peeters@example.be", "phone": "+32470555112"})
+    audit_checkpoint()
+    with CaptureQueriesContext(connection) as queries:
+        scraped = client.get("/metrics", HTTP_AUTHORIZATION="Bearer " + "m" * 40)
+    assert scraped.status_code == 200
+    assert b"paraph_contracts{" in scraped.content
+    assert b'paraph_scrape_errors{part="contracts"} 0.0' in scraped.content
+    _assert_nothing_read_whole(queries.captured_queries, at_least=5)

@@ -3,6 +3,7 @@ numbers that move when something happens that a person would notice."""
 
 from __future__ import annotations
 
+import datetime
 import os
 
 import pytest
@@ -78,7 +79,7 @@ def test_a_contract_signed_moves_the_numbers(scrape, clock, mandate_for, make_co
     mandate_for(person)
     before = scrape()
     assert value(before, "paraph_contracts", state="sent") == 1
-    assert value(before, "paraph_contracts", state="signed") == 0
+    assert value(before, "paraph_contracts_settled_24h", state="signed") == 0
 
     from paraph.mandates import services
 
@@ -86,7 +87,7 @@ def test_a_contract_signed_moves_the_numbers(scrape, clock, mandate_for, make_co
     after = scrape()
 
     assert value(after, "paraph_contracts", state="sent") == 0
-    assert value(after, "paraph_contracts", state="signed") == 1
+    assert value(after, "paraph_contracts_settled_24h", state="signed") == 1
     ok = {"method": "key", "outcome": "ok"}
     assert (
         value(after, "paraph_signatures_total", **ok)
@@ -96,9 +97,24 @@ def test_a_contract_signed_moves_the_numbers(scrape, clock, mandate_for, make_co
         before, "paraph_signature_duration_seconds_count", method="key"
     )
     assert value(after, "paraph_audit_events") > value(before, "paraph_audit_events")
-    # Every state is there, at zero when no contract is in it.
-    assert value(after, "paraph_contracts", state="refused") == 0
-    assert ("paraph_contracts", (("state", "refused"),)) in after
+    unsealed = value(after, "paraph_audit_events_unsealed")
+    assert unsealed == value(after, "paraph_audit_events") > 0
+    # Every state is there, at zero when no contract is in it: the open ones
+    # as they are now, the final ones as they ended in the last 24 hours.
+    assert ("paraph_contracts", (("state", "opened"),)) in after
+    assert value(after, "paraph_contracts_settled_24h", state="refused") == 0
+    assert ("paraph_contracts_settled_24h", (("state", "refused"),)) in after
+    assert ("paraph_contracts", (("state", "signed"),)) not in after
+
+    # A contract signed more than a day ago has left the window; the events
+    # a checkpoint sealed are no longer counted as unsealed.
+    from paraph.audit.services import audit_checkpoint
+
+    audit_checkpoint()
+    clock.shift(datetime.timedelta(days=1, seconds=1))
+    later = scrape()
+    assert value(later, "paraph_contracts_settled_24h", state="signed") == 0
+    assert value(later, "paraph_audit_events_unsealed") < unsealed
 
 
 @pytest.mark.django_db
@@ -136,8 +152,10 @@ def test_messages_and_queue_depth_follow_what_is_queued(scrape, settings, delive
 @pytest.mark.django_db
 def test_webhook_deliveries_are_counted_by_status(scrape):
     after = scrape()
-    for status in ("pending", "delivering", "retrying", "succeeded", "failed"):
+    for status in ("pending", "delivering", "retrying"):
         assert ("paraph_webhook_deliveries", (("status", status),)) in after
+    for status in ("succeeded", "failed"):
+        assert ("paraph_webhook_deliveries_done_24h", (("status", status),)) in after
 
 
 @pytest.mark.redis  # with REDIS_URL only: the production queue
