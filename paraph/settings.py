@@ -252,6 +252,10 @@ else:
 # died, the work is taken up again once the lease ends (docs/operations.md,
 # "Crash safety"). Longer than any one attempt may last.
 WORK_LEASE_SECONDS = env_int("PARAPH_WORK_LEASE_SECONDS", 120)
+# The database queue keeps a finished task's row (its arguments, its result or
+# error) this many days, then a daily job deletes it: the table holds the
+# recent work, not every task ever run.
+TASK_RESULTS_KEEP_DAYS = env_int("PARAPH_TASK_RESULTS_KEEP_DAYS", 7)
 # A bulk send is made by up to BATCH_PARALLELISM workers at once, each taking
 # BATCH_CHUNK contracts at a time (docs/scaling.md). SQLite writes one
 # transaction at a time: there one worker makes a batch.

@@ -30,4 +30,6 @@ JOBS: tuple[Job, ...] = (
     # publishes a new CRL when the current one is a day old
     Job("signing-crl", "paraph.signing.tasks.signing_crl_refresh_task", "23 * * * *"),
     Job("archive-renew", "paraph.contracts.tasks.contracts_archive_renew_task", "17 3 * * *"),
+    # the database queue's tasks finished more than PARAPH_TASK_RESULTS_KEEP_DAYS ago
+    Job("task-results-prune", "paraph.core.tasks.task_results_prune_task", "41 4 * * *"),
 )
