@@ -120,10 +120,6 @@ class _Tree(BaseMerkleTree):
         return root_
 
 
-def tree(source: Source, size: int, stride: int = STRIDE) -> _Tree:
-    return _Tree(source, size, stride)
-
-
 def tree_root(source: Source, size: int, stride: int = STRIDE) -> bytes:
     """The root of the first ``size`` leaves of ``source``."""
     if size == 0:
@@ -154,7 +150,7 @@ def nodes_completed(
 class Roots:
     """The roots of a log read once, leaf after leaf, in memory of the order
     of its depth (a compact range: the roots of its perfect subtrees, the
-    largest first), as :func:`roots` gives them from a list."""
+    largest first), as :func:`root` gives them from a list."""
 
     def __init__(self) -> None:
         self._stack: list[tuple[int, bytes]] = []  # (level, root), levels decreasing
@@ -186,13 +182,6 @@ def root(leaves: Sequence[bytes], size: int | None = None) -> bytes:
     """The root of the first ``size`` leaves (all of them by default)."""
     size = len(leaves) if size is None else size
     return tree_root(ListSource(leaves), size)
-
-
-def roots(leaves: Sequence[bytes], sizes: Sequence[int]) -> list[bytes]:
-    """The roots of the first ``size`` leaves for each of ``sizes``, sharing
-    the subtrees they have in common (pymerkle's subroot cache)."""
-    whole = _Tree(ListSource(leaves), len(leaves))
-    return [EMPTY_ROOT if size == 0 else bytes(whole.get_root(size)) for size in sizes]
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int, size: int) -> dict[str, Any]:
