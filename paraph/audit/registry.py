@@ -22,6 +22,11 @@ def register_events(events: Mapping[str, Promise | str]) -> None:
         _EVENTS[name] = text
 
 
+def names() -> list[str]:
+    """Every registered event name, sorted."""
+    return sorted(_EVENTS)
+
+
 def is_registered(name: str) -> bool:
     return name in _EVENTS
 

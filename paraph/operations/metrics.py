@@ -215,22 +215,17 @@ class StateCollector(Collector):
         yield family
 
     def _audit(self) -> Iterator[Metric]:
-        from paraph.audit.models import AuditCheckpoint, AuditEvent, AuditSequencer
+        from paraph.audit.models import AuditCheckpoint
+        from paraph.audit.selectors import audit_event_count
 
-        # the numbered events are counted by the sequencer; only those not
-        # numbered yet (a checkpoint interval's) are counted row by row
-        sequencer = AuditSequencer.objects.filter(pk=1).first()
-        numbered = sequencer.last_sequence if sequencer is not None else 0
-        waiting = AuditEvent.objects.filter(sequence__isnull=True).count()
+        events = audit_event_count()
         newest = AuditCheckpoint.objects.order_by("-size").first()
         sealed = newest.size if newest is not None else 0
-        yield GaugeMetricFamily(
-            "paraph_audit_events", "Events in the audit log", value=numbered + waiting
-        )
+        yield GaugeMetricFamily("paraph_audit_events", "Events in the audit log", value=events)
         yield GaugeMetricFamily(
             "paraph_audit_events_unsealed",
             "Events no checkpoint seals yet (grows when the checkpoint job stops)",
-            value=numbered + waiting - sealed,
+            value=events - sealed,
         )
 
     def _workers(self) -> Iterator[Metric]:

@@ -25,3 +25,14 @@ def make_agent(person_factory: Any, **fields: Any) -> Any:
     agent = person_factory(is_staff=True, first_name="Agent", **fields)
     agent.groups.add(Group.objects.get(name=AGENTS))
     return agent
+
+
+def superuser_client(person_factory: Any) -> Any:
+    """A test client logged in to the back office as a superuser who reads
+    it in English."""
+    from django.test import Client
+
+    boss = person_factory(is_staff=True, is_superuser=True, language="en")
+    client = Client()
+    client.cookies["paraph_language"] = "en"
+    return staff_login(client, boss)

@@ -59,8 +59,10 @@ def _whole_tables(sql: str) -> set[str]:
             return set(_pg_whole(plan[0]["Plan"] if isinstance(plan, list) else plan))
         cursor.execute("EXPLAIN QUERY PLAN " + sql)
         plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
-    # "SCAN t" reads the table, "SCAN t USING (COVERING) INDEX i" a whole index
-    return set(re.findall(r"\bSCAN (\w+)", plan))
+    # "SCAN t" reads the table, "SCAN t USING (COVERING) INDEX i" a whole
+    # index; "SCAN subquery" reads what a subquery returned, not a table
+    tables = set(connection.introspection.table_names())
+    return set(re.findall(r"\bSCAN (\w+)", plan)) & tables
 
 
 def _pg_whole(node: dict[str, Any]) -> Iterator[str]:

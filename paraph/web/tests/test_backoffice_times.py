@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from paraph.accounts.tests.backoffice import staff_login
+from paraph.accounts.tests.backoffice import superuser_client
 from paraph.audit.models import AuditEvent
 from paraph.audit.services import audit_record
 from paraph.contracts.services.common import contract_webhook_data
@@ -26,10 +26,7 @@ EVENTS = "/backoffice/audit/auditevent/"
 
 @pytest.fixture
 def backoffice(person_factory: Any) -> Client:
-    boss = person_factory(is_staff=True, is_superuser=True, language="en")
-    client = Client()
-    client.cookies["paraph_language"] = "en"
-    return staff_login(client, boss)
+    return superuser_client(person_factory)
 
 
 def _event_at(time_machine: Any, moment: dt.datetime, **data: Any) -> AuditEvent:
