@@ -5,9 +5,13 @@ those processes do."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def site_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -38,3 +42,26 @@ def wait_until(
             return
         time.sleep(every)
     raise AssertionError(f"waited {timeout} s for {what}")
+
+
+def settings_read(tmp_path: Path, expression: str, **environment: str) -> str:
+    """What ``expression`` (over ``settings``, ``paraph.settings``) prints in
+    a fresh process started with only ``environment``, a ``PATH`` and a data
+    folder under ``tmp_path``: the settings as that environment makes them."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "PARAPH_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "paraph.settings",
+        **environment,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"from paraph import settings; print({expression})"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]

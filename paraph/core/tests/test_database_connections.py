@@ -7,38 +7,21 @@ process reads it from its environment."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from paraph.core.tests.sites import settings_read
 
 
 def _connection_settings(tmp_path: Path, **environment: str) -> dict:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "PARAPH_DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": "paraph.settings",
+    shown = settings_read(
+        tmp_path,
+        "__import__('json').dumps([settings.DATABASES['default'][k] for k in "
+        "('ENGINE', 'CONN_MAX_AGE', 'CONN_HEALTH_CHECKS')])",
         **environment,
-    }
-    code = (
-        "import json; from paraph import settings; d = settings.DATABASES['default']; "
-        "print(json.dumps([d['ENGINE'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    engine, max_age, checked = json.loads(result.stdout.strip().splitlines()[-1])
+    engine, max_age, checked = json.loads(shown)
     return {"engine": engine.rsplit(".", 1)[-1], "max_age": max_age, "checked": checked}
 
 

@@ -4,34 +4,16 @@ reads it from the environment it is started with."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from paraph.core.tests.sites import settings_read
 
 
 def _reader_offered(tmp_path: Path, **environment: str) -> bool:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "PARAPH_DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": "paraph.settings",
-        **environment,
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", "from paraph import settings; print(settings.EID_VIRTUAL_READER)"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return {"True": True, "False": False}[result.stdout.strip().splitlines()[-1]]
+    shown = settings_read(tmp_path, "settings.EID_VIRTUAL_READER", **environment)
+    return {"True": True, "False": False}[shown]
 
 
 @pytest.mark.parametrize(
