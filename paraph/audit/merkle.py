@@ -73,18 +73,27 @@ def _fold_up(hashes: Sequence[bytes]) -> bytes:
 
 
 def subtree_root(source: Source, level: int, index: int, stride: int = STRIDE) -> bytes:
-    """The root of complete subtree ``index`` of 2^``level`` leaves, from the
-    highest stored level below it (or the leaves)."""
-    base = level - level % stride
+    """The root of complete subtree ``index`` of 2^``level`` leaves: stored,
+    or folded from the stored level below it (whose missing roots are
+    computed the same way), down to the leaves (at most 2^stride - 1)."""
+    if level and level % stride == 0:
+        stored = source.nodes(level, index, 1)
+        if stored:
+            return stored[0]
+        base = level - stride
+    else:
+        base = level - level % stride
     width = 1 << (level - base)
-    if base:
-        stored = source.nodes(base, index * width, width)
-        if len(stored) == width:
-            return _fold_up(stored)
-    leaves = source.leaves(index << level, 1 << level)
-    if len(leaves) != 1 << level:
-        raise ValueError(f"the tree has no complete subtree {index} of level {level}")
-    return _fold_up(leaves)
+    if not base:
+        leaves = source.leaves(index << level, width)
+        if len(leaves) != width:
+            raise ValueError(f"the tree has no complete subtree {index} of level {level}")
+        return _fold_up(leaves)
+    below = list(source.nodes(base, index * width, width))
+    below += [
+        subtree_root(source, base, index * width + n, stride) for n in range(len(below), width)
+    ]
+    return _fold_up(below)
 
 
 class _Tree(BaseMerkleTree):

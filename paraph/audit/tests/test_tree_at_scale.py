@@ -82,6 +82,19 @@ def test_a_root_reads_a_few_leaves_when_subtrees_are_stored():
     assert source.read == 70_000 % 256
 
 
+def test_a_new_stored_level_is_folded_from_the_one_below_not_from_the_leaves():
+    """The checkpoint stores level 16 from the roots of level 8 (256 of
+    them), never from the 65,536 events under it (level 24: 16 million)."""
+    leaves = [merkle.leaf_hash(f"event {n}".encode()) for n in range(64)]
+    source = _DictSource(leaves, 2)
+    source.stored = {key: node for key, node in source.stored.items() if key[0] == 2}
+    source.read = 0
+    completed = dict(merkle.nodes_completed(source, 4, 0, 64, stride=2))
+    assert source.read == 0
+    for index, node in completed.items():
+        assert node == merkle.root(leaves[index * 16 : (index + 1) * 16])
+
+
 def test_the_streamed_roots_and_completed_subtrees_match_the_tree():
     leaves = [merkle.leaf_hash(f"event {n}".encode()) for n in range(1030)]
     roots = merkle.Roots()
