@@ -1,7 +1,6 @@
 """The audit log in the back office, read-only. The log grows by millions of
 events a day: its list never reads it whole (ADR 43). The whole log is
-counted by the checkpoint sequencer, a filtered list up to ``COUNT_CAP``
-rows; the event names offered as filters are the catalogue's, the dates
+counted by the checkpoint sequencer, a filtered list up to 10,000 rows; the event names offered as filters are the catalogue's, the dates
 fixed ranges (no list of the years the log covers)."""
 
 from typing import Any
@@ -17,26 +16,26 @@ from paraph.audit import registry
 from paraph.audit.models import AuditCheckpoint, AuditEvent
 from paraph.audit.selectors import audit_event_count
 
-# A filtered list is counted up to this many events ("more than 10,000").
-COUNT_CAP = 10_000
-
 
 class _Events(Paginator):
     """Pages of the log: the whole log counted by the sequencer, a filtered
-    list counted up to ``COUNT_CAP`` (``capped`` then says there are more)."""
+    list counted up to ``cap`` (``capped`` then says there are more)."""
+
+    cap = 10_000
 
     @cached_property
     def count(self) -> int:
-        events: QuerySet[AuditEvent] = self.object_list  # type: ignore[assignment]
-        if not events.query.where:
+        if not self._filtered:
             return audit_event_count()
-        return int(events.order_by()[: COUNT_CAP + 1].count())
-
-    cap = COUNT_CAP
+        return int(self.object_list.order_by()[: self.cap + 1].count())  # type: ignore[attr-defined]
 
     @property
     def capped(self) -> bool:
-        return self.count > COUNT_CAP and bool(self.object_list.query.where)  # type: ignore[attr-defined]
+        return self._filtered and self.count > self.cap
+
+    @property
+    def _filtered(self) -> bool:
+        return bool(self.object_list.query.where)  # type: ignore[attr-defined]
 
 
 class _EventName(admin.SimpleListFilter):

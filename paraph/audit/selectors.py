@@ -19,23 +19,24 @@ class StoredTree:
 
     def __init__(self) -> None:
         self.leaves_read = 0
-        self._read: dict[tuple[str, int, int, int], list[bytes]] = {}
+        self._leaves: dict[tuple[int, int], list[bytes]] = {}
+        self._nodes: dict[tuple[int, int, int], list[bytes]] = {}
 
     def leaves(self, offset: int, width: int) -> list[bytes]:
-        key = ("leaves", 0, offset, width)
-        if key not in self._read:
+        key = (offset, width)
+        if key not in self._leaves:
             hashes = (
                 AuditEvent.objects.filter(sequence__gt=offset, sequence__lte=offset + width)
                 .order_by("sequence")
                 .values_list("hash", flat=True)
             )
-            self._read[key] = [bytes.fromhex(h) for h in hashes.iterator(chunk_size=5000)]
-            self.leaves_read += len(self._read[key])
-        return self._read[key]
+            self._leaves[key] = [bytes.fromhex(h) for h in hashes.iterator(chunk_size=5000)]
+            self.leaves_read += len(self._leaves[key])
+        return self._leaves[key]
 
     def nodes(self, level: int, index: int, count: int) -> list[bytes]:
-        key = ("nodes", level, index, count)
-        if key not in self._read:
+        key = (level, index, count)
+        if key not in self._nodes:
             stored = (
                 AuditNode.objects.filter(level=level, index__gte=index, index__lt=index + count)
                 .order_by("index")
@@ -46,8 +47,8 @@ class StoredTree:
                 if at != n:
                     break  # a gap: the caller computes that subtree from below
                 found.append(bytes(node))
-            self._read[key] = found
-        return self._read[key]
+            self._nodes[key] = found
+        return self._nodes[key]
 
 
 def audit_tree() -> StoredTree:

@@ -65,7 +65,6 @@ def test_the_counts_shown_are_the_logs(backoffice):
 
 
 def test_a_long_filtered_list_says_more_than_it_counted(backoffice, monkeypatch):
-    monkeypatch.setattr("paraph.audit.admin.COUNT_CAP", 4)
     monkeypatch.setattr("paraph.audit.admin._Events.cap", 4)
     _events(6, "accounts.login.failed")
     page = backoffice.get(EVENTS, {"name": "accounts.login.failed"}).content.decode()
