@@ -61,6 +61,8 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_filter = [_EventName, ("created_at", admin.DateFieldListFilter)]
     search_fields = ["name", "actor_label", "subject_label", "subject_id"]
     paginator = _Events
+    # newest first by time: a date range is then read through the time's index
+    ordering = ["-created_at", "-id"]
     show_full_result_count = False
     readonly_fields = [f.name for f in AuditEvent._meta.fields] + ["description"]
 
